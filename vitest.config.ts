@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Each file in its own process: tfjs keeps global backend state.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -1,1 +1,29 @@
-export {};
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { setConsoleOptions } from './log.js';
+import { globalOptions } from './commands/common.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { pretrainCommand } from './commands/pretrain.js';
+import { specCommand } from './commands/spec.js';
+
+/** The `cone` command line: every command is registered here, explicitly. */
+export async function main(argv = hideBin(process.argv)): Promise<void> {
+  await globalOptions(yargs(argv))
+    .scriptName('cone')
+    .usage('$0 <command> [options]\n\nDo features that keep their within-class spread (a maximal-separating cone) transfer better than collapsed ones?')
+    .middleware((a) => setConsoleOptions({ verbose: Boolean(a.verbose), quiet: Boolean(a.quiet) }))
+    .command(datasetsCommand)
+    .command(specCommand)
+    .command(pretrainCommand)
+    .demandCommand(1, 'name a command (cone --help lists them)')
+    .recommendCommands()
+    .strict()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`cone: ${msg}\n(cone --help for usage)\n`);
+      process.exit(2);
+    })
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .parseAsync();
+}

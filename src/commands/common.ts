@@ -1,0 +1,59 @@
+import type { Argv } from 'yargs';
+import { ConeError, InterruptedError } from '../errors.js';
+import { isVerbose } from '../log.js';
+import { BACKEND_NAMES } from '../spec/schema.js';
+
+/** Options every command accepts (registered once in src/cli.ts). */
+export interface GlobalOptions {
+  verbose: boolean;
+  quiet: boolean;
+  backend?: (typeof BACKEND_NAMES)[number];
+  threads?: number;
+  out?: string;
+  seed?: number;
+}
+
+export function globalOptions<T>(y: Argv<T>) {
+  return y
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'more output, and stack traces on errors' })
+    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
+    .option('backend', { choices: BACKEND_NAMES, global: true, describe: 'compute backend (default: the spec\'s, else auto)' })
+    .option('threads', { type: 'number', global: true, describe: 'wasm threads (default: number of cores)' })
+    .option('out', { type: 'string', global: true, describe: 'results folder (default: the spec\'s, else results/)' })
+    .option('seed', { type: 'number', global: true, describe: 'random seed (overrides the spec)' });
+}
+
+/**
+ * Run a command body and turn failures into one line on stderr and an exit code:
+ * 2 usage/spec, 1 runtime, 130 interrupted. Stack traces only with --verbose.
+ */
+export async function runAndExit(body: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await body();
+    process.exitCode = code ?? 0;
+  } catch (e) {
+    if (e instanceof ConeError) {
+      for (const line of e.message.split('\n')) process.stderr.write(`cone: ${line}\n`);
+      if (isVerbose() && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      const err = e as Error;
+      process.stderr.write(`cone: internal error: ${err?.message ?? String(e)}${isVerbose() ? '' : ' (run with --verbose for the stack trace)'}\n`);
+      if (isVerbose() && err?.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+/** On an interrupted run, tell the user the exact command that resumes it. */
+export async function withResumeHint<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof InterruptedError) {
+      const again = ['cone', ...process.argv.slice(2)].map((a) => (/^[\w./:=-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+      throw new InterruptedError(`${e.message}\nresume with: ${again}`);
+    }
+    throw e;
+  }
+}

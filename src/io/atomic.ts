@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { RunError } from '../errors.js';
+
+/** A temp name beside the target, so the final rename never crosses file systems. */
+function tempNameFor(target: string): string {
+  return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${process.pid}-${Date.now()}`);
+}
+
+function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    throw new RunError(`${dir}: output folder is not writable (${(e as NodeJS.ErrnoException).code ?? e}); choose another with --out`);
+  }
+}
+
+/** Write a whole file so that readers see either the old content or the new, never a half. */
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  ensureWritableDir(path.dirname(target));
+  const tmp = tempNameFor(target);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if (e instanceof RunError) throw e;
+    throw new RunError(`${target}: could not write (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+}
+
+/**
+ * Build a folder under a temp name and swap it in: an interrupted write leaves the previous
+ * folder (e.g. the last good checkpoint) intact.
+ */
+export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
+  ensureWritableDir(path.dirname(target));
+  const tmp = tempNameFor(target);
+  const old = `${tmp}-old`;
+  try {
+    fs.mkdirSync(tmp);
+    await fill(tmp);
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    // If the swap failed half-way, put the previous folder back.
+    if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
+    throw e;
+  }
+}
+
+/** Remove temp files a killed process left behind in a folder. */
+export function removeStaleTemps(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.tmp-')) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}

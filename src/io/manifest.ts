@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { RunError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface Manifest {
+  run_id: string;
+  kind: string;
+  status: RunStatus;
+  spec_hash: string;
+  seed: number;
+  backend: string | null;
+  threads: number | null;
+  versions: { cone: string; tfjs: string; node: string };
+  git_commit: string | null;
+  started: string;
+  ended: string | null;
+  error: string | null;
+  /** Whatever the run kind wants to record (epochs done, files written, ...). */
+  details: Record<string, unknown>;
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+export function manifestPath(runDir: string): string {
+  return path.join(runDir, 'manifest.json');
+}
+
+export function newManifest(fields: Pick<Manifest, 'run_id' | 'kind' | 'spec_hash' | 'seed'>): Manifest {
+  return {
+    ...fields,
+    status: 'running',
+    backend: null,
+    threads: null,
+    versions: { cone: PACKAGE_VERSION, tfjs: tf.version.tfjs, node: process.versions.node },
+    git_commit: gitCommit(),
+    started: new Date().toISOString(),
+    ended: null,
+    error: null,
+    details: {},
+  };
+}
+
+export function readManifest(runDir: string): Manifest | null {
+  const file = manifestPath(runDir);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new RunError(`${file}: corrupt manifest (${(e as Error).message}); delete the run folder to start it again`);
+  }
+}
+
+export function writeManifest(runDir: string, m: Manifest): void {
+  writeFileAtomic(manifestPath(runDir), JSON.stringify(m, null, 2) + '\n');
+}
+
+/** Mark a run finished (done/failed/interrupted) with the time and the error, if any. */
+export function finishManifest(runDir: string, m: Manifest, status: RunStatus, error: string | null = null): void {
+  m.status = status;
+  m.ended = new Date().toISOString();
+  m.error = error;
+  writeManifest(runDir, m);
+}

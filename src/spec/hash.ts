@@ -1,0 +1,31 @@
+import crypto from 'node:crypto';
+import type { Spec } from './schema.js';
+
+/**
+ * Fields that say where and how fast a run happens, not what it computes: they are left out of the
+ * hash so that the same experiment on a laptop and on a GPU machine has the same run id.
+ */
+const EXECUTION_FIELDS = ['output', 'backend', 'threads'] as const;
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export function specHash(spec: Spec): string {
+  const scientific: Record<string, unknown> = { ...spec };
+  for (const f of EXECUTION_FIELDS) delete scientific[f];
+  return crypto.createHash('sha256').update(JSON.stringify(canonical(scientific))).digest('hex').slice(0, 8);
+}
+
+/** `<dataset>-<method>-s<seed>-<hash>` (DESIGN.md §6). */
+export function runId(spec: Spec): string {
+  return `${spec.dataset.name}-${spec.method.name}-s${spec.seed}-${specHash(spec)}`;
+}

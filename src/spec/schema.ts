@@ -1,0 +1,159 @@
+/**
+ * The experiment spec: a JSON Schema with defaults. Ajv fills the defaults, so the resolved spec
+ * (what is saved beside a run and hashed) always carries every field.
+ */
+const nullableInt = (minimum: number) => ({ type: ['integer', 'null'], minimum, default: null });
+const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def });
+
+export const METHOD_NAMES = ['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce'] as const;
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
+export const MODEL_NAMES = ['cnn28', 'resnet8', 'resnet20', 'mlp'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const PROBE_NAMES = ['linear', 'knn', 'ncc', 'kmeans'] as const;
+
+export const specSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: ['string', 'null'], default: null, description: 'experiment name (default: the spec file name)' },
+    dataset: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { enum: DATASET_NAMES, default: 'mnist' },
+        path: { type: ['string', 'null'], default: null, description: 'folder with the files, for fashion-mnist and cifar100' },
+        hierarchy: { type: ['string', 'null'], default: null, description: 'coarse grouping (a file under datasets/hierarchies); null = the dataset default' },
+        level: { enum: ['coarse', 'fine'], default: 'coarse', description: 'label level trained on' },
+        subset: { ...nullableInt(1), description: 'class-balanced training subset size' },
+        test_subset: { ...nullableInt(1), description: 'class-balanced test subset size' },
+        synthetic: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            coarse: { type: 'integer', minimum: 2, default: 4 },
+            fine_per_coarse: { type: 'integer', minimum: 1, default: 3 },
+            dim: { type: 'integer', minimum: 2, default: 32 },
+            train_per_fine: { type: 'integer', minimum: 1, default: 100 },
+            test_per_fine: { type: 'integer', minimum: 1, default: 50 },
+            coarse_spread: nonNegative(4),
+            fine_spread: nonNegative(1.5),
+            noise: nonNegative(1),
+            image: { type: 'boolean', default: false, description: 'shape samples as sqrt(dim) x sqrt(dim) x 1 images' },
+          },
+        },
+      },
+    },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { enum: MODEL_NAMES, default: 'cnn28' },
+        feature_dim: { type: 'integer', minimum: 2, default: 128 },
+        width: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'channel multiplier' },
+        hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [256, 256], description: 'mlp hidden layer sizes' },
+        batch_norm: { type: 'boolean', default: true, description: 'batch-norm in the mlp' },
+      },
+    },
+    method: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { enum: METHOD_NAMES, default: 'cone' },
+        scale: { type: 'number', exclusiveMinimum: 0, default: 16, description: 'logit scale s of the ETF losses' },
+        theta: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'cone half-angle in degrees (null = 0.8 of the largest allowed)' },
+        label_smoothing: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+        mean_weight: nonNegative(1),
+        tau: nonNegative(1),
+      },
+    },
+    optimizer: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { enum: ['sgd', 'adam'], default: 'sgd' },
+        lr: { type: 'number', exclusiveMinimum: 0, default: 0.05 },
+        momentum: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
+        weight_decay: nonNegative(5e-4),
+        feature_weight_decay: { type: ['number', 'null'], minimum: 0, default: null, description: 'weight decay of the feature layer (null = weight_decay)' },
+        beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9 },
+        beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999 },
+      },
+    },
+    schedule: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { enum: ['constant', 'step', 'cosine', 'onecycle'], default: 'cosine' },
+        warmup_epochs: nonNegative(0),
+        milestones: { type: 'array', items: { type: 'number', minimum: 0 }, default: [], description: 'epochs at which step decays' },
+        gamma: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
+        min_lr_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+      },
+    },
+    epochs: { type: 'integer', minimum: 1, default: 10 },
+    batch_size: { type: 'integer', minimum: 1, default: 128 },
+    eval_every: { type: 'integer', minimum: 1, default: 1, description: 'evaluate on the test split every N epochs (and always after the last)' },
+    augment: { type: 'boolean', default: false, description: 'random crop (pad 4) and horizontal flip, 32x32 images only' },
+    seed: { type: 'integer', minimum: 0, default: 0 },
+    backend: { enum: BACKEND_NAMES, default: 'auto' },
+    threads: { ...nullableInt(1), description: 'wasm threads (null = number of cores)' },
+    output: { type: 'string', default: 'results' },
+    longtail: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        imbalance: { type: 'number', minimum: 1, default: 100 },
+        profile: { enum: ['exp', 'step'], default: 'exp' },
+        permute_classes: { type: 'boolean', default: false },
+        many_threshold: { type: ['number', 'null'], default: null, description: 'many-shot: more train images than this (null = 100, scaled to small datasets)' },
+        few_threshold: { type: ['number', 'null'], default: null, description: 'few-shot: fewer train images than this (null = 20, scaled)' },
+      },
+    },
+    probe: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        probes: { type: 'array', items: { enum: PROBE_NAMES }, default: ['linear', 'knn', 'ncc', 'kmeans'] },
+        level: { enum: ['coarse', 'fine'], default: 'fine' },
+        C: { type: 'number', exclusiveMinimum: 0, default: 1 },
+        normalise: { type: 'boolean', default: true },
+        k: { type: 'integer', minimum: 1, default: 20 },
+      },
+    },
+  },
+} as const;
+
+export interface Spec {
+  name: string | null;
+  dataset: {
+    name: (typeof DATASET_NAMES)[number];
+    path: string | null;
+    hierarchy: string | null;
+    level: 'coarse' | 'fine';
+    subset: number | null;
+    test_subset: number | null;
+    synthetic: { coarse: number; fine_per_coarse: number; dim: number; train_per_fine: number; test_per_fine: number; coarse_spread: number; fine_spread: number; noise: number; image: boolean };
+  };
+  model: { name: (typeof MODEL_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
+  method: { name: (typeof METHOD_NAMES)[number]; scale: number; theta: number | null; label_smoothing: number; mean_weight: number; tau: number };
+  optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
+  schedule: { name: 'constant' | 'step' | 'cosine' | 'onecycle'; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
+  epochs: number;
+  batch_size: number;
+  eval_every: number;
+  augment: boolean;
+  seed: number;
+  backend: (typeof BACKEND_NAMES)[number];
+  threads: number | null;
+  output: string;
+  longtail: { imbalance: number; profile: 'exp' | 'step'; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
+  probe: { probes: (typeof PROBE_NAMES)[number][]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
+}

@@ -1,0 +1,65 @@
+import { datasetClassCounts } from '../data/registry.js';
+import { maxThetaDeg } from '../model/etf.js';
+import type { Spec } from './schema.js';
+
+export interface Problem {
+  field: string[];
+  text: string;
+}
+
+/** Methods whose classifier is the fixed simplex ETF (they need feature_dim >= K). */
+export const ETF_METHODS = new Set(['etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
+/** Methods with a cone half-angle θ. */
+export const CONE_METHODS = new Set(['cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
+
+/** Default θ: 0.8 of the largest angle that keeps the class cones disjoint. */
+export const DEFAULT_THETA_FRACTION = 0.8;
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/**
+ * Rules that span several fields. Fills `method.theta` for cone methods when it was left null, so
+ * that the resolved spec (and its hash) names the angle actually used.
+ */
+export function checkSpecSemantics(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  let classes: number;
+  try {
+    classes = datasetClassCounts({ ...spec.dataset, seed: spec.seed })[spec.dataset.level];
+  } catch (e) {
+    return [{ field: ['dataset'], text: (e as Error).message }];
+  }
+  const m = spec.method;
+  if (ETF_METHODS.has(m.name) && spec.model.feature_dim < classes) {
+    problems.push({ field: ['model', 'feature_dim'], text: `must be at least the number of classes (${classes}) for the fixed ETF of '${m.name}' (got ${spec.model.feature_dim})` });
+  }
+  if (CONE_METHODS.has(m.name)) {
+    const limit = maxThetaDeg(classes);
+    if (m.theta === null) m.theta = round(DEFAULT_THETA_FRACTION * limit, 4);
+    else if (m.theta >= limit) problems.push({ field: ['method', 'theta'], text: `must be below ${limit.toFixed(1)} degrees for ${classes} classes (got ${m.theta})` });
+  }
+  const isImage = spec.dataset.name !== 'synthetic';
+  if (spec.model.name === 'cnn28' && !['mnist', 'fashion-mnist'].includes(spec.dataset.name)) {
+    problems.push({ field: ['model', 'name'], text: `cnn28 takes 28x28x1 images (mnist, fashion-mnist), not ${spec.dataset.name}; use resnet8/resnet20 for 32x32 colour images or mlp for synthetic` });
+  }
+  if (spec.model.name.startsWith('resnet') && !isImage) {
+    problems.push({ field: ['model', 'name'], text: `${spec.model.name} takes images; use mlp for synthetic data` });
+  }
+  if (spec.augment && !['cifar10', 'cifar100'].includes(spec.dataset.name)) {
+    problems.push({ field: ['augment'], text: `random crop and flip are for 32x32 colour images (cifar10, cifar100), not ${spec.dataset.name}` });
+  }
+  if (spec.schedule.milestones.some((e) => e > spec.epochs)) {
+    problems.push({ field: ['schedule', 'milestones'], text: `every milestone must be within the ${spec.epochs} epochs (got ${spec.schedule.milestones.join(', ')})` });
+  }
+  if (spec.schedule.warmup_epochs >= spec.epochs && spec.schedule.warmup_epochs > 0) {
+    problems.push({ field: ['schedule', 'warmup_epochs'], text: `must be fewer than the ${spec.epochs} epochs (got ${spec.schedule.warmup_epochs})` });
+  }
+  const fewer = spec.longtail.few_threshold, many = spec.longtail.many_threshold;
+  if (fewer !== null && many !== null && fewer > many) {
+    problems.push({ field: ['longtail', 'few_threshold'], text: `must not exceed many_threshold (${many}) (got ${fewer})` });
+  }
+  return problems;
+}

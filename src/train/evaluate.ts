@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Split } from '../data/types.js';
+import { batchTensor } from '../data/batches.js';
+import type { Loss } from './losses/types.js';
+
+/** Indices start..end-1 as a batch. */
+function range(start: number, end: number): Int32Array {
+  const idx = new Int32Array(end - start);
+  for (let i = 0; i < idx.length; i++) idx[i] = start + i;
+  return idx;
+}
+
+/**
+ * The network's features for a whole split, in inference mode (batch-norm running statistics),
+ * batch by batch so that memory stays bounded. Returns N×d row-major.
+ */
+export async function featuresOf(
+  model: tf.LayersModel,
+  split: Split,
+  shape: readonly number[],
+  batchSize: number,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  const d = (model.outputs[0].shape as number[])[1];
+  const out = new Float32Array(split.n * d);
+  for (let start = 0; start < split.n; start += batchSize) {
+    const end = Math.min(split.n, start + batchSize);
+    const feats = tf.tidy(() => model.predict(batchTensor(split, shape, range(start, end))) as tf.Tensor);
+    out.set(await feats.data(), start * d);
+    feats.dispose();
+    onBatch?.(end, split.n);
+    // Let signal handlers run between batches (the wasm backend computes synchronously).
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
+
+/** Mean loss and accuracy of the loss's classifier on precomputed features. */
+export function classify(loss: Loss, features: Float32Array, labels: Int32Array, chunk = 4096): { loss: number; accuracy: number } {
+  const n = labels.length;
+  const d = features.length / n;
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    const [l, c] = tf.tidy(() => {
+      const f = tf.tensor2d(features.subarray(start * d, end * d), [end - start, d]);
+      const y = tf.tensor1d(labels.subarray(start, end), 'int32');
+      const batchLoss = tf.mul(loss.loss(f, y), end - start);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(loss.logits(f), 1), y), 'int32'));
+      return [batchLoss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / n, accuracy: correct / n };
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../backend/select.js';
+import { ConeError, InterruptedError, RunError } from '../errors.js';
+import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
+import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
+import { info, runLogger, warn } from '../log.js';
+import { runId, specHash } from '../spec/hash.js';
+import { specToYaml } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
+import { StopRequest } from './interrupt.js';
+import { Progress } from './progress.js';
+import { train, type Trained, type TrainTask } from './trainer.js';
+
+export interface RunFolder {
+  runId: string;
+  runDir: string;
+}
+
+export function runFolder(spec: Spec): RunFolder {
+  const id = runId(spec);
+  return { runId: id, runDir: path.join(spec.output, id) };
+}
+
+export interface TrainingRunOptions {
+  /** Manifest `kind` (pretrain, longtail). */
+  kind: string;
+  quiet?: boolean;
+  /** Extra stop condition (tests use it to interrupt a run at a chosen point). */
+  stopWhen?: () => boolean;
+  /** Build the task once the backend is up (loads data, builds splits, may write files into the run folder). */
+  task: (runDir: string) => Promise<TrainTask>;
+  /** Work to do with the trained model before the run is marked done (e.g. long-tail evaluation). */
+  after?: (trained: Trained, task: TrainTask, runDir: string, manifest: Manifest) => Promise<void>;
+}
+
+/** Forget a run (its folder) so that it starts over. */
+export function discardRun(spec: Spec): void {
+  fs.rmSync(runFolder(spec).runDir, { recursive: true, force: true });
+}
+
+export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; manifest: Manifest };
+
+/**
+ * One training run in its folder (DESIGN.md §6): resolved spec, manifest lifecycle, backend,
+ * training with checkpoints, and a clean record of how it ended. A finished run is not redone.
+ */
+export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
+  const { runId: id, runDir } = runFolder(spec);
+  const previous = readManifest(runDir);
+  if (previous?.status === 'done') {
+    info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
+    return { runId: id, runDir, status: 'already-done', manifest: previous };
+  }
+  removeStaleTemps(runDir);
+  writeFileAtomic(path.join(runDir, 'spec.yaml'), specToYaml(spec));
+  const hash = specHash(spec);
+  const manifest = newManifest({ run_id: id, kind: opts.kind, spec_hash: hash, seed: spec.seed });
+  if (previous) manifest.details.resumed_from = previous.status;
+  writeManifest(runDir, manifest);
+  const log = runLogger(runDir);
+  const stop = new StopRequest(opts.stopWhen).listen();
+  try {
+    const backend = await initBackend({ backend: spec.backend, threads: spec.threads ?? undefined, log: warn });
+    manifest.backend = backend.name;
+    manifest.threads = backend.threads;
+    writeManifest(runDir, manifest);
+    log.info({ backend }, 'backend');
+    info(`${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})${previous ? ', resuming' : ''}`);
+    const task = await opts.task(runDir);
+    const trained = await train(task, {
+      spec,
+      specHash: hash,
+      runDir,
+      stop,
+      progress: new Progress(id, Boolean(opts.quiet)),
+      onEpoch: (row) => log.info({ ...row }, 'epoch'),
+    });
+    try {
+      manifest.details.epochs = trained.metrics.length;
+      manifest.details.final = trained.metrics[trained.metrics.length - 1];
+      await opts.after?.(trained, task, runDir, manifest);
+    } finally {
+      trained.dispose();
+    }
+    finishManifest(runDir, manifest, 'done');
+    log.info('done');
+    return { runId: id, runDir, status: 'done', manifest };
+  } catch (e) {
+    const status = e instanceof InterruptedError ? 'interrupted' : 'failed';
+    const message = e instanceof Error ? e.message : String(e);
+    if (fs.existsSync(runDir)) finishManifest(runDir, manifest, status, message);
+    log.error({ status, message }, 'ended');
+    if (!(e instanceof ConeError) && e instanceof Error && /memory|allocat/i.test(e.message)) {
+      throw new RunError(`out of memory on ${manifest.backend}: ${message}; try a smaller batch_size`);
+    }
+    throw e;
+  } finally {
+    stop.release();
+  }
+}

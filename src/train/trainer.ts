@@ -1,0 +1,253 @@
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InterruptedError, RunError } from '../errors.js';
+import type { Split } from '../data/types.js';
+import { batchIndices, batchTensor } from '../data/batches.js';
+import { writeCsv } from '../io/csv.js';
+import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
+import type { Spec } from '../spec/schema.js';
+import { Rng } from '../util/rng.js';
+import { cropAndFlip } from './augment.js';
+import { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpointTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { classify, featuresOf } from './evaluate.js';
+import { createLoss } from './losses/index.js';
+import type { Loss } from './losses/types.js';
+import { createOptimizer, setLearningRate } from './optimizer.js';
+import type { Progress } from './progress.js';
+import { learningRate } from './schedule.js';
+import type { StopRequest } from './interrupt.js';
+
+/** What to train on: both splits with their labels at the training level. */
+export interface TrainTask {
+  train: Split;
+  trainLabels: Int32Array;
+  test: Split;
+  testLabels: Int32Array;
+  shape: readonly number[];
+  numClasses: number;
+  /** Class frequencies of the training labels (for logit-adjusted losses). */
+  classPrior?: Float32Array;
+}
+
+export interface TrainContext {
+  spec: Spec;
+  specHash: string;
+  runDir: string;
+  stop: StopRequest;
+  progress: Progress;
+  /** Called after each epoch with its metrics row (already in metrics.csv). */
+  onEpoch?: (row: MetricsRow) => void;
+}
+
+export interface MetricsRow {
+  [k: string]: number | string | null;
+  epoch: number;
+  lr: number;
+  train_loss: number;
+  train_accuracy: number;
+  test_loss: number | null;
+  test_accuracy: number | null;
+  seconds: number;
+  images_per_s: number;
+}
+
+export const METRICS_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds', 'images_per_s'];
+
+export interface Trained {
+  model: tf.LayersModel;
+  loss: Loss;
+  metrics: MetricsRow[];
+  dispose(): void;
+}
+
+export function checkpointDir(runDir: string): string {
+  return path.join(runDir, 'checkpoint');
+}
+
+/** Build the network and loss of a spec (fresh weights, seeded). */
+export function buildModelAndLoss(spec: Spec, task: Pick<TrainTask, 'shape' | 'numClasses' | 'classPrior'>): { model: tf.LayersModel; loss: Loss } {
+  const model = buildNetwork(spec.model, task.shape, spec.seed);
+  const loss = createLoss(spec.method, { numClasses: task.numClasses, featureDim: spec.model.feature_dim, seed: spec.seed, classPrior: task.classPrior });
+  return { model, loss };
+}
+
+function freshState(spec: Spec, specHash: string): TrainState {
+  const rng = new Rng(spec.seed);
+  return { format: CHECKPOINT_FORMAT, spec_hash: specHash, epoch: 0, step_in_epoch: 0, global_step: 0, epoch_seed: 0, rng: rng.state(), running: { loss_sum: 0, correct: 0, seen: 0, seconds: 0 }, metrics: [] };
+}
+
+/**
+ * Train a spec's network with its loss on a task, checkpointing after every epoch and on a stop
+ * request. If the run folder holds a checkpoint, training continues from it exactly: same batches,
+ * same augmentation, same learning rates, so the result equals an uninterrupted run.
+ */
+export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained> {
+  const { spec } = ctx;
+  const { model, loss } = buildModelAndLoss(spec, task);
+  const optimizer = createOptimizer(spec.optimizer);
+  const dispose = () => {
+    model.dispose();
+    loss.dispose();
+    optimizer.dispose();
+  };
+  try {
+    const state = await restoreOrStart(ctx, model, loss, optimizer);
+    await runEpochs(task, ctx, state, model, loss, optimizer);
+    return { model, loss, metrics: state.metrics as MetricsRow[], dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
+
+async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<TrainState> {
+  const dir = checkpointDir(ctx.runDir);
+  if (!hasCheckpoint(dir)) return freshState(ctx.spec, ctx.specHash);
+  const state = readTrainState(dir);
+  if (state.spec_hash !== ctx.specHash) {
+    throw new RunError(`${dir}: checkpoint belongs to spec ${state.spec_hash}, not ${ctx.specHash}; use another --out or delete the run folder`);
+  }
+  const saved = loadCheckpointTensors(dir);
+  try {
+    if (saved.model.length !== model.weights.length) throw new RunError(`${dir}: checkpoint has ${saved.model.length} network tensors, the network has ${model.weights.length}`);
+    model.setWeights(saved.model);
+    loss.setState(saved.head);
+    if (saved.optimizer.length) await optimizer.setWeights(saved.optimizer);
+  } finally {
+    tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
+  }
+  return state;
+}
+
+/** Trainable variables in a fixed order (optimizer slots are matched by position), with their weight decay. */
+function trainables(spec: Spec, model: tf.LayersModel, loss: Loss): { vars: tf.Variable[]; decay: number[] } {
+  const featureWeights = new Set(model.getLayer(FEATURE_LAYER_NAME).trainableWeights.map((w) => w.read()));
+  const wd = spec.optimizer.weight_decay;
+  const featureWd = spec.optimizer.feature_weight_decay ?? wd;
+  const vars = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...loss.headVariables];
+  return { vars, decay: vars.map((v) => (featureWeights.has(v) ? featureWd : wd)) };
+}
+
+async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<void> {
+  const { spec } = ctx;
+  const rng = Rng.fromState(state.rng);
+  const { vars, decay } = trainables(spec, model, loss);
+  const n = task.train.n;
+  const batch = Math.min(spec.batch_size, n);
+  // Whole batches only: a last batch of one or two images would give batch-norm a degenerate variance.
+  const stepsPerEpoch = Math.floor(n / batch);
+
+  for (let epoch = state.epoch; epoch < spec.epochs; epoch++) {
+    if (state.step_in_epoch === 0) state.epoch_seed = rng.seed();
+    const epochRng = new Rng(state.epoch_seed);
+    const batches = [...batchIndices(n, batch, epochRng, { dropLast: true })];
+    ctx.progress.startEpoch(epoch + 1, spec.epochs, stepsPerEpoch, state.step_in_epoch);
+
+    for (let k = state.step_in_epoch; k < stepsPerEpoch; k++) {
+      const started = performance.now();
+      const lr = learningRate(spec.schedule, spec.optimizer.lr, epoch + k / stepsPerEpoch, spec.epochs);
+      setLearningRate(optimizer, lr);
+      const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
+      const { lossValue, correct } = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
+      if (!Number.isFinite(lossValue)) {
+        throw new RunError(
+          `loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped, the last good checkpoint (epoch ${state.epoch}) is kept; try a lower optimizer.lr`,
+        );
+      }
+      const r = state.running;
+      r.loss_sum += lossValue * batch;
+      r.correct += correct;
+      r.seen += batch;
+      r.seconds += (performance.now() - started) / 1000;
+      state.step_in_epoch = k + 1;
+      state.global_step++;
+      ctx.progress.step(k + 1, stepsPerEpoch, r.loss_sum / r.seen, r.seen / r.seconds);
+      // Give SIGINT a chance: the wasm backend computes synchronously.
+      await new Promise((res) => setImmediate(res));
+      if (ctx.stop.stopping && k + 1 < stepsPerEpoch) {
+        state.rng = rng.state();
+        await saveState(ctx, state, model, loss, optimizer);
+        throw new InterruptedError(`interrupted at epoch ${epoch + 1}, step ${k + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
+      }
+    }
+
+    const r = state.running;
+    const evaluate = (epoch + 1) % spec.eval_every === 0 || epoch + 1 === spec.epochs;
+    const test = evaluate ? classify(loss, await featuresOf(model, task.test, task.shape, 256), task.testLabels) : null;
+    const row: MetricsRow = {
+      epoch: epoch + 1,
+      lr: learningRate(spec.schedule, spec.optimizer.lr, epoch + (stepsPerEpoch - 1) / stepsPerEpoch, spec.epochs),
+      train_loss: r.loss_sum / r.seen,
+      train_accuracy: r.correct / r.seen,
+      test_loss: test?.loss ?? null,
+      test_accuracy: test?.accuracy ?? null,
+      seconds: r.seconds,
+      images_per_s: r.seen / r.seconds,
+    };
+    state.metrics.push(row);
+    state.epoch = epoch + 1;
+    state.step_in_epoch = 0;
+    state.running = { loss_sum: 0, correct: 0, seen: 0, seconds: 0 };
+    state.rng = rng.state();
+    await saveState(ctx, state, model, loss, optimizer);
+    ctx.progress.endEpoch(epochLine(row, spec.epochs));
+    ctx.onEpoch?.(row);
+    if (ctx.stop.stopping && epoch + 1 < spec.epochs) {
+      throw new InterruptedError(`interrupted after epoch ${epoch + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
+    }
+  }
+}
+
+function epochLine(row: MetricsRow, epochs: number): string {
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
+  return (
+    `epoch ${row.epoch}/${epochs} loss ${row.train_loss.toFixed(4)} train ${pct(row.train_accuracy)} ` +
+    `test ${pct(row.test_accuracy)} lr ${row.lr.toPrecision(3)} ${Math.round(row.images_per_s)} img/s ${row.seconds.toFixed(1)}s`
+  );
+}
+
+async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<void> {
+  const optimizerWeights = await optimizer.getWeights();
+  await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
+  // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
+  optimizerWeights[0]?.tensor.dispose();
+  writeCsv(path.join(ctx.runDir, 'metrics.csv'), state.metrics, METRICS_COLUMNS);
+}
+
+/** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */
+function trainStep(
+  task: TrainTask,
+  idx: Int32Array,
+  augmentRng: Rng | null,
+  model: tf.LayersModel,
+  loss: Loss,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  decay: number[],
+): { lossValue: number; correct: number } {
+  return tf.tidy(() => {
+    let x = batchTensor(task.train, task.shape, idx);
+    if (augmentRng) {
+      const images = x.dataSync() as Float32Array;
+      x.dispose();
+      x = tf.tensor(cropAndFlip(images, idx.length, task.shape, augmentRng), x.shape);
+    }
+    const labels = new Int32Array(idx.length);
+    for (let i = 0; i < idx.length; i++) labels[i] = task.trainLabels[idx[i]];
+    const y = tf.tensor1d(labels, 'int32');
+    let predicted: tf.Tensor | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const features = model.apply(x, { training: true }) as tf.Tensor2D;
+      predicted = tf.keep(tf.argMax(loss.logits(features), 1));
+      return loss.loss(features, y);
+    }, vars);
+    const named = vars.map((v, i) => {
+      const g = grads[v.name];
+      return { name: v.name, tensor: decay[i] > 0 ? tf.add(g, tf.mul(v, decay[i])) : g };
+    });
+    optimizer.applyGradients(named);
+    const correct = tf.sum(tf.cast(tf.equal(predicted!, y), 'int32')).dataSync()[0];
+    (predicted as tf.Tensor | null)?.dispose(); // kept out of variableGrads' scope, so not tidied
+    return { lossValue: value.dataSync()[0], correct };
+  });
+}

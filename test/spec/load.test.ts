@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSpec, SpecError } from '../../src/spec/load.js';
+import { runId, specHash } from '../../src/spec/hash.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-spec-'));
+function specFile(name: string, text: string): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+function problems(file: string, overrides = {}): string[] {
+  try {
+    loadSpec(file, overrides);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecError);
+    return (e as SpecError).problems;
+  }
+  throw new Error('spec was accepted');
+}
+
+describe('spec loading', () => {
+  it('fills every default and resolves theta to 0.8 of the largest cone for the coarse classes', () => {
+    const spec = loadSpec(specFile('min.yaml', 'dataset: {name: mnist}\nmethod: {name: cone}\n'));
+    expect(spec.name).toBe('min');
+    expect(spec.epochs).toBe(10);
+    expect(spec.optimizer.name).toBe('sgd');
+    expect(spec.dataset.level).toBe('coarse');
+    // 5 coarse MNIST classes: phi = acos(-1/4) = 104.48 deg, limit phi/2 = 52.24, theta = 41.79.
+    expect(spec.method.theta).toBeCloseTo(0.8 * (Math.acos(-1 / 4) * 180) / Math.PI / 2, 3);
+  });
+
+  it('reports an unknown key (with a suggestion), a wrong type and an out-of-range value, one line each', () => {
+    const f = specFile('bad.yaml', 'epochs: ten\nbatch_size: 0\nmethod:\n  name: cone\n  thetaa: 30\n');
+    const p = problems(f);
+    expect(p).toHaveLength(3);
+    expect(p.find((l) => l.includes('method.thetaa'))).toMatch(/bad\.yaml:5: method\.thetaa: unknown key \(did you mean 'theta'\?\)/);
+    expect(p.find((l) => l.includes('epochs'))).toMatch(/bad\.yaml:1: epochs: expected integer \(got "ten"\)/);
+    expect(p.find((l) => l.includes('batch_size'))).toMatch(/bad\.yaml:2: batch_size: must be >= 1 \(got 0\)/);
+  });
+
+  it('bounds theta by half the ETF angle of the training classes', () => {
+    const f = specFile('theta.yaml', 'dataset: {name: mnist, level: coarse}\nmethod: {name: cone, theta: 60}\n');
+    expect(problems(f)).toEqual([`${f}:2: method.theta: must be below 52.2 degrees for 5 classes (got 60)`]);
+  });
+
+  it('names the line and column of a YAML syntax error', () => {
+    const f = specFile('syntax.yaml', 'epochs: 3\nmethod: {name: cone\n');
+    expect(problems(f)[0]).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}:\\d+:\\d+: YAML syntax error`));
+  });
+
+  it('says when the file is missing', () => {
+    expect(problems(path.join(dir, 'nope.yaml'))).toEqual([`${path.join(dir, 'nope.yaml')}: spec file not found`]);
+  });
+
+  it('lets command-line overrides win and says so in errors', () => {
+    const f = specFile('o.yaml', 'epochs: 3\n');
+    expect(loadSpec(f, { epochs: 7, 'method.name': 'ce' }).epochs).toBe(7);
+    expect(problems(f, { epochs: 0 })[0]).toMatch(/overridden on the command line\): epochs: must be >= 1/);
+  });
+
+  it('needs feature_dim >= classes for the ETF methods', () => {
+    const f = specFile('d.yaml', 'dataset: {name: mnist, level: fine}\nmodel: {feature_dim: 8}\nmethod: {name: etf-ce}\n');
+    expect(problems(f)[0]).toMatch(/model\.feature_dim: must be at least the number of classes \(10\)/);
+  });
+
+  it('hashes what is computed, not where or how fast', () => {
+    const f = specFile('h.yaml', 'epochs: 3\n');
+    const a = loadSpec(f);
+    const b = loadSpec(f, { output: '/elsewhere', backend: 'cpu', threads: 1 });
+    const c = loadSpec(f, { seed: 1 });
+    expect(specHash(a)).toBe(specHash(b));
+    expect(specHash(a)).not.toBe(specHash(c));
+    expect(runId(a)).toMatch(/^mnist-cone-s0-[0-9a-f]{8}$/);
+  });
+});
