@@ -61,13 +61,15 @@ export const specSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      // Parameters default to null here; the loss registry fills the ones the chosen method uses
+      // (and only those) when the spec is resolved.
       properties: {
         name: { enum: METHOD_NAMES, default: 'cone' },
-        scale: { type: 'number', exclusiveMinimum: 0, default: 16, description: 'logit scale s of the ETF losses' },
-        theta: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'cone half-angle in degrees (null = 0.8 of the largest allowed)' },
-        label_smoothing: { type: 'number', minimum: 0, maximum: 1, default: 0 },
-        mean_weight: nonNegative(1),
-        tau: nonNegative(1),
+        scale: { type: ['number', 'null'], default: null, description: 'logit scale s of the ETF losses (default 16)' },
+        theta: { type: ['number', 'null'], default: null, description: 'cone half-angle in degrees (default 0.8 of the largest allowed)' },
+        label_smoothing: { type: ['number', 'null'], default: null, description: 'ce label smoothing (default 0)' },
+        mean_weight: { type: ['number', 'null'], default: null, description: 'cone-mean: weight of the class-mean term (default 1)' },
+        tau: { type: ['number', 'null'], default: null, description: 'la-ce: logit adjustment strength (default 1)' },
       },
     },
     optimizer: {
@@ -143,7 +145,8 @@ export interface Spec {
     synthetic: { coarse: number; fine_per_coarse: number; dim: number; train_per_fine: number; test_per_fine: number; coarse_spread: number; fine_spread: number; noise: number; image: boolean };
   };
   model: { name: (typeof MODEL_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
-  method: { name: (typeof METHOD_NAMES)[number]; scale: number; theta: number | null; label_smoothing: number; mean_weight: number; tau: number };
+  /** After resolution: the name and exactly the parameters that method uses. */
+  method: { name: (typeof METHOD_NAMES)[number]; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
   optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
   schedule: { name: 'constant' | 'step' | 'cosine' | 'onecycle'; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
   epochs: number;

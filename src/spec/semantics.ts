@@ -1,5 +1,5 @@
 import { datasetClassCounts } from '../data/registry.js';
-import { maxThetaDeg } from '../model/etf.js';
+import { resolveMethodParams } from '../train/losses/index.js';
 import type { Spec } from './schema.js';
 
 export interface Problem {
@@ -9,20 +9,15 @@ export interface Problem {
 
 /** Methods whose classifier is the fixed simplex ETF (they need feature_dim >= K). */
 export const ETF_METHODS = new Set(['etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
-/** Methods with a cone half-angle θ. */
-export const CONE_METHODS = new Set(['cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
-
-/** Default θ: 0.8 of the largest angle that keeps the class cones disjoint. */
-export const DEFAULT_THETA_FRACTION = 0.8;
-
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
 /**
- * Rules that span several fields. Fills `method.theta` for cone methods when it was left null, so
- * that the resolved spec (and its hash) names the angle actually used.
+ * Rules that span several fields. Replaces `method` by the name and the parameters that method
+ * actually uses, defaults filled (θ in degrees for the training classes), so that the resolved
+ * spec (and its hash) names what is computed.
  */
 export function checkSpecSemantics(spec: Spec): Problem[] {
   const problems: Problem[] = [];
@@ -36,10 +31,13 @@ export function checkSpecSemantics(spec: Spec): Problem[] {
   if (ETF_METHODS.has(m.name) && spec.model.feature_dim < classes) {
     problems.push({ field: ['model', 'feature_dim'], text: `must be at least the number of classes (${classes}) for the fixed ETF of '${m.name}' (got ${spec.model.feature_dim})` });
   }
-  if (CONE_METHODS.has(m.name)) {
-    const limit = maxThetaDeg(classes);
-    if (m.theta === null) m.theta = round(DEFAULT_THETA_FRACTION * limit, 4);
-    else if (m.theta >= limit) problems.push({ field: ['method', 'theta'], text: `must be below ${limit.toFixed(1)} degrees for ${classes} classes (got ${m.theta})` });
+  try {
+    const params = resolveMethodParams(m, classes);
+    spec.method = { name: m.name, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, round(v, 4)])) };
+  } catch (e) {
+    // The registry's messages start with the field ("method.theta: ...").
+    const [, key, text] = /^method\.(\w+): (.*)$/s.exec((e as Error).message) ?? [null, 'name', (e as Error).message];
+    problems.push({ field: ['method', key], text });
   }
   const isImage = spec.dataset.name !== 'synthetic';
   if (spec.model.name === 'cnn28' && !['mnist', 'fashion-mnist'].includes(spec.dataset.name)) {

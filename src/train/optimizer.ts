@@ -15,3 +15,15 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   // AdamOptimizer reads its (protected) learningRate field on every step and has no setter.
   else (opt as unknown as { learningRate: number }).learningRate = lr;
 }
+
+/**
+ * MomentumOptimizer.dispose() in tfjs 4.22 forgets the learning-rate scalar its SGD base keeps,
+ * which would leak one tensor per run.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  if (opt instanceof tf.MomentumOptimizer) {
+    const c = (opt as unknown as { c?: tf.Tensor }).c;
+    if (c && !c.isDisposed) c.dispose();
+  }
+}

@@ -12,7 +12,7 @@ import { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpointTensors, readTrainState
 import { classify, featuresOf } from './evaluate.js';
 import { createLoss } from './losses/index.js';
 import type { Loss } from './losses/types.js';
-import { createOptimizer, setLearningRate } from './optimizer.js';
+import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer.js';
 import type { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
@@ -88,7 +88,7 @@ export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained
   const dispose = () => {
     model.dispose();
     loss.dispose();
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   };
   try {
     const state = await restoreOrStart(ctx, model, loss, optimizer);
@@ -150,9 +150,8 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
       const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
       const { lossValue, correct } = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
       if (!Number.isFinite(lossValue)) {
-        throw new RunError(
-          `loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped, the last good checkpoint (epoch ${state.epoch}) is kept; try a lower optimizer.lr`,
-        );
+        const kept = state.epoch > 0 ? `the last good checkpoint (epoch ${state.epoch}) is kept` : 'no epoch had finished, so there is no checkpoint';
+        throw new RunError(`loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped and ${kept}; try a lower optimizer.lr`);
       }
       const r = state.running;
       r.loss_sum += lossValue * batch;

@@ -43,7 +43,9 @@ describe('spec loading', () => {
 
   it('bounds theta by half the ETF angle of the training classes', () => {
     const f = specFile('theta.yaml', 'dataset: {name: mnist, level: coarse}\nmethod: {name: cone, theta: 60}\n');
-    expect(problems(f)).toEqual([`${f}:2: method.theta: must be below 52.2 degrees for 5 classes (got 60)`]);
+    const p = problems(f);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toContain(`${f}:2: method.theta: must be below 52.2 degrees for 5 classes (got 60)`);
   });
 
   it('names the line and column of a YAML syntax error', () => {

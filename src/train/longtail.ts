@@ -1,0 +1,158 @@
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { takeSplit } from '../data/batches.js';
+import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
+import { RunError, UsageError } from '../errors.js';
+import { longtailAccuracy, shotThresholds, type ShotThresholds } from '../eval/longtail-accounting.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeCsv } from '../io/csv.js';
+import { readManifest } from '../io/manifest.js';
+import { loadSpec, type Overrides } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
+import { featuresOf } from './evaluate.js';
+import { listLosses, type Loss } from './losses/index.js';
+import { datasetTask, loadSpecDataset } from './pretrain.js';
+import { runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
+
+/** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
+export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
+
+export const LONGTAIL_COLUMNS = ['run_id', 'dataset', 'method', 'seed', 'imbalance', 'profile', 'overall', 'many', 'medium', 'few', 'n_many', 'n_medium', 'n_few', 'counts'];
+export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'test_n', 'accuracy'];
+
+const KIND = 'longtail';
+const EVAL_BATCH = 256;
+
+/** One row of longtail.csv (contracts.md); `counts` is the JSON array of training images per class. */
+export interface LongtailRow {
+  [k: string]: string | number | null;
+  run_id: string;
+  dataset: string;
+  method: string;
+  seed: number;
+  imbalance: number;
+  profile: string;
+  overall: number;
+  many: number | null;
+  medium: number | null;
+  few: number | null;
+  n_many: number;
+  n_medium: number;
+  n_few: number;
+  counts: string;
+}
+
+export type LongtailRunResult = TrainingRunResult & {
+  row: LongtailRow;
+  /** Training images in the long-tailed split, and the bucket thresholds used. */
+  nTrain: number;
+  thresholds: ShotThresholds;
+};
+
+/** Long-tail training is at the fine level; a coarse spec is refused rather than silently retargeted. */
+function requireFineLevel(spec: Spec, source: string): void {
+  if (spec.dataset.level !== 'fine') {
+    throw new UsageError(`${source}: dataset.level: cone longtail trains on the fine labels (the usual long-tail task); set dataset.level: fine (got ${spec.dataset.level})`);
+  }
+}
+
+/**
+ * One resolved spec per method from a spec file. Method knobs (scale, theta, tau, ...) go to the
+ * methods that take them, so one file can carry e.g. `scale` for the ETF methods and `tau` for la-ce
+ * while ce ignores both.
+ */
+export function longtailSpecs(file: string, overrides: Overrides, methods: readonly string[]): Spec[] {
+  const losses = listLosses();
+  const knobs = new Set(losses.flatMap((l) => Object.keys(l.params)));
+  return methods.map((method) => {
+    const uses = new Set(Object.keys(losses.find((l) => l.name === method)?.params ?? {}));
+    const unused = Object.fromEntries([...knobs].filter((k) => !uses.has(k)).map((k) => [`method.${k}`, null]));
+    const spec = loadSpec(file, { ...overrides, ...unused, 'method.name': method });
+    requireFineLevel(spec, file);
+    return spec;
+  });
+}
+
+/** split.json with one field per line and each array on its line (100 CIFAR-100 counts stay readable). */
+function splitJson(split: LongtailSplit): string {
+  const fields = Object.entries(splitRecord(split)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{\n${fields.join(',\n')}\n}\n`;
+}
+
+/** Predicted class of every feature row, by the loss's (unadjusted, unclipped) logits. */
+function predictions(loss: Loss, features: Float32Array, n: number, chunk = 4096): Int32Array {
+  const d = features.length / n;
+  const out = new Int32Array(n);
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    const predicted = tf.tidy(() => tf.argMax(loss.logits(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])), 1));
+    out.set(predicted.dataSync() as Int32Array, start);
+    predicted.dispose();
+  }
+  return out;
+}
+
+/**
+ * `cone longtail` for one method: train the spec's network at the fine level on a long-tailed
+ * split of the training set (split.json), then score it on the balanced test set (longtail.csv,
+ * per_class.csv). The run folder, checkpoints, resume and failure handling are pretrain's.
+ */
+export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: () => boolean } = {}): Promise<LongtailRunResult> {
+  requireFineLevel(spec, spec.name ?? 'spec');
+  const { runDir } = runFolder(spec);
+  const previous = readManifest(runDir);
+  if (previous && previous.kind !== KIND) {
+    throw new RunError(`${runDir}: holds a ${previous.kind} run of the same spec, not a long-tail run; give cone longtail another --out`);
+  }
+  // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
+  let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
+  if (previous?.status !== 'done') {
+    const ds = await loadSpecDataset(spec);
+    const split = longtailSplit(ds.train.fine, ds.fineNames.length, {
+      imbalance: spec.longtail.imbalance,
+      profile: spec.longtail.profile,
+      seed: spec.seed,
+      permuteClasses: spec.longtail.permute_classes,
+      classNames: ds.fineNames,
+    });
+    prepared = { split, task: datasetTask({ ...ds, train: takeSplit(ds.train, split.indices) }, 'fine'), classNames: ds.fineNames };
+  }
+  const result = await trainingRun(spec, {
+    kind: KIND,
+    quiet: opts.quiet,
+    stopWhen: opts.stopWhen,
+    task: async (dir) => {
+      writeFileAtomic(path.join(dir, 'split.json'), splitJson(prepared!.split));
+      return prepared!.task;
+    },
+    after: async (trained, task, dir, manifest) => {
+      const { split, classNames } = prepared!;
+      const features = await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH);
+      const thresholds = shotThresholds(spec.longtail, split.nMax);
+      const acc = longtailAccuracy({
+        trainCounts: split.counts,
+        testLabels: task.testLabels,
+        predictions: predictions(trained.loss, features, task.testLabels.length),
+        thresholds,
+        classNames,
+      });
+      const { perClass, ...buckets } = acc;
+      const row: LongtailRow = {
+        run_id: manifest.run_id,
+        dataset: spec.dataset.name,
+        method: spec.method.name,
+        seed: spec.seed,
+        imbalance: spec.longtail.imbalance,
+        profile: spec.longtail.profile,
+        ...buckets,
+        counts: JSON.stringify(split.counts),
+      };
+      writeCsv(path.join(dir, 'longtail.csv'), [row], LONGTAIL_COLUMNS);
+      writeCsv(path.join(dir, 'per_class.csv'), perClass, PER_CLASS_COLUMNS);
+      manifest.details.longtail = { row, n_train: split.indices.length, thresholds };
+    },
+  });
+  const recorded = result.manifest.details.longtail as { row: LongtailRow; n_train: number; thresholds: ShotThresholds } | undefined;
+  if (!recorded) throw new RunError(`${result.runDir}: manifest.json is marked done but has no long-tail result; delete the run folder to run it again`);
+  return { ...result, row: recorded.row, nTrain: recorded.n_train, thresholds: recorded.thresholds };
+}

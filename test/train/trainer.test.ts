@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { RunError, InterruptedError } from '../../src/errors.js';
+import { readCsv } from '../../src/io/csv.js';
+import { readManifest } from '../../src/io/manifest.js';
+import { resolveSpec } from '../../src/spec/load.js';
+import type { Spec } from '../../src/spec/schema.js';
+import { loadCheckpointTensors } from '../../src/train/checkpoint.js';
+import { pretrain } from '../../src/train/pretrain.js';
+import { checkpointDir } from '../../src/train/trainer.js';
+
+const TIMING = new Set(['seconds', 'images_per_s']);
+
+function tinySpec(backend: string, out: string, extra: Record<string, unknown> = {}): Spec {
+  return resolveSpec(
+    {
+      name: 'tiny',
+      dataset: { name: 'synthetic', synthetic: { coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 10 } },
+      model: { name: 'mlp', feature_dim: 8, hidden: [16] },
+      method: { name: 'cone' },
+      optimizer: { name: 'sgd', lr: 0.05 },
+      epochs: 3,
+      batch_size: 32,
+      backend,
+      output: out,
+      ...extra,
+    },
+    'tiny.yaml',
+  );
+}
+
+async function finalWeights(runDir: string): Promise<Float32Array[]> {
+  const t = loadCheckpointTensors(checkpointDir(runDir));
+  const all = [...t.model, ...Object.values(t.head), ...t.optimizer.map((o) => o.tensor)];
+  const values = all.map((x) => x.dataSync() as Float32Array);
+  tf.dispose(all);
+  return values;
+}
+
+function deterministicColumns(runDir: string): Record<string, string>[] {
+  return readCsv(path.join(runDir, 'metrics.csv')).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.has(k))));
+}
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`training on ${backend}`, () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `cone-train-${backend}-`));
+    beforeAll(() => initBackend({ backend: backend as 'cpu' | 'wasm' }));
+
+    it('resumes an interrupted run to the same weights and metrics as an uninterrupted one', async () => {
+      const before = tf.memory().numTensors;
+      const straight = await pretrain(tinySpec(backend, path.join(root, 'straight')), { quiet: true });
+      expect(straight.status).toBe('done');
+      expect(tf.memory().numTensors).toBe(before);
+
+      // Stop after epoch 1 (at the epoch boundary), then once more in the middle of epoch 2.
+      const spec = tinySpec(backend, path.join(root, 'interrupted'));
+      const runDir = path.join(spec.output, straight.runId);
+      await expect(pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(InterruptedError);
+      expect(readManifest(runDir)?.status).toBe('interrupted');
+      let calls = 0;
+      await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(/interrupted at epoch 2, step 2/);
+      const resumed = await pretrain(spec, { quiet: true });
+      expect(resumed.status).toBe('done');
+      expect(tf.memory().numTensors).toBe(before);
+
+      expect(deterministicColumns(runDir)).toEqual(deterministicColumns(straight.runDir));
+      const [a, b] = [await finalWeights(straight.runDir), await finalWeights(runDir)];
+      expect(a.length).toBe(b.length);
+      a.forEach((w, i) => expect(Array.from(b[i])).toEqual(Array.from(w)));
+
+      // A finished run is not trained again.
+      const again = await pretrain(spec, { quiet: true });
+      expect(again.status).toBe('already-done');
+    });
+
+    it('stops on a non-finite loss, names the epoch and step, and marks the run failed', async () => {
+      const spec = tinySpec(backend, path.join(root, 'nan'), { method: { name: 'ce' }, optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 }, schedule: { name: 'constant' } });
+      const before = tf.memory().numTensors;
+      const err = await pretrain(spec, { quiet: true }).catch((e) => e);
+      expect(err).toBeInstanceOf(RunError);
+      expect(err.message).toMatch(/^loss is (NaN|Infinity|-Infinity) at epoch 1, step \d+; training stopped/);
+      const runDir = fs.readdirSync(spec.output).map((d) => path.join(spec.output, d))[0];
+      expect(readManifest(runDir)?.status).toBe('failed');
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+}
