@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import { extractFeatures, type SplitChoice } from '../eval/extract.js';
+import { DATASET_NAMES } from '../spec/schema.js';
+import { runAndExit, type GlobalOptions } from './common.js';
+
+interface Args extends GlobalOptions {
+  run: string;
+  split: SplitChoice;
+  dataset?: string;
+  subset: string;
+  batch: number;
+}
+
+function parseSubset(value: string): 'spec' | 'all' | number {
+  if (value === 'spec' || value === 'all') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--subset: give spec, all or a positive whole number (got ${value})`);
+  return n;
+}
+
+export const extractCommand: CommandModule<GlobalOptions, Args> = {
+  command: 'extract',
+  describe: 'write a finished run\'s features for a dataset split as .npy (float32 N×d) with fine/coarse labels',
+  builder: (y) =>
+    y
+      .option('run', { type: 'string', demandOption: true, describe: 'run folder (as printed by cone pretrain)' })
+      .option('split', { choices: ['train', 'test', 'both'] as const, default: 'both' as SplitChoice })
+      .option('dataset', { choices: DATASET_NAMES, describe: 'another dataset with the same input shape (default: the run\'s)' })
+      .option('subset', { type: 'string', default: 'spec', describe: 'images per split: spec (the run\'s subsets), all, or a class-balanced count' })
+      .option('batch', { type: 'number', default: 256, describe: 'inference batch size' }),
+  handler: (argv) =>
+    runAndExit(async () => {
+      const dir = await extractFeatures(argv.run, {
+        split: argv.split,
+        dataset: argv.dataset,
+        subset: parseSubset(argv.subset),
+        backend: argv.backend,
+        threads: argv.threads,
+        batchSize: argv.batch,
+      });
+      process.stdout.write(`${dir}\n`);
+    }),
+};

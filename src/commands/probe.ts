@@ -1,0 +1,71 @@
+import type { CommandModule } from 'yargs';
+import { initBackend } from '../backend/select.js';
+import { probeFeatures, type ProbeReport, type ProbeSettings } from '../eval/probe-run.js';
+import { info, warn } from '../log.js';
+import { resolveSpec } from '../spec/load.js';
+import { PROBE_NAMES } from '../spec/schema.js';
+import { runAndExit, type GlobalOptions } from './common.js';
+import { formatTable } from './table.js';
+
+interface Args extends GlobalOptions {
+  features: string[];
+  probe?: string[];
+  level?: 'fine' | 'coarse';
+  C?: number;
+  k?: number;
+  normalise?: boolean;
+}
+
+/** Geometry shown in the side-by-side table: test split, training level, L2-normalised features. */
+const HEADLINE_GEOMETRY = ['nc1', 'nc1_ratio', 'nc2_etf_err', 'angle_dir_mean', 'angle_mean_mean', 'in_cone_frac'];
+
+function fmt(v: unknown, percent: boolean): string {
+  if (typeof v !== 'number' || Number.isNaN(v)) return '-';
+  return percent ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4);
+}
+
+export function sideBySide(reports: ProbeReport[]): string {
+  const header = ['', ...reports.map((r) => `${r.meta.method} s${r.meta.seed}`)];
+  const probeNames = [...new Set(reports.flatMap((r) => r.probes.map((p) => String(p.probe))))];
+  const level = reports[0]?.probes[0]?.level ?? 'fine';
+  const rows = probeNames.map((name) => [`${level} ${name}`, ...reports.map((r) => fmt(r.probes.find((p) => p.probe === name)?.accuracy, true))]);
+  for (const col of HEADLINE_GEOMETRY) {
+    rows.push([
+      col,
+      ...reports.map((r) => fmt(r.geometry.find((g) => g.split === 'test' && g.level === r.meta.train_level && g.features === 'l2')?.[col], false)),
+    ]);
+  }
+  return formatTable(header, rows);
+}
+
+export const probeCommand: CommandModule<GlobalOptions, Args> = {
+  command: 'probe',
+  describe: 'fit probes on train features, score them on test features (fine level by default), and measure the geometry',
+  builder: (y) =>
+    y
+      .option('features', { type: 'string', array: true, demandOption: true, describe: 'features folder(s) written by cone extract; several are shown side by side' })
+      .option('probe', { type: 'string', array: true, choices: PROBE_NAMES, describe: 'probes to run (default: all)', coerce: (v: string[]) => v.flatMap((s) => s.split(',')) })
+      .option('level', { choices: ['fine', 'coarse'] as const, describe: 'label level to probe (default fine)' })
+      .option('C', { type: 'number', describe: 'inverse L2 penalty of the linear probe (default 1, as scikit-learn)' })
+      .option('k', { type: 'number', describe: 'neighbours of the kNN probe (default 20)' })
+      .option('normalise', { type: 'boolean', describe: 'L2-normalise features for the linear/ncc/kmeans probes (default true)' }),
+  handler: (argv) =>
+    runAndExit(async () => {
+      const defaults = resolveSpec({}, 'defaults').probe;
+      const settings: ProbeSettings = {
+        probes: (argv.probe as ProbeSettings['probes'] | undefined) ?? defaults.probes,
+        level: argv.level ?? defaults.level,
+        C: argv.C ?? defaults.C,
+        k: argv.k ?? defaults.k,
+        normalise: argv.normalise ?? defaults.normalise,
+      };
+      await initBackend({ backend: argv.backend ?? 'auto', threads: argv.threads, log: warn });
+      const reports: ProbeReport[] = [];
+      for (const dir of argv.features) {
+        const r = probeFeatures(dir, settings);
+        info(`${dir}: wrote ${r.files.join(', ')}`);
+        reports.push(r);
+      }
+      process.stdout.write(sideBySide(reports));
+    }),
+};

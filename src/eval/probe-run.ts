@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { RunError } from '../errors.js';
+import { writeCsv, columnsOf, type Row } from '../io/csv.js';
+import { readNpy } from '../io/npy.js';
+import type { Spec } from '../spec/schema.js';
+import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
+import type { FeatureMatrix, LabelledFeatures } from './features.js';
+import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from './geometry.js';
+import { kmeansProbe } from './probes/kmeans.js';
+import { knnProbe } from './probes/knn.js';
+import { linearProbe } from './probes/linear.js';
+import { nccProbe } from './probes/ncc.js';
+import type { ProbeResult } from './probes/probe-result.js';
+
+export type ProbeSettings = Spec['probe'];
+type Level = 'fine' | 'coarse';
+
+interface SplitFeatures {
+  features: FeatureMatrix;
+  fine: Int32Array;
+  coarse: Int32Array;
+}
+
+export interface ProbeReport {
+  featuresDir: string;
+  meta: FeaturesMeta;
+  probes: Row[];
+  geometry: Row[];
+  /** Where probe.csv, geometry.csv and angles.csv were written. */
+  files: string[];
+}
+
+/** Bin width of angles.csv, in degrees. */
+export const ANGLE_BIN_DEG = 2;
+
+function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeatures {
+  const file = (suffix: string) => path.join(dir, `${split}${suffix}.npy`);
+  if (!fs.existsSync(file(''))) {
+    throw new RunError(`${file('')}: not found; run cone extract --run <run folder> --split both (probes fit on train, score on test)`);
+  }
+  const x = readNpy(file(''));
+  if (x.dtype !== '<f4' || x.shape.length !== 2) throw new RunError(`${file('')}: expected a float32 N×d array (got ${x.dtype} of shape [${x.shape}])`);
+  const [n, d] = x.shape;
+  if (d !== meta.d) throw new RunError(`${file('')}: d = ${d}, but meta.json says ${meta.d}`);
+  const labels = (suffix: string): Int32Array => {
+    const y = readNpy(file(suffix));
+    if (y.dtype !== '<i4' || y.shape.length !== 1) throw new RunError(`${file(suffix)}: expected int32 labels of shape [N] (got ${y.dtype} of shape [${y.shape}])`);
+    if (y.shape[0] !== n) throw new RunError(`${file(suffix)}: ${y.shape[0]} labels for the ${n} rows of ${file('')}`);
+    return y.data as Int32Array;
+  };
+  return { features: { data: x.data as Float32Array, n, d }, fine: labels('.fine'), coarse: labels('.coarse') };
+}
+
+function classifierOf(dir: string, meta: FeaturesMeta): Pick<GeometryOptions, 'classifier' | 'etf' | 'thetaDeg'> {
+  const W = readNpy(path.join(dir, 'classifier.npy'));
+  if (W.dtype !== '<f4') throw new RunError(`${path.join(dir, 'classifier.npy')}: expected float32`);
+  if (meta.classifier === 'etf') return { etf: W.data as Float32Array, thetaDeg: meta.theta ?? undefined };
+  const biasFile = path.join(dir, 'classifier_bias.npy');
+  const b = fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
+  return { classifier: { W: W.data as Float32Array, b } };
+}
+
+function runProbes(train: SplitFeatures, test: SplitFeatures, meta: FeaturesMeta, s: ProbeSettings): ProbeResult[] {
+  const level: Level = s.level;
+  const K = level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
+  const tr: LabelledFeatures = { features: train.features, labels: train[level] };
+  const te: LabelledFeatures = { features: test.features, labels: test[level] };
+  const results: ProbeResult[] = [];
+  for (const probe of s.probes) {
+    if (probe === 'linear') results.push(linearProbe(tr, te, K, { C: s.C, normalise: s.normalise }));
+    if (probe === 'knn') results.push(...knnProbe(tr, te, K, { k: s.k }));
+    if (probe === 'ncc') results.push(nccProbe(tr, te, K, { normalise: s.normalise }));
+    // k-means recovers fine classes inside each coarse class: only meaningful at the fine level.
+    if (probe === 'kmeans' && level === 'fine') results.push(kmeansProbe(test.features, test.fine, test.coarse, { seed: meta.seed, normalise: s.normalise }));
+  }
+  return results;
+}
+
+/** Histogram of the angle between each feature and its class direction, in ANGLE_BIN_DEG bins over [0, 180]. */
+export function angleHistogram(angles: number[]): { bin_start_deg: number; bin_end_deg: number; count: number }[] {
+  const bins = Math.round(180 / ANGLE_BIN_DEG);
+  const counts = new Array<number>(bins).fill(0);
+  for (const a of angles) counts[Math.min(bins - 1, Math.floor(a / ANGLE_BIN_DEG))]++;
+  return counts.map((count, i) => ({ bin_start_deg: i * ANGLE_BIN_DEG, bin_end_deg: (i + 1) * ANGLE_BIN_DEG, count }));
+}
+
+/** `features` -> probe.csv etc. in the run folder; `features-<dataset>` -> probe-<dataset>.csv etc. */
+function outputNames(featuresDir: string): { dir: string; suffix: string } {
+  const base = path.basename(path.resolve(featuresDir));
+  return { dir: path.dirname(path.resolve(featuresDir)), suffix: base.startsWith('features-') ? `-${base.slice('features-'.length)}` : '' };
+}
+
+/**
+ * `cone probe` for one features folder: fit the probes on the train split, score them on the test
+ * split, compute the feature geometry of both splits at both label levels, and write probe.csv,
+ * geometry.csv and angles.csv beside the features. Everything is computed before anything is written.
+ */
+export function probeFeatures(featuresDir: string, settings: ProbeSettings): ProbeReport {
+  const meta = readFeaturesMeta(featuresDir)!;
+  const train = readSplit(featuresDir, 'train', meta);
+  const test = readSplit(featuresDir, 'test', meta);
+  const head = classifierOf(featuresDir, meta);
+  const id = { run_id: meta.run_id, dataset: meta.dataset, method: meta.method, seed: meta.seed };
+
+  const probes: Row[] = runProbes(train, test, meta, settings).map((r) => ({ ...id, probe: r.probe, level: settings.level, accuracy: r.accuracy, ...r.settings }));
+
+  const geometry: Row[] = [];
+  const angles: Row[] = [];
+  for (const [split, data] of [['train', train], ['test', test]] as const) {
+    for (const level of ['coarse', 'fine'] as const) {
+      const K = level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
+      // The run's classifier only has directions for the classes it was trained on.
+      const opts = level === meta.train_level ? head : {};
+      for (const g of geometryRows(data.features, data[level], K, opts)) geometry.push({ run_id: meta.run_id, split, level, ...g });
+    }
+    const directions = head.etf ?? head.classifier!.W;
+    const a = classAngles(data.features, data[meta.train_level], Float64Array.from(directions));
+    for (const bin of angleHistogram(a)) angles.push({ split, level: meta.train_level, ...bin });
+  }
+
+  const { dir, suffix } = outputNames(featuresDir);
+  const files = [path.join(dir, `probe${suffix}.csv`), path.join(dir, `geometry${suffix}.csv`), path.join(dir, `angles${suffix}.csv`)];
+  writeCsv(files[0], probes, columnsOf(probes));
+  writeCsv(files[1], geometry, ['run_id', 'split', 'level', ...GEOMETRY_COLUMNS]);
+  writeCsv(files[2], angles, ['split', 'level', 'bin_start_deg', 'bin_end_deg', 'count']);
+  return { featuresDir, meta, probes, geometry, files };
+}
