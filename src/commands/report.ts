@@ -1,0 +1,17 @@
+import type { CommandModule } from 'yargs';
+import { writeReport } from '../report/index.js';
+import { runAndExit, type GlobalOptions } from './common.js';
+
+interface Args extends GlobalOptions {
+  suite: string;
+}
+
+export const reportCommand: CommandModule<GlobalOptions, Args> = {
+  command: 'report <suite>',
+  describe: 'write <suite>/report.html: accuracy, collapse metrics, feature angles and training curves as charts (works offline)',
+  builder: (y) => y.positional('suite', { type: 'string', demandOption: true, describe: 'suite folder holding summary.csv (results/<suite>/)' }),
+  handler: (argv) =>
+    runAndExit(async () => {
+      process.stdout.write(`${await writeReport(argv.suite)}\n`);
+    }),
+};

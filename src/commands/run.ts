@@ -1,0 +1,42 @@
+import type { CommandModule } from 'yargs';
+import { runSuite } from '../suite/run-suite.js';
+import { loadSuite } from '../suite/load.js';
+import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+
+interface Args extends GlobalOptions {
+  suite: string;
+  jobs: number;
+  'dry-run': boolean;
+  cell?: string;
+}
+
+/** Exit code when a suite's expectation fails (CI reproduction runs rely on it). */
+export const EXPECTATION_FAILED = 3;
+
+export const runCommand: CommandModule<GlobalOptions, Args> = {
+  command: 'run <suite>',
+  describe: 'run a suite (grid of datasets x methods x seeds x fields), skipping finished cells; aggregate, check expectations, write the report',
+  builder: (y) =>
+    y
+      .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' })
+      .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'list the cells and which are done, run nothing' })
+      .option('cell', { type: 'string', hidden: true, describe: 'run one cell only (used by --jobs workers)' }),
+  handler: (argv) =>
+    runAndExit(() =>
+      withResumeHint(async () => {
+        const suite = loadSuite(argv.suite);
+        const outcome = await runSuite(suite, {
+          outputRoot: argv.out ?? 'results',
+          jobs: Math.max(1, Math.floor(argv.jobs)),
+          dryRun: argv['dry-run'],
+          quiet: argv.quiet,
+          execution: { backend: argv.backend, threads: argv.threads },
+          command: ['cone', ...process.argv.slice(2)].join(' '),
+          onlyCell: argv.cell,
+        });
+        if (outcome.outcomes.some((o) => !o.pass)) return EXPECTATION_FAILED;
+        return outcome.failed.length ? 1 : 0;
+      }),
+    ),
+};

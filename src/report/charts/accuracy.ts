@@ -1,0 +1,30 @@
+import { measuredMetrics, type Aggregates } from '../aggregate.js';
+import type { Group } from '../groups.js';
+import { barsWithErrors } from './bars.js';
+import type { Section } from './types.js';
+
+/** Accuracy families of summary.csv, by metric-name prefix (docs/design.md, suite folder). */
+const FAMILIES = [
+  { prefix: 'fine.', id: 'acc-fine', title: 'Fine-level probes on the pretrained features' },
+  { prefix: 'coarse.', id: 'acc-coarse', title: 'Coarse level (training labels): test accuracy and probes' },
+  { prefix: 'lt.', id: 'acc-longtail', title: 'Long-tailed training: balanced test accuracy by shot bucket' },
+];
+
+export function isAccuracyMetric(metric: string): boolean {
+  return FAMILIES.some((f) => metric.startsWith(f.prefix));
+}
+
+/** One bar chart per accuracy family that the suite measured. */
+export function accuracySection(agg: Aggregates, groups: Group[]): Section {
+  const metrics = measuredMetrics(agg);
+  const charts = FAMILIES.flatMap((f) => {
+    const ms = metrics.filter((m) => m.startsWith(f.prefix));
+    return ms.length === 0 ? [] : [barsWithErrors(f.id, { text: f.title }, ms, agg, groups, 'accuracy')];
+  });
+  return {
+    title: 'Accuracy',
+    intro: 'Mean over seeds per method (and grid value); whiskers span ± one sample standard deviation. ' +
+      'fine.* probes are fitted on train features and scored on test features at the fine label level; lt.many / lt.medium / lt.few split classes by training-set size.',
+    charts,
+  };
+}

@@ -1,0 +1,86 @@
+import type { Aggregates } from './aggregate.js';
+import type { Section } from './charts/types.js';
+import { DRAW_CHARTS_JS } from './draw-charts.js';
+import type { Group } from './groups.js';
+import type { SuiteData } from './read-suite.js';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * JSON that is safe inside <script type="application/json">: no `<` can close the element or open
+ * a comment, and the line separators that older JS parsers reject are escaped too.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A library's source inlined into <script>: a literal `</script` or `<!--` in it would end or confuse the element. */
+function scriptTag(source: string): string {
+  return `<script>${source.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')}</script>`;
+}
+
+function fmt(x: number): string {
+  return String(Number(x.toPrecision(3)));
+}
+
+function numbersTable(agg: Aggregates, groups: Group[]): string {
+  const head = `<tr><th>metric</th>${groups.map((g) => `<th><span class="swatch" style="background:${g.color}"></span>${escapeHtml(g.label)}</th>`).join('')}</tr>`;
+  const rows = [...agg].map(([metric, byGroup]) => {
+    const cells = groups.map((g) => {
+      const s = byGroup.get(g.key);
+      return `<td>${s ? `${fmt(s.mean)} ± ${fmt(s.std)} <small>(n=${s.n})</small>` : '–'}</td>`;
+    });
+    return `<tr><th>${escapeHtml(metric)}</th>${cells.join('')}</tr>`;
+  });
+  return `<table>${head}${rows.join('')}</table>`;
+}
+
+function sectionHtml(s: Section): string {
+  const small = Boolean(s.small);
+  const canvases = s.charts.map((c) => `<div class="chart${small ? ' small' : ''}"><canvas id="${escapeHtml(c.id)}"></canvas></div>`).join('');
+  return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.intro)}</p><div class="grid${small ? ' small' : ''}">${canvases}</div></section>`;
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1240px;padding:16px 24px;color:#222}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 4px;border-bottom:1px solid #ddd}
+p{margin:4px 0 10px;color:#444}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
+.grid.small{grid-template-columns:repeat(auto-fill,minmax(280px,1fr))}.chart{position:relative;height:330px}
+.chart.small{height:250px}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th:first-child{text-align:left}.swatch{display:inline-block;width:10px;height:10px;margin-right:5px}
+.notes li{color:#8a4b00}code{font-size:12px}`;
+
+export interface PageParts {
+  suite: SuiteData;
+  groups: Group[];
+  agg: Aggregates;
+  sections: Section[];
+  /** Library sources to inline, in load order. */
+  libraries: string[];
+}
+
+/** The whole self-contained page: styles, data and scripts inline, nothing fetched. */
+export function renderHtml(p: PageParts): string {
+  const { suite } = p;
+  const seeds = new Set(suite.rows.map((r) => r.seed)).size;
+  const datasets = [...new Set(suite.rows.map((r) => r.dataset))].join(', ');
+  const specs = p.sections.flatMap((s) => s.charts);
+  const notes = suite.notes.length === 0 ? '' :
+    `<section class="notes"><h2>Not shown</h2><ul>${suite.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>cone report: ${escapeHtml(suite.name)}</title><style>${STYLE}</style></head>
+<body data-charts-total="${specs.length}">
+<h1>cone report: ${escapeHtml(suite.name)}</h1>
+<p>${suite.runs.length} runs from <code>${escapeHtml(suite.dir)}</code>: dataset ${escapeHtml(datasets)}, ${p.groups.length} method/grid groups, ${seeds} seed(s).</p>
+${p.sections.filter((s) => s.charts.length > 0).map(sectionHtml).join('\n')}
+<section><h2>Numbers</h2><p>Mean ± sample standard deviation over seeds, from summary.csv.</p>${numbersTable(p.agg, p.groups)}</section>
+${notes}
+<script type="application/json" id="chart-data">${jsonForScript(specs)}</script>
+${p.libraries.map(scriptTag).join('\n')}
+${scriptTag(DRAW_CHARTS_JS)}
+</body></html>
+`;
+}

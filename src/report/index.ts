@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { aggregate } from './aggregate.js';
+import { accuracySection } from './charts/accuracy.js';
+import { anglesSection } from './charts/angles.js';
+import { curvesSection } from './charts/curves.js';
+import { geometrySection } from './charts/geometry.js';
+import { groupsOf } from './groups.js';
+import { renderHtml } from './html.js';
+import { readSuite, type RunFiles } from './read-suite.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Chart.js draws the charts (canvas, ~200 kB as one UMD file, no network at run time) and
+ * chartjs-chart-error-bars adds the mean ± std whiskers; both are inlined so report.html works
+ * offline. Their UMD builds sit beside the CommonJS entry points that `require.resolve` finds
+ * (neither package exports the UMD path itself).
+ */
+function chartLibraries(): string[] {
+  const chartJs = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+  const errorBars = path.join(path.dirname(require.resolve('chartjs-chart-error-bars')), 'index.umd.min.js');
+  return [chartJs, errorBars].map((f) => fs.readFileSync(f, 'utf8'));
+}
+
+/** Write `<suiteDir>/report.html` from summary.csv and the run folders it names; returns the report's path. */
+export async function writeReport(suiteDir: string): Promise<string> {
+  const suite = readSuite(suiteDir);
+  const { groups, groupOf } = groupsOf(suite.rows);
+  const runGroup = (r: RunFiles) => groupOf(r.cell);
+  const agg = aggregate(suite.rows);
+  const html = renderHtml({
+    suite,
+    groups,
+    agg,
+    sections: [accuracySection(agg, groups), geometrySection(agg, groups), anglesSection(suite.runs, runGroup), curvesSection(suite.runs, runGroup)],
+    libraries: chartLibraries(),
+  });
+  const file = path.join(suiteDir, 'report.html');
+  writeFileAtomic(file, html);
+  return file;
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { RunError } from '../errors.js';
+import { readCsv } from '../io/csv.js';
+
+/** One row of summary.csv (one cell and metric); columns as in docs/design.md (suite folder). */
+export interface SummaryRow {
+  suite: string;
+  cell: string;
+  pipeline: string;
+  dataset: string;
+  method: string;
+  seed: string;
+  /** JSON of the grid fields that vary, '' or '{}' when none. */
+  overrides: string;
+  run_id: string;
+  metric: string;
+  value: number;
+}
+
+/** One bin of a run's angles.csv histogram. */
+export interface AngleBin {
+  split: string;
+  level: string;
+  start: number;
+  end: number;
+  count: number;
+}
+
+/** One epoch of a run's metrics.csv; NaN where the run left the cell empty (e.g. no evaluation that epoch). */
+export interface EpochRow {
+  epoch: number;
+  trainLoss: number;
+  testAccuracy: number;
+}
+
+/** What the report knows of one run folder `runs/<run_id>/`. */
+export interface RunFiles {
+  runId: string;
+  /** The summary row that names this run (dataset, method, seed, overrides). */
+  cell: SummaryRow;
+  epochs: EpochRow[] | null;
+  angles: AngleBin[] | null;
+  /** Cone half-angle in degrees from the run's resolved spec.yaml (`method.theta`), null for methods without one. */
+  thetaDeg: number | null;
+}
+
+export interface SuiteData {
+  dir: string;
+  name: string;
+  rows: SummaryRow[];
+  runs: RunFiles[];
+  /** Files the report expected but could not use, one human-readable line each. */
+  notes: string[];
+}
+
+const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value'];
+
+function num(s: string | undefined): number {
+  // Empty cells mean "not measured"; Number('') would be 0.
+  return s === undefined || s.trim() === '' ? NaN : Number(s);
+}
+
+function readSummary(file: string): SummaryRow[] {
+  if (!fs.existsSync(file)) throw new RunError(`${file}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`);
+  const raw = readCsv(file);
+  const missing = SUMMARY_COLUMNS.filter((c) => raw.length > 0 && !(c in raw[0]));
+  if (missing.length > 0) throw new RunError(`${file}: missing column(s) ${missing.join(', ')}; expected ${SUMMARY_COLUMNS.join(', ')}`);
+  if (raw.length === 0) throw new RunError(`${file}: no rows; run the suite first (cone run <suite.yaml>)`);
+  return raw.map((r) => ({ ...(r as unknown as Omit<SummaryRow, 'value'>), value: num(r.value) }));
+}
+
+function readEpochs(file: string): EpochRow[] {
+  return readCsv(file).map((r) => ({ epoch: num(r.epoch), trainLoss: num(r.train_loss), testAccuracy: num(r.test_accuracy) }));
+}
+
+function readAngles(file: string): AngleBin[] {
+  return readCsv(file).map((r) => ({ split: r.split, level: r.level, start: num(r.bin_start_deg), end: num(r.bin_end_deg), count: num(r.count) }));
+}
+
+function readTheta(file: string): number | null {
+  const spec = YAML.parse(fs.readFileSync(file, 'utf8')) as { method?: { theta?: unknown } } | null;
+  const theta = spec?.method?.theta;
+  return typeof theta === 'number' && Number.isFinite(theta) ? theta : null;
+}
+
+/** Read one optional file of a run folder; a missing or unreadable file becomes a note, not a failure. */
+function optional<T>(file: string, read: (f: string) => T, notes: string[]): T | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    return read(file);
+  } catch (e) {
+    notes.push(`${file}: skipped (${(e as Error).message})`);
+    return null;
+  }
+}
+
+/** Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle histogram and θ. */
+export function readSuite(suiteDir: string): SuiteData {
+  const rows = readSummary(path.join(suiteDir, 'summary.csv'));
+  const notes: string[] = [];
+  const firstRowOfRun = new Map<string, SummaryRow>();
+  for (const r of rows) if (r.run_id && !firstRowOfRun.has(r.run_id)) firstRowOfRun.set(r.run_id, r);
+  const runs = [...firstRowOfRun.entries()].map(([runId, cell]): RunFiles => {
+    const dir = path.join(suiteDir, 'runs', runId);
+    if (!fs.existsSync(dir)) notes.push(`${dir}: run folder not found; its per-epoch curves and angles are not shown`);
+    return {
+      runId,
+      cell,
+      epochs: optional(path.join(dir, 'metrics.csv'), readEpochs, notes),
+      angles: optional(path.join(dir, 'angles.csv'), readAngles, notes),
+      thetaDeg: optional(path.join(dir, 'spec.yaml'), readTheta, notes),
+    };
+  });
+  return { dir: suiteDir, name: rows[0].suite || path.basename(path.resolve(suiteDir)), rows, runs, notes };
+}
+
+/** Runs split by pipeline (pretrain, longtail, ...) in first-seen order: their runs train on different data. */
+export function runsByPipeline(runs: RunFiles[]): Map<string, RunFiles[]> {
+  const out = new Map<string, RunFiles[]>();
+  for (const r of runs) out.set(r.cell.pipeline, [...(out.get(r.cell.pipeline) ?? []), r]);
+  return out;
+}

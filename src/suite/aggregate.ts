@@ -1,0 +1,63 @@
+import type { Cell } from './expand.js';
+
+export interface CellResult {
+  cell: Cell;
+  metrics: Record<string, number>;
+}
+
+/** Cells that differ only by seed: same dataset, method and grid overrides. */
+export interface Group {
+  dataset: string;
+  method: string;
+  overrides: Record<string, unknown>;
+  results: CellResult[];
+}
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export function overridesKey(o: Record<string, unknown>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+export function groupCells(results: CellResult[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const r of results) {
+    const { spec, overrides } = r.cell;
+    const key = `${spec.dataset.name}|${spec.method.name}|${overridesKey(overrides)}`;
+    if (!groups.has(key)) groups.set(key, { dataset: spec.dataset.name, method: spec.method.name, overrides, results: [] });
+    groups.get(key)!.results.push(r);
+  }
+  return [...groups.values()];
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for a single value) of the finite values. */
+export function stat(values: number[]): Stat {
+  const v = values.filter(Number.isFinite);
+  const n = v.length;
+  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
+  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+export function metricStat(g: Group, metric: string): Stat {
+  return stat(g.results.map((r) => r.metrics[metric] ?? NaN));
+}
+
+/**
+ * The group of `method` that matches group `g`: same dataset, and g's overrides restricted to the
+ * fields that exist for that method (a theta grid does not split ce's cells).
+ */
+export function matchingGroup(groups: Group[], g: Pick<Group, 'dataset' | 'overrides'>, method: string): Group | undefined {
+  const candidates = groups.filter((x) => x.method === method && x.dataset === g.dataset);
+  return candidates.find((x) => Object.entries(x.overrides).every(([k, v]) => JSON.stringify(g.overrides[k]) === JSON.stringify(v)));
+}
+
+/** Per-seed differences method − baseline on one metric, paired by seed. */
+export function pairedDifference(g: Group, baseline: Group, metric: string): Stat {
+  const bySeed = new Map(baseline.results.map((r) => [r.cell.spec.seed, r.metrics[metric]]));
+  return stat(g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!));
+}

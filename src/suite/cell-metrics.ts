@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCsv } from '../io/csv.js';
+import type { Pipeline } from './schema.js';
+import type { Cell } from './expand.js';
+
+/** Geometry columns reported per cell (test split, training level, L2-normalised features). */
+export const GEOMETRY_METRICS = [
+  'nc1', 'nc1_ratio', 'cdnv', 'nc2_etf_err', 'nc2_equinorm_cv', 'nc3_dual_err', 'nc4_ncc_agree',
+  'angle_dir_mean', 'angle_dir_median', 'angle_dir_p90', 'angle_mean_mean', 'angle_mean_median', 'angle_mean_p90', 'in_cone_frac',
+];
+
+function num(v: string | undefined): number {
+  return v === undefined || v === '' ? NaN : Number(v);
+}
+
+function readIfExists(file: string): Record<string, string>[] {
+  return fs.existsSync(file) ? readCsv(file) : [];
+}
+
+/**
+ * The numbers of one finished cell under the summary's metric names (see docs/design.md §6):
+ * `<level>.accuracy`, `<level>.<probe>`, geometry columns, and `lt.*` for long-tail cells.
+ */
+export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, number> {
+  const out: Record<string, number> = {};
+  const level = cell.spec.dataset.level;
+  const epochs = readIfExists(path.join(cell.runDir, 'metrics.csv'));
+  const last = epochs[epochs.length - 1];
+  if (last) out[`${level}.accuracy`] = num(last.test_accuracy);
+  if (pipeline === 'transfer') {
+    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) out[`${p.level}.${p.probe.replace(/-/g, '_')}`] = num(p.accuracy);
+    const g = readIfExists(path.join(cell.runDir, 'geometry.csv')).find((r) => r.split === 'test' && r.level === level && r.features === 'l2');
+    if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
+  } else {
+    const lt = readIfExists(path.join(cell.runDir, 'longtail.csv'))[0];
+    if (lt) for (const m of ['overall', 'many', 'medium', 'few']) out[`lt.${m}`] = num(lt[m]);
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import deepmerge from 'deepmerge';
+import YAML from 'yaml';
+import { resolveSpec, setPath, SpecError } from '../spec/load.js';
+import { runId } from '../spec/hash.js';
+import type { Spec } from '../spec/schema.js';
+import { listLosses } from '../train/losses/index.js';
+import type { Suite } from './schema.js';
+
+export interface Cell {
+  index: number;
+  spec: Spec;
+  runId: string;
+  runDir: string;
+  /** Grid values of this cell other than dataset, method and seed (which have their own columns). */
+  overrides: Record<string, unknown>;
+}
+
+/** Grid fields with their own summary columns. */
+const IDENTITY_FIELDS = new Set(['dataset.name', 'method.name', 'seed']);
+
+export function suiteDir(suite: Suite, outputRoot: string): string {
+  return path.join(outputRoot, suite.name);
+}
+
+function product(grid: Record<string, unknown[]>): Record<string, unknown>[] {
+  return Object.entries(grid).reduce<Record<string, unknown>[]>(
+    (combos, [key, values]) => combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v }))),
+    [{}],
+  );
+}
+
+/** Method parameters a loss does not use are dropped from its cells (ce has no theta). */
+function appliesTo(key: string, method: string): boolean {
+  if (!key.startsWith('method.') || key === 'method.name') return true;
+  const params = listLosses().find((l) => l.name === method)?.params ?? {};
+  return key.slice('method.'.length) in params;
+}
+
+/**
+ * The cells of a suite, in grid order: base spec + suite `spec` + one grid combination each, resolved
+ * and validated. Combinations that resolve to the same spec (e.g. a theta grid crossed with ce) are one cell.
+ */
+export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> }): Cell[] {
+  if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
+  const base = suite.base ? (YAML.parse(fs.readFileSync(suite.base, 'utf8')) ?? {}) : {};
+  const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
+  const output = path.join(suiteDir(suite, opts.outputRoot), 'runs');
+  const cells: Cell[] = [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  product(suite.grid).forEach((combo, i) => {
+    const raw = structuredClone(start);
+    const method = String(combo['method.name'] ?? (raw.method as { name?: string } | undefined)?.name ?? 'cone');
+    const overrides: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(combo)) {
+      if (!appliesTo(key, method)) continue;
+      setPath(raw, key, value);
+      if (!IDENTITY_FIELDS.has(key)) overrides[key] = value;
+    }
+    for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
+    raw.output = output;
+    try {
+      const spec = resolveSpec(raw, `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`);
+      const id = runId(spec);
+      if (seen.has(id)) return;
+      seen.add(id);
+      cells.push({ index: cells.length + 1, spec, runId: id, runDir: path.join(output, id), overrides });
+    } catch (e) {
+      if (e instanceof SpecError) problems.push(...e.problems);
+      else throw e;
+    }
+  });
+  if (problems.length) throw new SpecError([...new Set(problems)]);
+  return cells;
+}

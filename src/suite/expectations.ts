@@ -1,0 +1,84 @@
+import { UsageError } from '../errors.js';
+import { matchingGroup, metricStat, type Group } from './aggregate.js';
+import type { Expectation } from './schema.js';
+
+/**
+ * An expectation compares seed means: `metric(method) op metric(method)` or `metric(method) op number`,
+ * with op one of > < >= <=; `*` as the left method means every method. With a margin m,
+ * `a > b` means a > b + m and `a < b` means a < b − m. It is checked in every group
+ * (dataset × grid overrides) of the left method.
+ */
+const TERM = String.raw`([\w.\-]+)\(([\w\-*]+)\)`;
+const PATTERN = new RegExp(String.raw`^\s*${TERM}\s*(>=|<=|>|<)\s*(?:${TERM}|(-?[\d.]+(?:e-?\d+)?))\s*$`);
+
+interface Parsed {
+  metric: string;
+  method: string;
+  op: '>' | '<' | '>=' | '<=';
+  right: { metric: string; method: string } | number;
+}
+
+export function parseExpectation(e: Expectation, where: string): Parsed {
+  const m = PATTERN.exec(e.check);
+  if (!m) throw new UsageError(`${where}: expectation '${e.check}' is not of the form 'metric(method) > metric(method)' or 'metric(method) > number'`);
+  const right = m[6] !== undefined ? Number(m[6]) : { metric: m[4], method: m[5] };
+  return { metric: m[1], method: m[2], op: m[3] as Parsed['op'], right };
+}
+
+export interface ExpectationOutcome {
+  check: string;
+  group: string;
+  left: number;
+  right: number;
+  margin: number;
+  pass: boolean;
+  detail: string;
+}
+
+function compare(a: number, op: Parsed['op'], b: number, margin: number): boolean {
+  switch (op) {
+    case '>': return a > b + margin;
+    case '>=': return a >= b + margin;
+    case '<': return a < b - margin;
+    case '<=': return a <= b - margin;
+  }
+}
+
+function groupLabel(g: Group): string {
+  const o = Object.entries(g.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return [g.dataset, ...o].join(', ');
+}
+
+export function evaluateExpectations(expectations: Expectation[], groups: Group[], where: string): ExpectationOutcome[] {
+  const out: ExpectationOutcome[] = [];
+  for (const e of expectations) {
+    const p = parseExpectation(e, where);
+    const lefts = groups.filter((g) => p.method === '*' || g.method === p.method);
+    if (lefts.length === 0) {
+      out.push({ check: e.check, group: '-', left: NaN, right: NaN, margin: e.margin, pass: false, detail: `no cells of method ${p.method}` });
+      continue;
+    }
+    for (const g of lefts) {
+      const left = metricStat(g, p.metric).mean;
+      let right: number;
+      let detail = '';
+      if (typeof p.right === 'number') right = p.right;
+      else {
+        const other = matchingGroup(groups, g, p.right.method);
+        right = other ? metricStat(other, p.right.metric).mean : NaN;
+        if (!other) detail = `no cells of method ${p.right.method} to compare with`;
+      }
+      if (!Number.isFinite(left)) detail ||= `${p.metric} was not measured for ${g.method}`;
+      if (!Number.isFinite(right)) detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
+      const pass = Number.isFinite(left) && Number.isFinite(right) && compare(left, p.op, right, e.margin);
+      const label = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
+      out.push({ check: e.check, group: label, left, right, margin: e.margin, pass, detail });
+    }
+  }
+  return out;
+}
+
+export function formatOutcome(o: ExpectationOutcome): string {
+  const nums = `${o.left.toPrecision(4)} vs ${o.right.toPrecision(4)}${o.margin ? ` (margin ${o.margin})` : ''}`;
+  return `${o.pass ? 'PASS' : 'FAIL'} ${o.check} [${o.group}]: ${nums}${o.detail ? ` — ${o.detail}` : ''}`;
+}

@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { ConeError, InterruptedError, RunError } from '../errors.js';
+import { extractFeatures } from '../eval/extract.js';
+import { probeFeatures } from '../eval/probe-run.js';
+import { readManifest } from '../io/manifest.js';
+import { info, warn } from '../log.js';
+import { writeReport } from '../report/index.js';
+import { longtail } from '../train/longtail.js';
+import { pretrain } from '../train/pretrain.js';
+import { groupCells, type CellResult, type Group } from './aggregate.js';
+import { cellMetrics } from './cell-metrics.js';
+import { evaluateExpectations, formatOutcome, parseExpectation, type ExpectationOutcome } from './expectations.js';
+import { expandSuite, suiteDir, type Cell } from './expand.js';
+import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
+import type { Suite } from './schema.js';
+
+export interface RunSuiteOptions {
+  outputRoot: string;
+  jobs: number;
+  dryRun: boolean;
+  quiet: boolean;
+  execution?: { backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu'; threads?: number };
+  /** The command line, recorded in summary.md. */
+  command: string;
+  /** Run only this cell (used by the worker processes of --jobs). */
+  onlyCell?: string;
+}
+
+export interface SuiteOutcome {
+  dir: string;
+  cells: Cell[];
+  groups: Group[];
+  outcomes: ExpectationOutcome[];
+  failed: { runId: string; error: string }[];
+  report: string | null;
+}
+
+/** Files whose presence means a cell's whole pipeline finished. */
+function finishedFiles(cell: Cell, pipeline: Suite['pipeline']): string[] {
+  const names = pipeline === 'transfer' ? ['probe.csv', 'geometry.csv'] : ['longtail.csv'];
+  return names.map((n) => path.join(cell.runDir, n));
+}
+
+export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
+  return readManifest(cell.runDir)?.status === 'done' && finishedFiles(cell, pipeline).every((f) => fs.existsSync(f));
+}
+
+/** One cell through its pipeline; training resumes from a checkpoint, finished steps are skipped. */
+export async function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void> {
+  if (suite.pipeline === 'longtail') {
+    await longtail(cell.spec, { quiet });
+    return;
+  }
+  await pretrain(cell.spec, { quiet });
+  const features = await extractFeatures(cell.runDir, { split: 'both' });
+  probeFeatures(features, cell.spec.probe);
+}
+
+/** Runs cells in worker processes, at most `jobs` at once; each worker is `cone run <suite> --cell <id>`. */
+async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions): Promise<Map<string, string>> {
+  const errors = new Map<string, string>();
+  const queue = [...cells];
+  const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/cone.js');
+  const worker = async () => {
+    for (let cell = queue.shift(); cell; cell = queue.shift()) {
+      const args = [bin, 'run', suite.file, '--cell', cell.runId, '--out', opts.outputRoot, '--quiet'];
+      if (opts.execution?.backend) args.push('--backend', opts.execution.backend);
+      if (opts.execution?.threads) args.push('--threads', String(opts.execution.threads));
+      const stderr: string[] = [];
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
+        child.on('close', resolve);
+      });
+      info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
+      if (code !== 0) errors.set(cell.runId, stderr.join('').trim().split('\n').pop() ?? `exit ${code}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, cells.length) }, worker));
+  return errors;
+}
+
+/**
+ * One `cone run` per suite folder at a time. proper-lockfile refreshes the lock's mtime while we
+ * run, so a lock left by a killed process goes stale (and is taken over) after two minutes.
+ */
+async function takeLock(dir: string): Promise<() => Promise<void>> {
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    return await lockfile.lock(dir, {
+      lockfilePath: path.join(dir, '.lock'),
+      stale: 120_000,
+      // A long synchronous step can delay the refresh; that is not worth crashing a run over.
+      onCompromised: (err) => warn(`suite lock: ${err.message}`),
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new RunError(`${dir}: another cone run is writing this suite folder (lock ${path.join(dir, '.lock')}); wait for it to finish, or delete the lock if that process is gone`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * `cone run`: expand the suite, run every cell not yet done (one after another, or in --jobs worker
+ * processes), keep going past a failed cell, then aggregate, check expectations and write the report.
+ */
+export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<SuiteOutcome> {
+  for (const e of suite.expectations) parseExpectation(e, `${suite.file}: expectations`);
+  const cells = expandSuite(suite, { outputRoot: opts.outputRoot, execution: opts.execution });
+  const dir = suiteDir(suite, opts.outputRoot);
+
+  if (opts.onlyCell) {
+    const cell = cells.find((c) => c.runId === opts.onlyCell);
+    if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
+    await runCell(cell, suite, opts.quiet);
+    return { dir, cells: [cell], groups: [], outcomes: [], failed: [], report: null };
+  }
+
+  const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
+  if (opts.dryRun) {
+    for (const c of cells) process.stdout.write(`${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`);
+    process.stdout.write(`${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`);
+    return { dir, cells, groups: [], outcomes: [], failed: [], report: null };
+  }
+
+  const release = await takeLock(dir);
+  try {
+    info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run -> ${dir}`);
+    const errors = new Map<string, string>();
+    if (opts.jobs > 1 && pending.length > 1) {
+      for (const [k, v] of await runInWorkers(pending, suite, opts)) errors.set(k, v);
+    } else {
+      for (const cell of pending) {
+        info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
+        try {
+          await runCell(cell, suite, opts.quiet);
+        } catch (e) {
+          if (e instanceof InterruptedError) throw e;
+          const message = e instanceof Error ? e.message : String(e);
+          warn(`${cell.runId} failed: ${message}`);
+          errors.set(cell.runId, message);
+          if (!(e instanceof ConeError)) warn('(an internal error: run the cell alone with --verbose for the stack trace)');
+        }
+      }
+    }
+    const results: CellResult[] = cells.filter((c) => cellDone(c, suite.pipeline)).map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
+    const groups = groupCells(results);
+    const outcomes = evaluateExpectations(suite.expectations, groups, suite.file);
+    const failed = cells.filter((c) => !cellDone(c, suite.pipeline)).map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? 'not finished' }));
+    const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
+    const files = writeSummary(dir, { suite, results, groups, baseline, outcomes, failedCells: failed, command: opts.command });
+    const report = suite.report && results.length ? await writeReport(dir) : null;
+    for (const dataset of [...new Set(groups.map((g) => g.dataset))]) process.stdout.write(`\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`);
+    for (const o of outcomes) process.stdout.write(`${formatOutcome(o)}\n`);
+    for (const f of failed) process.stdout.write(`FAILED CELL ${f.runId}: ${f.error}\n`);
+    process.stdout.write(`\nsummary: ${files.md}\n${report ? `report: ${report}\n` : ''}`);
+    return { dir, cells, groups, outcomes, failed, report };
+  } finally {
+    await release();
+  }
+}

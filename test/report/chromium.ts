@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Debian's chromium; `.ci/run` installs it. */
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Headless, offline and quiet: no first-run work, no network services, a throw-away profile. */
+function chromium(args: string[], page: string): string {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: the report test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)`);
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-chromium-'));
+  try {
+    const r = spawnSync(CHROMIUM, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--hide-scrollbars', `--user-data-dir=${profile}`,
+      // Lets the page's scripts run to completion before the DOM is dumped or the screenshot taken.
+      '--virtual-time-budget=5000',
+      ...args, pathToFileURL(page).href,
+    ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`chromium exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
+    return r.stdout;
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** The page's DOM after its scripts ran. */
+export function dumpDom(page: string): string {
+  return chromium(['--dump-dom'], page);
+}
+
+/** A PNG of the page's first `height` CSS pixels at `width` wide. */
+export function screenshot(page: string, png: string, width: number, height: number): void {
+  chromium([`--window-size=${width},${height}`, `--screenshot=${png}`], page);
+  if (!fs.existsSync(png)) throw new Error(`chromium wrote no screenshot to ${png}`);
+}

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import { writeCsv } from '../../src/io/csv.js';
+import { aggregate } from '../../src/report/aggregate.js';
+import { anglesSection } from '../../src/report/charts/angles.js';
+import { geometrySection } from '../../src/report/charts/geometry.js';
+import { curvesSection } from '../../src/report/charts/curves.js';
+import { groupsOf } from '../../src/report/groups.js';
+import { writeReport } from '../../src/report/index.js';
+import { readSuite } from '../../src/report/read-suite.js';
+import { cone } from '../helpers/cli.js';
+import { angleCounts, BASE, EPOCHS, METHOD_SHIFT, SUMMARY_COLUMNS, THETA, writeFixtureSuite } from './fixture.js';
+
+let tmp: string;
+let suiteDir: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-report-'));
+  suiteDir = path.join(tmp, 'suite');
+  writeFixtureSuite(suiteDir);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The JSON block of a report page, parsed back. */
+function chartData(html: string): { id: string; config: { type: string; data: { labels?: string[]; datasets: { label: string; data: unknown[] }[] } } }[] {
+  const m = /<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html);
+  if (!m) throw new Error('no chart-data block');
+  return JSON.parse(m[1]);
+}
+
+describe('suite data', () => {
+  it('summarises each metric as mean ± sample std over the seeds of each method', () => {
+    const suite = readSuite(suiteDir);
+    const { groups } = groupsOf(suite.rows);
+    expect(groups.map((g) => g.label)).toEqual(['ce', 'cone']);
+    const agg = aggregate(suite.rows);
+    // Seeds sit at base ± 0.01, so the mean is the base and the sample std is sqrt(2 · 0.01² / 1).
+    for (const [metric, base] of Object.entries(BASE)) {
+      const s = agg.get(metric)!.get(groups[1].key)!;
+      expect(s.n).toBe(2);
+      expect(s.mean).toBeCloseTo(base + METHOD_SHIFT.cone, 12);
+      expect(s.std).toBeCloseTo(Math.SQRT2 * 0.01, 12);
+    }
+    // ce has no cone: its NaN in_cone_frac is "not measured", not a zero.
+    expect(agg.get('in_cone_frac')!.get(groups[0].key)).toBeNull();
+  });
+
+  it('keeps grid overrides apart as separate groups', () => {
+    const dir = path.join(tmp, 'grid');
+    const rows = [20, 30].flatMap((theta) => [0, 1].map((seed) => ({
+      suite: 'grid', cell: `c${theta}${seed}`, pipeline: 'pretrain', dataset: 'synthetic', method: 'cone', seed,
+      overrides: JSON.stringify({ 'method.theta': theta }), run_id: `r${theta}${seed}`, metric: 'fine.linear', value: theta / 100 + seed / 100,
+    })));
+    writeCsv(path.join(dir, 'summary.csv'), rows, SUMMARY_COLUMNS);
+    const suite = readSuite(dir);
+    const { groups } = groupsOf(suite.rows);
+    expect(groups.map((g) => g.label)).toEqual(['cone · method.theta=20', 'cone · method.theta=30']);
+    expect(aggregate(suite.rows).get('fine.linear')!.get(groups[1].key)!.mean).toBeCloseTo(0.305, 12);
+    // Run folders are absent here: said once per run, not an error.
+    expect(suite.notes).toHaveLength(4);
+  });
+
+  it('keeps a metric of two pipelines apart and draws no chart for a metric nobody measured', () => {
+    const dir = path.join(tmp, 'pipelines');
+    const rows = ['pretrain', 'longtail'].flatMap((pipeline, p) => ['nc1', 'in_cone_frac'].map((metric) => ({
+      suite: 's', cell: pipeline, pipeline, dataset: 'synthetic', method: 'ce', seed: 0, overrides: '', run_id: `r${p}`, metric,
+      value: metric === 'nc1' ? p + 1 : 'NaN',
+    })));
+    writeCsv(path.join(dir, 'summary.csv'), rows, SUMMARY_COLUMNS);
+    const suite = readSuite(dir);
+    const { groups } = groupsOf(suite.rows);
+    const agg = aggregate(suite.rows);
+    expect([...agg.keys()]).toEqual(['nc1 (pretrain)', 'in_cone_frac (pretrain)', 'nc1 (longtail)', 'in_cone_frac (longtail)']);
+    expect(agg.get('nc1 (longtail)')!.get(groups[0].key)!.mean).toBe(2);
+    const charts = geometrySection(agg, groups).charts;
+    expect(charts.map((c) => c.config.data.labels)).toEqual([['nc1 (pretrain)'], ['nc1 (longtail)']]);
+    expect(charts[0].config.options?.plugins?.subtitle?.text).toBe('tr(Σ_W Σ_B⁺)/K; low = collapsed');
+  });
+
+  it('sums angle counts over seeds, normalises them to fractions and marks θ from spec.yaml', () => {
+    const suite = readSuite(suiteDir);
+    const { groupOf } = groupsOf(suite.rows);
+    const [chart] = anglesSection(suite.runs, (r) => groupOf(r.cell)).charts;
+    const datasets = chart.config.data.datasets as { label: string; data: { x: number; y: number }[] }[];
+    expect(datasets.map((d) => d.label)).toEqual(['ce', 'cone', `θ = ${THETA}° (cone)`]);
+    const cone = [angleCounts('cone', 0), angleCounts('cone', 1)];
+    const total = cone.flat().reduce((a, b) => a + b, 0);
+    datasets[1].data.forEach((p, i) => {
+      expect(p.x).toBe(2 * i + 1);
+      expect(p.y).toBeCloseTo((cone[0][i] + cone[1][i]) / total, 12);
+    });
+    expect(datasets[0].data.reduce((a, p) => a + p.y, 0)).toBeCloseTo(1, 12);
+    expect(datasets[2].data.every((p) => p.x === THETA)).toBe(true);
+  });
+
+  it('draws one line per run and epoch, one pair of charts per pipeline', () => {
+    const suite = readSuite(suiteDir);
+    const { groupOf } = groupsOf(suite.rows);
+    const charts = curvesSection(suite.runs, (r) => groupOf(r.cell)).charts;
+    expect(charts.map((c) => c.config.options?.plugins?.title?.text)).toEqual([
+      'pretrain: Train loss per epoch', 'pretrain: Test accuracy per epoch (training level)',
+      'longtail: Train loss per epoch', 'longtail: Test accuracy per epoch (training level)',
+    ]);
+    for (const c of charts) {
+      expect(c.config.data.datasets.map((d) => d.label)).toEqual(['ce s0', 'ce s1', 'cone s0', 'cone s1']);
+      for (const d of c.config.data.datasets) expect(d.data).toHaveLength(EPOCHS);
+    }
+  });
+});
+
+describe('writeReport', () => {
+  it('writes one self-contained page whose inlined data cannot break out of its script block', async () => {
+    const dir = path.join(tmp, 'hostile');
+    const name = 'x </script><img src=x onerror="alert(1)"> <!-- & \u2028';
+    writeFixtureSuite(dir, { suiteName: name, overrides: JSON.stringify({ note: name }) });
+    const file = await writeReport(dir);
+    expect(file).toBe(path.join(dir, 'report.html'));
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('x &#60;/script&#62;&#60;img src=x onerror=&#34;alert(1)&#34;&#62;');
+    // Every </script> closes a <script> that the page opened itself.
+    expect(html.match(/<\/script/gi)!.length).toBe(html.match(/<script[\s>]/gi)!.length);
+    // Nothing is fetched: no element loads a source or a stylesheet from anywhere.
+    expect(html).not.toMatch(/<(script|link|img|iframe)\b[^>]*\s(src|href)=/i);
+    const specs = chartData(html);
+    expect(specs.map((s) => s.id)).toEqual([
+      'acc-fine', 'acc-coarse', 'acc-longtail', 'geom-0', 'geom-1', 'geom-2', 'geom-3', 'angles-0',
+      'curve-loss-0', 'curve-acc-0', 'curve-loss-1', 'curve-acc-1',
+    ]);
+    expect(specs[0].config.data.labels).toEqual(['fine.linear', 'fine.knn', 'fine.ncc']);
+    // The group labels went through the JSON block and come back intact.
+    expect(specs[0].config.data.datasets.map((d) => d.label)).toEqual([`ce · note=${name}`, `cone · note=${name}`]);
+  });
+
+  it('fails with one line naming summary.csv when the folder has none', async () => {
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    const err = await writeReport(empty).catch((e) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect(err.message).toContain(path.join(empty, 'summary.csv'));
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('is what `cone report` runs', () => {
+    const ok = cone(['report', suiteDir]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trim()).toBe(path.join(suiteDir, 'report.html'));
+    const missing = cone(['report', path.join(tmp, 'nowhere')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([`cone: ${path.join(tmp, 'nowhere', 'summary.csv')}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`]);
+  });
+});
