@@ -20,7 +20,7 @@ export class SpecError extends UsageError {
   }
 }
 
-function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let node = obj;
   for (const k of keys.slice(0, -1)) {

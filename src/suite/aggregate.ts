@@ -48,12 +48,17 @@ export function metricStat(g: Group, metric: string): Stat {
 }
 
 /**
- * The group of `method` that matches group `g`: same dataset, and g's overrides restricted to the
- * fields that exist for that method (a theta grid does not split ce's cells).
+ * Two groups are comparable when they share the dataset and agree on every grid field both have;
+ * a field only one has is a parameter of its method alone (a theta grid does not split ce's cells).
  */
-export function matchingGroup(groups: Group[], g: Pick<Group, 'dataset' | 'overrides'>, method: string): Group | undefined {
-  const candidates = groups.filter((x) => x.method === method && x.dataset === g.dataset);
-  return candidates.find((x) => Object.entries(x.overrides).every(([k, v]) => JSON.stringify(g.overrides[k]) === JSON.stringify(v)));
+export function compatible(a: Pick<Group, 'dataset' | 'overrides'>, b: Pick<Group, 'dataset' | 'overrides'>): boolean {
+  if (a.dataset !== b.dataset) return false;
+  return Object.keys(a.overrides).filter((k) => k in b.overrides).every((k) => JSON.stringify(a.overrides[k]) === JSON.stringify(b.overrides[k]));
+}
+
+/** The groups of `method` comparable with `g`. */
+export function matchingGroups(groups: Group[], g: Pick<Group, 'dataset' | 'overrides'>, method: string): Group[] {
+  return groups.filter((x) => x.method === method && compatible(g, x));
 }
 
 /** Per-seed differences method − baseline on one metric, paired by seed. */

@@ -61,6 +61,7 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
     }
     for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
     raw.output = output;
+    raw.name ??= suite.name;
     try {
       const spec = resolveSpec(raw, `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`);
       const id = runId(spec);

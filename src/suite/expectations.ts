@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { matchingGroup, metricStat, type Group } from './aggregate.js';
+import { matchingGroups, metricStat, type Group } from './aggregate.js';
 import type { Expectation } from './schema.js';
 
 /**
@@ -60,19 +60,19 @@ export function evaluateExpectations(expectations: Expectation[], groups: Group[
     }
     for (const g of lefts) {
       const left = metricStat(g, p.metric).mean;
-      let right: number;
-      let detail = '';
-      if (typeof p.right === 'number') right = p.right;
-      else {
-        const other = matchingGroup(groups, g, p.right.method);
-        right = other ? metricStat(other, p.right.metric).mean : NaN;
-        if (!other) detail = `no cells of method ${p.right.method} to compare with`;
+      const leftLabel = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
+      const rights: { label: string; value: number; detail: string }[] =
+        typeof p.right === 'number'
+          ? [{ label: leftLabel, value: p.right, detail: '' }]
+          : matchingGroups(groups, g, p.right.method).map((r) => ({ label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }), value: metricStat(r, (p.right as { metric: string }).metric).mean, detail: '' }));
+      if (rights.length === 0) rights.push({ label: leftLabel, value: NaN, detail: `no cells of method ${(p.right as { method: string }).method} to compare with` });
+      for (const r of rights) {
+        let detail = r.detail;
+        if (!Number.isFinite(left)) detail ||= `${p.metric} was not measured for ${g.method}`;
+        if (!Number.isFinite(r.value)) detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
+        const pass = Number.isFinite(left) && Number.isFinite(r.value) && compare(left, p.op, r.value, e.margin);
+        out.push({ check: e.check, group: r.label, left, right: r.value, margin: e.margin, pass, detail });
       }
-      if (!Number.isFinite(left)) detail ||= `${p.metric} was not measured for ${g.method}`;
-      if (!Number.isFinite(right)) detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
-      const pass = Number.isFinite(left) && Number.isFinite(right) && compare(left, p.op, right, e.margin);
-      const label = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
-      out.push({ check: e.check, group: label, left, right, margin: e.margin, pass, detail });
     }
   }
   return out;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
-import { matchingGroup, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
+import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 
@@ -68,7 +68,7 @@ function differenceTable(groups: Group[], dataset: string, baseline: string): st
   const metrics = measured(groups.filter((g) => g.dataset === dataset));
   const rows: string[][] = [];
   for (const g of gs) {
-    const base = matchingGroup(groups, g, baseline);
+    const [base] = matchingGroups(groups, g, baseline);
     if (!base) continue;
     rows.push([label(g), ...metrics.map((m) => { const d = pairedDifference(g, base, m); return fmt(d.mean, d.std, d.n, m); })]);
   }

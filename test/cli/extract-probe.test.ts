@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { cone } from '../helpers/cli.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-ep-'));
+const spec = path.join(dir, 'tiny.yaml');
+fs.writeFileSync(
+  spec,
+  `dataset: {name: synthetic, synthetic: {coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15}}
+model: {name: mlp, feature_dim: 8, hidden: [16]}
+method: {name: cone}
+epochs: 3
+batch_size: 32
+`,
+);
+let runDir = '';
+
+describe('pretrain -> extract -> probe through the CLI', () => {
+  beforeAll(() => {
+    const r = cone(['pretrain', '--config', spec, '--out', path.join(dir, 'runs'), '--backend', 'wasm', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    runDir = r.stdout.trim();
+  });
+
+  it('writes the run folder of a finished run', () => {
+    expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'log.jsonl', 'manifest.json', 'metrics.csv', 'spec.yaml']);
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'))).toMatchObject({ status: 'done', backend: 'wasm' });
+    expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(3);
+  });
+
+  it('extracts float32 N×d features with int32 labels and meta.json', () => {
+    const r = cone(['extract', '--run', runDir, '--split', 'both', '--quiet']);
+    expect(r.code).toBe(0);
+    const f = path.join(runDir, 'features');
+    const train = readNpy(path.join(f, 'train.npy'));
+    expect(train.dtype).toBe('<f4');
+    expect(train.shape).toEqual([240, 8]);
+    expect(readNpy(path.join(f, 'train.fine.npy')).dtype).toBe('<i4');
+    expect(readNpy(path.join(f, 'test.coarse.npy')).shape).toEqual([90]);
+    expect(readNpy(path.join(f, 'classifier.npy')).shape).toEqual([3, 8]);
+    expect(JSON.parse(fs.readFileSync(path.join(f, 'meta.json'), 'utf8'))).toMatchObject({ d: 8, method: 'cone', train_level: 'coarse', classifier: 'etf', fine_names: expect.any(Array) });
+  });
+
+  it('probes at the fine level and writes probe.csv, geometry.csv and angles.csv', () => {
+    const r = cone(['probe', '--features', path.join(runDir, 'features'), '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\| fine linear/);
+    const probes = readCsv(path.join(runDir, 'probe.csv'));
+    expect(probes.map((p) => p.probe)).toEqual(['linear', 'knn', 'knn-weighted', 'ncc', 'kmeans']);
+    for (const p of probes) {
+      expect(p.level).toBe('fine');
+      expect(Number(p.accuracy)).toBeGreaterThan(1 / 6);
+    }
+    const geometry = readCsv(path.join(runDir, 'geometry.csv'));
+    expect(Object.keys(geometry[0]).slice(0, 6)).toEqual(['run_id', 'split', 'level', 'features', 'nc1', 'nc1_ratio']);
+    expect(geometry).toHaveLength(8); // 2 splits x 2 levels x (raw, l2)
+    const angles = readCsv(path.join(runDir, 'angles.csv'));
+    expect(angles.filter((a) => a.split === 'test').reduce((n, a) => n + Number(a.count), 0)).toBe(90);
+  });
+
+  describe('bad input: one line, exit 1, nothing written', () => {
+    function broken(name: string, change: (f: string) => void): string {
+      const copy = path.join(dir, name);
+      fs.cpSync(path.join(runDir, 'features'), copy, { recursive: true });
+      change(copy);
+      return copy;
+    }
+    function expectRefused(featuresDir: string, message: RegExp): void {
+      const r = cone(['probe', '--features', featuresDir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(fs.existsSync(path.join(path.dirname(featuresDir), `probe-${path.basename(featuresDir)}.csv`))).toBe(false);
+      expect(fs.readdirSync(path.dirname(featuresDir)).filter((n) => n.endsWith('.csv'))).toEqual([]);
+    }
+
+    it('features and labels of different lengths', () => {
+      expectRefused(broken('f1', (f) => writeNpy(path.join(f, 'train.fine.npy'), new Int32Array(5), [5])), /train\.fine\.npy: 5 labels for the 240 rows/);
+    });
+    it('a non-float32 .npy', () => {
+      expectRefused(broken('f2', (f) => writeNpy(path.join(f, 'test.npy'), new Int32Array(90 * 8), [90, 8])), /test\.npy: expected a float32 N×d array/);
+    });
+    it('a folder without meta.json', () => {
+      expectRefused(broken('f3', (f) => fs.rmSync(path.join(f, 'meta.json'))), /no meta\.json/);
+    });
+    it('a missing train split', () => {
+      expectRefused(broken('f4', (f) => fs.rmSync(path.join(f, 'train.npy'))), /train\.npy: not found; run cone extract/);
+    });
+  });
+});

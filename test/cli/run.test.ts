@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
+import { cone } from '../helpers/cli.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-run-'));
+const out = path.join(dir, 'results');
+const suite = path.join(dir, 'tiny.yaml');
+fs.writeFileSync(
+  suite,
+  `name: tiny
+spec:
+  dataset: {name: synthetic, synthetic: {coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15}}
+  model: {name: mlp, feature_dim: 8, hidden: [16]}
+  epochs: 3
+  batch_size: 32
+  probe: {probes: [linear, knn, ncc]}
+grid:
+  method.name: [ce, cone]
+  seed: [0, 1]
+expectations:
+  - coarse.accuracy(*) > 0.5
+  - check: fine.linear(cone) > 2.0
+    note: impossible on purpose, so that the exit code for a failed expectation is exercised
+`,
+);
+
+describe('cone run', () => {
+  it('runs every cell, writes the summary and the report, and exits 3 on a failed expectation', () => {
+    const r = cone(['run', suite, '--out', out, '--backend', 'wasm'], { timeoutMs: 300_000 });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/PASS coarse\.accuracy\(\*\) > 0\.5 \[synthetic, ce\]/);
+    expect(r.stdout).toMatch(/FAIL fine\.linear\(cone\) > 2\.0 \[synthetic\]/);
+    const rows = readCsv(path.join(out, 'tiny', 'summary.csv'));
+    expect(new Set(rows.map((row) => row.run_id)).size).toBe(4);
+    expect(rows.some((row) => row.metric === 'fine.linear' && Number(row.value) > 0.3)).toBe(true);
+    expect(Object.keys(rows[0])).toEqual(['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value']);
+    const md = fs.readFileSync(path.join(out, 'tiny', 'summary.md'), 'utf8');
+    expect(md).toMatch(/Paired differences to ce/);
+    expect(fs.existsSync(path.join(out, 'tiny', 'report.html'))).toBe(true);
+  });
+
+  it('skips finished cells when run again, and --dry-run says what is done', () => {
+    const dry = cone(['run', suite, '--out', out, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/4 cells, 4 done, 0 to run/);
+    const again = cone(['run', suite, '--out', out, '--backend', 'wasm']);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/4 cells, 4 already done, 0 to run/);
+  });
+
+  it('refuses to write a suite folder another cone run holds', async () => {
+    const folder = path.join(out, 'tiny');
+    const release = await lockfile.lock(folder, { lockfilePath: path.join(folder, '.lock') });
+    try {
+      const r = cone(['run', suite, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/another cone run is writing this suite folder/);
+    } finally {
+      await release();
+    }
+  });
+});
