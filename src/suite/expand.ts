@@ -59,6 +59,10 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
       setPath(raw, key, value);
       if (!IDENTITY_FIELDS.has(key)) overrides[key] = value;
     }
+    // The base spec's method parameters follow the same rule: a cone theta does not break a ce cell.
+    if (raw.method && typeof raw.method === 'object') {
+      raw.method = Object.fromEntries(Object.entries(raw.method).filter(([k]) => appliesTo(`method.${k}`, method)));
+    }
     for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
     raw.output = output;
     raw.name ??= suite.name;
