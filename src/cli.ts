@@ -3,7 +3,12 @@ import { hideBin } from 'yargs/helpers';
 import { setConsoleOptions } from './log.js';
 import { globalOptions } from './commands/common.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { extractCommand } from './commands/extract.js';
+import { longtailCommand } from './commands/longtail.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { probeCommand } from './commands/probe.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 
 /** The `cone` command line: every command is registered here, explicitly. */
@@ -15,6 +20,11 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(datasetsCommand)
     .command(specCommand)
     .command(pretrainCommand)
+    .command(extractCommand)
+    .command(probeCommand)
+    .command(longtailCommand)
+    .command(runCommand)
+    .command(reportCommand)
     .demandCommand(1, 'name a command (cone --help lists them)')
     .recommendCommands()
     .strict()

@@ -20,13 +20,18 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function specHash(spec: Spec): string {
+/** What a run does with its spec; a long-tail run of a spec is a different run than its pretraining. */
+export type RunKind = 'pretrain' | 'longtail';
+
+export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   const scientific: Record<string, unknown> = { ...spec };
   for (const f of EXECUTION_FIELDS) delete scientific[f];
+  // Pretraining hashes the spec alone, so its run ids stay what they were before long-tail runs existed.
+  if (kind !== 'pretrain') scientific.kind = kind;
   return crypto.createHash('sha256').update(JSON.stringify(canonical(scientific))).digest('hex').slice(0, 8);
 }
 
 /** `<dataset>-<method>-s<seed>-<hash>` (DESIGN.md §6). */
-export function runId(spec: Spec): string {
-  return `${spec.dataset.name}-${spec.method.name}-s${spec.seed}-${specHash(spec)}`;
+export function runId(spec: Spec, kind: RunKind = 'pretrain'): string {
+  return `${spec.dataset.name}-${spec.method.name}-s${spec.seed}-${specHash(spec, kind)}`;
 }

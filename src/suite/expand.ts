@@ -68,7 +68,7 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
     raw.name ??= suite.name;
     try {
       const spec = resolveSpec(raw, `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`);
-      const id = runId(spec);
+      const id = runId(spec, suite.pipeline === 'longtail' ? 'longtail' : 'pretrain');
       if (seen.has(id)) return;
       seen.add(id);
       cells.push({ index: cells.length + 1, spec, runId: id, runDir: path.join(output, id), overrides });

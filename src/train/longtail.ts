@@ -99,11 +99,8 @@ function predictions(loss: Loss, features: Float32Array, n: number, chunk = 4096
  */
 export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: () => boolean } = {}): Promise<LongtailRunResult> {
   requireFineLevel(spec, spec.name ?? 'spec');
-  const { runDir } = runFolder(spec);
+  const { runDir } = runFolder(spec, 'longtail');
   const previous = readManifest(runDir);
-  if (previous && previous.kind !== KIND) {
-    throw new RunError(`${runDir}: holds a ${previous.kind} run of the same spec, not a long-tail run; give cone longtail another --out`);
-  }
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
   let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
   if (previous?.status !== 'done') {

@@ -5,7 +5,7 @@ import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
 import { info, runLogger, warn } from '../log.js';
-import { runId, specHash } from '../spec/hash.js';
+import { runId, specHash, type RunKind } from '../spec/hash.js';
 import { specToYaml } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import { StopRequest } from './interrupt.js';
@@ -17,14 +17,14 @@ export interface RunFolder {
   runDir: string;
 }
 
-export function runFolder(spec: Spec): RunFolder {
-  const id = runId(spec);
+export function runFolder(spec: Spec, kind: RunKind): RunFolder {
+  const id = runId(spec, kind);
   return { runId: id, runDir: path.join(spec.output, id) };
 }
 
 export interface TrainingRunOptions {
-  /** Manifest `kind` (pretrain, longtail). */
-  kind: string;
+  /** Manifest `kind`; part of the run id. */
+  kind: RunKind;
   quiet?: boolean;
   /** Extra stop condition (tests use it to interrupt a run at a chosen point). */
   stopWhen?: () => boolean;
@@ -35,8 +35,8 @@ export interface TrainingRunOptions {
 }
 
 /** Forget a run (its folder) so that it starts over. */
-export function discardRun(spec: Spec): void {
-  fs.rmSync(runFolder(spec).runDir, { recursive: true, force: true });
+export function discardRun(spec: Spec, kind: RunKind): void {
+  fs.rmSync(runFolder(spec, kind).runDir, { recursive: true, force: true });
 }
 
 export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; manifest: Manifest };
@@ -46,7 +46,7 @@ export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; m
  * training with checkpoints, and a clean record of how it ended. A finished run is not redone.
  */
 export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
-  const { runId: id, runDir } = runFolder(spec);
+  const { runId: id, runDir } = runFolder(spec, opts.kind);
   const previous = readManifest(runDir);
   if (previous?.status === 'done') {
     info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
@@ -54,7 +54,7 @@ export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise
   }
   removeStaleTemps(runDir);
   writeFileAtomic(path.join(runDir, 'spec.yaml'), specToYaml(spec));
-  const hash = specHash(spec);
+  const hash = specHash(spec, opts.kind);
   const manifest = newManifest({ run_id: id, kind: opts.kind, spec_hash: hash, seed: spec.seed });
   if (previous) manifest.details.resumed_from = previous.status;
   writeManifest(runDir, manifest);

@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { castConfig } from './cast.js';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { meanConfig } from './mean.js';
+import { sumConfig } from './sum.js';
+import { tileConfig } from './tile.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { keepStockKernel } from './wasm-ops.js';
+
+/** The project's wasm training kernels (DESIGN.md §5), each built from XNNPACK-backed stock kernels. */
+export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  batchMatMulConfig,
+  tileConfig,
+  sumConfig,
+  meanConfig,
+  maxPoolGradConfig,
+  unsortedSegmentSumConfig,
+  identityConfig,
+  castConfig,
+];
+
+let registered = false;
+
+/**
+ * Registers the project kernels for 'wasm', replacing stock ones of the same name. A replacement
+ * keeps the stock kernel's setup/dispose hooks, because project kernels call the stock kernel and
+ * tfjs runs setup hooks only for registered kernels (again whenever a new wasm instance starts).
+ * Idempotent.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  for (const config of PROJECT_WASM_KERNELS) {
+    const stock = keepStockKernel(config.kernelName);
+    if (stock !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
+  }
+  registered = true;
+}

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { createOptimizer } from '../train/optimizer.js';
+import { linearHeadLoss } from '../train/losses/linear-head-loss.js';
+import { crossEntropy } from '../train/losses/ops.js';
+import type { Loss } from '../train/losses/types.js';
+
+export type BenchOptimizer = 'sgd' | 'adam';
+
+/** The classes of the benchmark's linear head: CIFAR-10/MNIST sized, as bench/torch_reference.py. */
+export const BENCH_CLASSES = 10;
+
+/** The learning rates only keep the weights finite over a few steps; they do not affect the timing. */
+const OPTIMIZERS = {
+  sgd: { name: 'sgd', lr: 0.01, momentum: 0.9, weight_decay: 0, feature_weight_decay: null, beta1: 0.9, beta2: 0.999 },
+  adam: { name: 'adam', lr: 1e-3, momentum: 0, weight_decay: 0, feature_weight_decay: null, beta1: 0.9, beta2: 0.999 },
+} as const;
+
+function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  // tfjs 4.22: MomentumOptimizer.dispose() skips its parent's, leaking the learning-rate scalar.
+  // (By class name: tfjs's optimizer `instanceof` is duck-typed and matches every optimizer.)
+  if (opt.getClassName() === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
+}
+
+export interface BenchSteps {
+  /** One optimizer step in training mode (batch-norm on batch statistics); returns the loss, read back to sync. */
+  train(x: tf.Tensor, labels: tf.Tensor1D): number;
+  /** One forward pass in inference mode (batch-norm on moving statistics), read back to sync. */
+  infer(x: tf.Tensor): void;
+  dispose(): void;
+}
+
+/**
+ * The step that is timed: network → linear head → softmax cross-entropy → SGD with momentum (or Adam),
+ * built from the same loss and optimizer code as training.
+ */
+export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimizer, seed: number): BenchSteps {
+  const featureDim = model.outputs[0].shape[1] as number;
+  const head: Loss = linearHeadLoss('ce', { numClasses: BENCH_CLASSES, featureDim, seed }, (logits, targets) =>
+    crossEntropy(logits, targets),
+  );
+  const opt = createOptimizer(OPTIMIZERS[optimizer]);
+  // The layers' variables in a fixed order: optimizer slots are matched to variables by position.
+  const variables = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head.headVariables];
+  return {
+    train(x, labels) {
+      const cost = opt.minimize(() => head.loss(model.apply(x, { training: true }) as tf.Tensor2D, labels), true, variables);
+      const value = (cost as tf.Scalar).dataSync()[0];
+      cost?.dispose();
+      return value;
+    },
+    infer(x) {
+      tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+    },
+    dispose() {
+      disposeOptimizer(opt);
+      head.dispose();
+    },
+  };
+}

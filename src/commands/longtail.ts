@@ -1,0 +1,58 @@
+import type { CommandModule } from 'yargs';
+import { LONGTAIL_PROFILES } from '../data/longtail.js';
+import { METHOD_NAMES } from '../spec/schema.js';
+import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } from '../train/longtail.js';
+import { discardRun } from '../train/run-training.js';
+import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { overridesFrom } from './overrides.js';
+import { formatTable } from './table.js';
+
+interface Args extends GlobalOptions {
+  config: string;
+  imbalance?: number;
+  profile?: (typeof LONGTAIL_PROFILES)[number];
+  method?: (typeof METHOD_NAMES)[number];
+  epochs?: number;
+  subset?: number;
+  resume: boolean;
+}
+
+const percent = (x: number | null) => (x === null ? '-' : (100 * x).toFixed(2));
+
+/** The results of all methods, one row each, under a line saying what the split was. */
+function resultTable(results: LongtailRunResult[]): string {
+  const { row, nTrain, thresholds: t } = results[0];
+  const heading =
+    `long-tailed ${row.dataset} (${row.profile}, imbalance ${row.imbalance}): ${nTrain} training images; ` +
+    `classes many-shot ${row.n_many} (>${+t.many.toFixed(2)} images), medium ${row.n_medium}, few-shot ${row.n_few} (<${+t.few.toFixed(2)}); ` +
+    'accuracy (%) on the balanced test set\n';
+  const rows = results.map((r) => [r.row.method, percent(r.row.overall), percent(r.row.many), percent(r.row.medium), percent(r.row.few), r.runDir]);
+  return heading + formatTable(['method', 'overall', 'many', 'medium', 'few', 'run'], rows);
+}
+
+export const longtailCommand: CommandModule<GlobalOptions, Args> = {
+  command: 'longtail',
+  describe: 'train on a long-tailed split of the fine classes and report many/medium/few-shot accuracy (all of ce, etf-ce, cone, la-ce unless --method)',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true, describe: 'experiment spec (YAML, dataset.level: fine)' })
+      .option('imbalance', { type: 'number', describe: 'override longtail.imbalance: ρ = images of the largest class / of the smallest (>= 1)' })
+      .option('profile', { choices: LONGTAIL_PROFILES, describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)' })
+      .option('method', { choices: METHOD_NAMES, describe: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)` })
+      .option('epochs', { type: 'number', describe: 'override epochs' })
+      .option('subset', { type: 'number', describe: 'override dataset.subset (class-balanced set the long tail is cut from)' })
+      .option('resume', { type: 'boolean', default: true, describe: 'continue from each run folder\'s checkpoint (--no-resume deletes the run folders and starts over)' }),
+  handler: (argv) =>
+    runAndExit(() =>
+      withResumeHint(async () => {
+        const { 'method.name': _, ...overrides } = overridesFrom(argv);
+        const specs = longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS);
+        const results: LongtailRunResult[] = [];
+        for (const spec of specs) {
+          if (!argv.resume) discardRun(spec, 'longtail');
+          results.push(await longtail(spec, { quiet: argv.quiet }));
+        }
+        process.stdout.write(resultTable(results));
+      }),
+    ),
+};

@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/util/rng.js';
+import { useBackend, type TestBackend } from '../helpers/backends.js';
+
+/** Reproducible N(0, 1) values for a shape (values are data: every backend gets the same). */
+export function randomValues(seed: number, shape: number[]): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => rng.normal());
+}
+
+/** Small integers, so that max-pool windows have ties. */
+export function randomInts(seed: number, shape: number[], max: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => rng.int(max + 1));
+}
+
+/** Normwise relative error: max |a − b| / max |a|. */
+export function relativeError(expected: ArrayLike<number>, actual: ArrayLike<number>): number {
+  if (expected.length !== actual.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+export interface Outcome {
+  shapes: number[][];
+  values: Float32Array[];
+}
+
+/** Runs `compute` with `backend` active and reads its outputs; no tensors may outlive it. */
+export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.Tensor[]): Promise<Outcome> {
+  await useBackend(backend);
+  // Engine tensors and the backend's own buffers (project kernels make internal views and temporaries).
+  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
+  const before = count();
+  const outputs = tf.tidy(compute);
+  const list = Array.isArray(outputs) ? outputs : [outputs];
+  const outcome = { shapes: list.map((t) => t.shape), values: list.map((t) => Float32Array.from(t.dataSync())) };
+  tf.dispose(list);
+  const after = count();
+  if (after[0] !== before[0] || after[1] !== before[1]) {
+    throw new Error(`${backend} leaked: tensors ${before[0]} -> ${after[0]}, buffers ${before[1]} -> ${after[1]}`);
+  }
+  return outcome;
+}
+
+/** The largest relative error of `compute` on wasm against the cpu backend; shapes must agree. */
+export async function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const cpu = await runOn('cpu', compute);
+  const wasm = await runOn('wasm', compute);
+  if (JSON.stringify(cpu.shapes) !== JSON.stringify(wasm.shapes)) {
+    throw new Error(`shapes differ: cpu ${JSON.stringify(cpu.shapes)}, wasm ${JSON.stringify(wasm.shapes)}`);
+  }
+  return Math.max(...cpu.values.map((v, i) => relativeError(v, wasm.values[i])));
+}
