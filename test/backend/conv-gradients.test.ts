@@ -26,7 +26,6 @@ const CASES: Case[] = [
   { x: [2, 7, 7, 3], filter: [3, 3, 3, 2], strides: 1, pad: 1 },
   { x: [2, 6, 6, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' },
   { x: [2, 6, 6, 48], filter: [3, 3, 48, 40], strides: 1, pad: 'same' },
-  // Enough examples × output size that the filter gradient is computed in two batch slices.
   { x: [9, 16, 16, 1], filter: [3, 3, 1, 128], strides: 1, pad: 'same' },
 ];
 
