@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { specSchema, type Spec } from './schema.js';
-import { checkSpecSemantics } from './semantics.js';
+import { checkSpecSemantics, keepParamsOf } from './semantics.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const validate = ajv.compile(specSchema);
@@ -116,6 +116,9 @@ export function loadSpec(file: string, overrides: Overrides = {}): Spec {
     if (typeof raw !== 'object' || raw === null) break;
     setPath(raw, key, value);
     overridden.add(key);
+  }
+  if (overridden.has('method.name') && typeof raw.method === 'object' && raw.method !== null) {
+    raw.method = keepParamsOf(raw.method as Record<string, unknown>, String(overrides['method.name']));
   }
   const where = (field: string[]): string => {
     if (overridden.has(field.join('.'))) return `${file} (overridden on the command line)`;

@@ -1,5 +1,5 @@
 import { datasetClassCounts } from '../data/registry.js';
-import { resolveMethodParams } from '../train/losses/index.js';
+import { listLosses, resolveMethodParams } from '../train/losses/index.js';
 import type { Spec } from './schema.js';
 
 export interface Problem {
@@ -9,6 +9,16 @@ export interface Problem {
 
 /** Methods whose classifier is the fixed simplex ETF (they need feature_dim >= K). */
 export const ETF_METHODS = new Set(['etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
+/**
+ * Keep only the method parameters that `method` uses. Applied when the method is chosen outside the
+ * spec file (a --method flag, a suite grid): a spec written for cone (scale, theta) then still
+ * drives ce, while a stray parameter written for the spec's own method stays an error.
+ */
+export function keepParamsOf(rawMethod: Record<string, unknown>, method: string): Record<string, unknown> {
+  const params = listLosses().find((l) => l.name === method)?.params ?? {};
+  return Object.fromEntries(Object.entries(rawMethod).filter(([k]) => k === 'name' || k in params));
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { resolveSpec, setPath, SpecError } from '../spec/load.js';
 import { runId } from '../spec/hash.js';
 import type { Spec } from '../spec/schema.js';
-import { listLosses } from '../train/losses/index.js';
+import { keepParamsOf } from '../spec/semantics.js';
 import type { Suite } from './schema.js';
 
 export interface Cell {
@@ -33,9 +33,8 @@ function product(grid: Record<string, unknown[]>): Record<string, unknown>[] {
 
 /** Method parameters a loss does not use are dropped from its cells (ce has no theta). */
 function appliesTo(key: string, method: string): boolean {
-  if (!key.startsWith('method.') || key === 'method.name') return true;
-  const params = listLosses().find((l) => l.name === method)?.params ?? {};
-  return key.slice('method.'.length) in params;
+  if (!key.startsWith('method.')) return true;
+  return key.slice('method.'.length) in keepParamsOf({ [key.slice('method.'.length)]: true }, method);
 }
 
 /**
@@ -60,9 +59,7 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
       if (!IDENTITY_FIELDS.has(key)) overrides[key] = value;
     }
     // The base spec's method parameters follow the same rule: a cone theta does not break a ce cell.
-    if (raw.method && typeof raw.method === 'object') {
-      raw.method = Object.fromEntries(Object.entries(raw.method).filter(([k]) => appliesTo(`method.${k}`, method)));
-    }
+    if (raw.method && typeof raw.method === 'object') raw.method = keepParamsOf(raw.method as Record<string, unknown>, method);
     for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
     raw.output = output;
     raw.name ??= suite.name;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convBnRelu, featureLayer, scaledChannels, type LayerSeeds } from './blocks.js';
+import { batchNorm, convBnRelu, featureLayer, scaledChannels, type LayerSeeds } from './blocks.js';
 import type { NetworkDefinition, ResolvedNetworkConfig } from './types.js';
 
 /** Channels of the four 3×3 convs at width 1; a 2×2 max-pool follows the 2nd and the 4th. */
@@ -16,6 +16,10 @@ function build(cfg: ResolvedNetworkConfig, inputShape: readonly number[], seeds:
     }
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+  // Centre and scale the 3136 non-negative pooled activations before the affine feature layer:
+  // without it their common positive mean makes every update of that layer move all features
+  // the same way, and a learnable head (ce) diverges at the usual SGD rates.
+  x = batchNorm(x, 'flatten_bn');
   return tf.model({ name: cfg.name, inputs: input, outputs: featureLayer(x, cfg.feature_dim, seeds) });
 }
 
