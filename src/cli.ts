@@ -13,7 +13,8 @@ import { specCommand } from './commands/spec.js';
 
 /** The `cone` command line: every command is registered here, explicitly. */
 export async function main(argv = hideBin(process.argv)): Promise<void> {
-  await globalOptions(yargs(argv))
+  const cli = yargs(argv);
+  await globalOptions(cli)
     .scriptName('cone')
     .usage('$0 <command> [options]\n\nDo features that keep their within-class spread (a maximal-separating cone) transfer better than collapsed ones?')
     .middleware((a) => setConsoleOptions({ verbose: Boolean(a.verbose), quiet: Boolean(a.quiet) }))
@@ -34,6 +35,6 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       process.exit(2);
     })
     .help()
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(Math.min(120, cli.terminalWidth()))
     .parseAsync();
 }

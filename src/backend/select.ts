@@ -35,6 +35,9 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
     throw new UsageError(`threads must be a whole number of at least 1, got ${opts.threads}`);
   }
   const threads = opts.threads ?? os.availableParallelism();
+  // Production mode: skips tfjs's debug-time checks and its console banners (the cpu backend's
+  // "install tfjs-node" notice); cone reports the backend it chose itself.
+  tf.enableProdMode();
   switch (opts.backend) {
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new RunError('the cpu backend failed to start');
