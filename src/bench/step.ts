@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { createOptimizer } from '../train/optimizer.js';
-import { linearHeadLoss } from '../train/losses/linear-head-loss.js';
-import { crossEntropy } from '../train/losses/ops.js';
-import type { Loss } from '../train/losses/types.js';
+import { createLoss } from '../train/losses/index.js';
+import { createOptimizer, disposeOptimizer } from '../train/optimizer.js';
 
 export type BenchOptimizer = 'sgd' | 'adam';
 
@@ -15,13 +13,6 @@ const OPTIMIZERS = {
   adam: { name: 'adam', lr: 1e-3, momentum: 0, weight_decay: 0, feature_weight_decay: null, beta1: 0.9, beta2: 0.999 },
 } as const;
 
-function disposeOptimizer(opt: tf.Optimizer): void {
-  opt.dispose();
-  // tfjs 4.22: MomentumOptimizer.dispose() skips its parent's, leaking the learning-rate scalar.
-  // (By class name: tfjs's optimizer `instanceof` is duck-typed and matches every optimizer.)
-  if (opt.getClassName() === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
-}
-
 export interface BenchSteps {
   /** One optimizer step in training mode (batch-norm on batch statistics); returns the loss, read back to sync. */
   train(x: tf.Tensor, labels: tf.Tensor1D): number;
@@ -31,14 +22,12 @@ export interface BenchSteps {
 }
 
 /**
- * The step that is timed: network → linear head → softmax cross-entropy → SGD with momentum (or Adam),
- * built from the same loss and optimizer code as training.
+ * The step that is timed: network → linear head → softmax cross-entropy (the `ce` method) → SGD with
+ * momentum (or Adam), built from the same loss and optimizer code as training.
  */
 export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimizer, seed: number): BenchSteps {
   const featureDim = model.outputs[0].shape[1] as number;
-  const head: Loss = linearHeadLoss('ce', { numClasses: BENCH_CLASSES, featureDim, seed }, (logits, targets) =>
-    crossEntropy(logits, targets),
-  );
+  const head = createLoss({ name: 'ce' }, { numClasses: BENCH_CLASSES, featureDim, seed });
   const opt = createOptimizer(OPTIMIZERS[optimizer]);
   // The layers' variables in a fixed order: optimizer slots are matched to variables by position.
   const variables = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head.headVariables];

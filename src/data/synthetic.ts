@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import type { Split, SyntheticParams } from './types.js';
+import type { Dataset, Split, SyntheticParams } from './types.js';
 
 /*
  * A seeded hierarchical Gaussian mixture: `coarse` centres drawn around the origin, each with
@@ -42,13 +42,7 @@ function stripNullish(o: SyntheticParams): SyntheticParams {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as SyntheticParams;
 }
 
-export interface SyntheticData {
-  shape: [number, number, number] | [number];
-  train: Split;
-  test: Split;
-  fineNames: string[];
-  coarseNames: string[];
-  fineToCoarse: Int32Array;
+export interface SyntheticData extends Pick<Dataset, 'shape' | 'train' | 'test' | 'fineNames' | 'coarseNames' | 'fineToCoarse'> {
   /** The cluster centres, row-major: coarse×dim and fine×dim (fine index = coarse*fine_per_coarse + j). */
   coarseCentres: Float32Array;
   fineCentres: Float32Array;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { takeSplit } from '../data/batches.js';
 import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { RunError, UsageError } from '../errors.js';
-import { longtailAccuracy, shotThresholds, type ShotThresholds } from '../eval/longtail-accounting.js';
+import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
@@ -24,7 +24,7 @@ const KIND = 'longtail';
 const EVAL_BATCH = 256;
 
 /** One row of longtail.csv (contracts.md); `counts` is the JSON array of training images per class. */
-export interface LongtailRow {
+export type LongtailRow = Omit<LongtailAccuracy, 'perClass'> & {
   [k: string]: string | number | null;
   run_id: string;
   dataset: string;
@@ -32,15 +32,8 @@ export interface LongtailRow {
   seed: number;
   imbalance: number;
   profile: string;
-  overall: number;
-  many: number | null;
-  medium: number | null;
-  few: number | null;
-  n_many: number;
-  n_medium: number;
-  n_few: number;
   counts: string;
-}
+};
 
 export type LongtailRunResult = TrainingRunResult & {
   row: LongtailRow;

@@ -13,6 +13,7 @@ import {
 } from './types.js';
 
 export { FEATURE_LAYER_NAME } from './blocks.js';
+export { NETWORK_NAMES } from './types.js';
 export type { NetworkConfig, NetworkName, ResolvedNetworkConfig } from './types.js';
 
 const NETWORKS: Record<NetworkName, NetworkDefinition> = { cnn28, resnet8, resnet20, mlp };
