@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cone } from '../helpers/cli.js';
+import { cifar100Bytes } from '../data/fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-cli-'));
 function file(name: string, content: string | Uint8Array): string {
@@ -101,5 +102,50 @@ describe('cone datasets', () => {
     expect(r.code).toBe(1);
     expectCleanError(r.stderr, 1);
     expect(r.stderr).toMatch(/idx.*ubyte/);
+  });
+});
+
+describe('bad data and output folders through the CLI', () => {
+  it('names a CIFAR-100 binary whose size is not whole records', () => {
+    const c100 = path.join(dir, 'cifar100-bad');
+    fs.mkdirSync(c100);
+    const good = cifar100Bytes([[0, 4], [1, 1]]);
+    fs.writeFileSync(path.join(c100, 'train.bin'), good.subarray(0, good.length - 7));
+    fs.writeFileSync(path.join(c100, 'test.bin'), good);
+    const r = cone(['datasets', 'info', 'cifar100', '--path', c100]);
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/train\.bin/);
+  });
+
+  it('names a CIFAR-100 label out of range', () => {
+    const c100 = path.join(dir, 'cifar100-label');
+    fs.mkdirSync(c100);
+    fs.writeFileSync(path.join(c100, 'train.bin'), cifar100Bytes([[0, 4], [1, 120]]));
+    fs.writeFileSync(path.join(c100, 'test.bin'), cifar100Bytes([[0, 4]]));
+    const r = cone(['datasets', 'info', 'cifar100', '--path', c100]);
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/train\.bin.*120/);
+  });
+
+  it('names a corrupt cifar10 cache and says how to rebuild it', () => {
+    const cache = path.join(dir, 'cache');
+    fs.mkdirSync(cache);
+    fs.writeFileSync(path.join(cache, 'cifar10.bin'), Buffer.from('NOTACACHEFILE-----------------------------------'));
+    const r = cone(['datasets', 'info', 'cifar10'], { env: { CONE_CACHE_DIR: cache } });
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/cifar10\.bin/);
+  });
+
+  it('refuses an output folder it cannot write, and leaves nothing behind', () => {
+    const blocker = file('not-a-folder', 'x');
+    const spec = file('tiny.yaml', 'dataset: {name: synthetic}\nmodel: {name: mlp, feature_dim: 8}\nepochs: 1\nbackend: cpu\n');
+    const r = cone(['pretrain', '--config', spec, '--out', path.join(blocker, 'runs')]);
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/not-a-folder.*not writable|could not write/);
+    expect(fs.readFileSync(blocker, 'utf8')).toBe('x');
   });
 });
