@@ -72,7 +72,7 @@ describe('bench', () => {
     // input 20, dense 8, batch-norm 8, relu 8, features 4.
     expect(activationFloatsPerSample(model)).toBe(48);
     const params = 228;
-    expect(estimateTrainingBytes(model, 10)).toBe(48 * 10 * 4 * 5 + params * 4 * 4);
+    expect(estimateTrainingBytes(model, 10)).toBe(48 * 10 * 4 * 6 + params * 4 * 4);
     model.dispose();
   });
 

@@ -130,7 +130,7 @@ describe('networks', () => {
     const mlp = buildNetwork({ name: 'mlp', feature_dim: 4, hidden: [8] }, [20], 0);
     expect(countParameters(mlp)).toEqual({ trainable: 160 + 16 + 36, non_trainable: 16, total: 228 });
     mlp.dispose();
-    // ResNet-20 (option B): 269,072 conv+BN parameters — the textbook 0.27M plus the two 1×1 shortcuts.
+    // ResNet-20 (option B): the textbook 0.27 M in 3×3 convs, plus two 1×1 projection shortcuts, BN and features.
     const resnet = buildNetwork({ name: 'resnet20', feature_dim: 128 }, [32, 32, 3], 0);
     const convs = 3 * 16 * 9 + 6 * 16 * 16 * 9 + (16 * 32 * 9 + 5 * 32 * 32 * 9) + (32 * 64 * 9 + 5 * 64 * 64 * 9);
     const shortcuts = 16 * 32 + 32 * 64;
@@ -138,10 +138,12 @@ describe('networks', () => {
     expect(countParameters(resnet).trainable).toBe(convs + shortcuts + 2 * bnChannels + 64 * 128 + 128);
     expect(countParameters(resnet).non_trainable).toBe(2 * bnChannels);
     resnet.dispose();
-    // cnn28: four 3×3 convs, then 7·7·64 → 128.
+    // cnn28: four 3×3 convs, a batch-norm on the 7·7·64 flattened activations, then 7·7·64 → 128.
     const cnn = buildNetwork({ name: 'cnn28' }, [28, 28, 1], 0);
     const cnnConvs = 9 * (1 * 32 + 32 * 32 + 32 * 64 + 64 * 64);
-    expect(countParameters(cnn).trainable).toBe(cnnConvs + 2 * (32 + 32 + 64 + 64) + 7 * 7 * 64 * 128 + 128);
+    const cnnBnChannels = 32 + 32 + 64 + 64 + 7 * 7 * 64;
+    expect(countParameters(cnn).trainable).toBe(cnnConvs + 2 * cnnBnChannels + 7 * 7 * 64 * 128 + 128);
+    expect(countParameters(cnn).non_trainable).toBe(2 * cnnBnChannels);
     cnn.dispose();
   });
 

@@ -12,8 +12,7 @@ import type { Spec } from '../../src/spec/schema.js';
 import { loadCheckpointTensors } from '../../src/train/checkpoint.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { checkpointDir } from '../../src/train/trainer.js';
-
-const TIMING = new Set(['seconds', 'images_per_s']);
+import { withoutTimings } from '../helpers/metrics.js';
 
 function tinySpec(backend: string, out: string, extra: Record<string, unknown> = {}): Spec {
   return resolveSpec(
@@ -42,7 +41,7 @@ async function finalWeights(runDir: string): Promise<Float32Array[]> {
 }
 
 function deterministicColumns(runDir: string): Record<string, string>[] {
-  return readCsv(path.join(runDir, 'metrics.csv')).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.has(k))));
+  return withoutTimings(readCsv(path.join(runDir, 'metrics.csv')));
 }
 
 for (const backend of ['cpu', 'wasm']) {
