@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { setConsoleOptions } from './log.js';
 import { globalOptions } from './commands/common.js';
+import { benchCommand } from './commands/bench.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { extractCommand } from './commands/extract.js';
 import { longtailCommand } from './commands/longtail.js';
@@ -26,6 +27,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(longtailCommand)
     .command(runCommand)
     .command(reportCommand)
+    .command(benchCommand)
     .demandCommand(1, 'name a command (cone --help lists them)')
     .recommendCommands()
     .strict()
