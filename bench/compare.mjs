@@ -7,7 +7,8 @@
 //                          [--threads 2] [--backend wasm] [--json]
 //
 // Needs the built CLI (`npm run build`) and a Python with torch: PYTHON=/usr/bin/python3 when
-// another python3 (pyenv, a venv) comes first on PATH. CONE overrides the cone command line.
+// another python3 (pyenv, a venv) comes first on PATH. CONE overrides the cone command line;
+// OMP_WAIT_POLICY (default PASSIVE here) is passed to PyTorch.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,8 +34,14 @@ const { values: opts } = parseArgs({
   },
 });
 
-function runJson(command, args) {
-  const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * GNU OpenMP threads spin while they wait; with one other runnable process on the machine that made
+ * PyTorch's 2-thread steps 5–10× slower (docs/performance.md), so they sleep instead unless told otherwise.
+ */
+const torchEnv = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+
+function runJson(command, args, env = process.env) {
+  const out = execFileSync(command, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = out.trim().split('\n').at(-1);
   return JSON.parse(line);
 }
@@ -47,7 +54,7 @@ const python = process.env.PYTHON ?? 'python3';
 const rows = [];
 for (const model of opts.models.split(',')) {
   const cone = runJson(coneCommand, [...coneArgs, 'bench', '--json', '--quiet', '--backend', opts.backend, ...withModel(model)]);
-  const torch = runJson(python, ['bench/torch_reference.py', ...withModel(model)]);
+  const torch = runJson(python, ['bench/torch_reference.py', ...withModel(model)], torchEnv);
   const ratio = {
     train: cone.train_images_per_s / torch.train_images_per_s,
     infer: cone.infer_images_per_s / torch.infer_images_per_s,

@@ -40,7 +40,7 @@ def cnn28(in_shape, feature_dim, width):
     return nn.Sequential(
         *conv_bn_relu(in_shape[0], c[0]), *conv_bn_relu(c[0], c[1]), nn.MaxPool2d(2),
         *conv_bn_relu(c[1], c[2]), *conv_bn_relu(c[2], c[3]), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(c[3] * h * w, feature_dim),
+        nn.Flatten(), nn.BatchNorm1d(c[3] * h * w), nn.Linear(c[3] * h * w, feature_dim),
     )
 
 
@@ -150,7 +150,8 @@ def main():
     print(json.dumps({
         "backend": "torch-cpu",
         "threads": torch.get_num_threads(),
-        "backend_detail": f"PyTorch {torch.__version__} CPU, MKLDNN {torch.backends.mkldnn.is_available()}",
+        "backend_detail": f"PyTorch {torch.__version__} CPU, oneDNN {torch.backends.mkldnn.is_available()}, "
+        f"MKL {torch.backends.mkl.is_available()}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}",
         "model": a.model,
         "input_shape": list(shape),
         "batch": a.batch,

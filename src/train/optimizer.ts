@@ -10,8 +10,16 @@ export function createOptimizer(cfg: Spec['optimizer']): tf.Optimizer {
   return cfg.name === 'adam' ? tf.train.adam(cfg.lr, cfg.beta1, cfg.beta2) : tf.train.momentum(cfg.lr, cfg.momentum);
 }
 
+/*
+ * tfjs optimizers answer `instanceof` for every optimizer class (Optimizer defines Symbol.hasInstance
+ * by duck typing), so the kind is told apart by its registered class name.
+ */
+function isSgd(opt: tf.Optimizer): opt is tf.SGDOptimizer {
+  return opt.getClassName() === 'SGD' || opt.getClassName() === 'Momentum';
+}
+
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
+  if (isSgd(opt)) opt.setLearningRate(lr);
   // AdamOptimizer reads its (protected) learningRate field on every step and has no setter.
   else (opt as unknown as { learningRate: number }).learningRate = lr;
 }
@@ -22,7 +30,7 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
  */
 export function disposeOptimizer(opt: tf.Optimizer): void {
   opt.dispose();
-  if (opt instanceof tf.MomentumOptimizer) {
+  if (opt.getClassName() === 'Momentum') {
     const c = (opt as unknown as { c?: tf.Tensor }).c;
     if (c && !c.isDisposed) c.dispose();
   }

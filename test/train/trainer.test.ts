@@ -49,14 +49,14 @@ for (const backend of ['cpu', 'wasm']) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `cone-train-${backend}-`));
     beforeAll(() => initBackend({ backend: backend as 'cpu' | 'wasm' }));
 
-    it('resumes an interrupted run to the same weights and metrics as an uninterrupted one', async () => {
+    async function expectExactResume(name: string, extra: Record<string, unknown> = {}): Promise<void> {
       const before = tf.memory().numTensors;
-      const straight = await pretrain(tinySpec(backend, path.join(root, 'straight')), { quiet: true });
+      const straight = await pretrain(tinySpec(backend, path.join(root, `${name}-straight`), extra), { quiet: true });
       expect(straight.status).toBe('done');
       expect(tf.memory().numTensors).toBe(before);
 
       // Stop after epoch 1 (at the epoch boundary), then once more in the middle of epoch 2.
-      const spec = tinySpec(backend, path.join(root, 'interrupted'));
+      const spec = tinySpec(backend, path.join(root, `${name}-interrupted`), extra);
       const runDir = path.join(spec.output, straight.runId);
       await expect(pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(InterruptedError);
       expect(readManifest(runDir)?.status).toBe('interrupted');
@@ -74,7 +74,12 @@ for (const backend of ['cpu', 'wasm']) {
       // A finished run is not trained again.
       const again = await pretrain(spec, { quiet: true });
       expect(again.status).toBe('already-done');
-    });
+    }
+
+    it('resumes an interrupted SGD run to the same weights and metrics as an uninterrupted one', () => expectExactResume('sgd'));
+
+    it('resumes an interrupted Adam run exactly, moments included', () =>
+      expectExactResume('adam', { optimizer: { name: 'adam', lr: 0.003 }, schedule: { name: 'step', milestones: [2] } }));
 
     it('stops on a non-finite loss, names the epoch and step, and marks the run failed', async () => {
       const spec = tinySpec(backend, path.join(root, 'nan'), { method: { name: 'ce' }, optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 }, schedule: { name: 'constant' } });
