@@ -6,8 +6,9 @@ import { expandSuite } from '../../src/suite/expand.js';
 import { loadSuite } from '../../src/suite/load.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-suite-'));
+let files = 0;
 function suiteFile(text: string): string {
-  const f = path.join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
+  const f = path.join(dir, `suite${++files}.yaml`);
   fs.writeFileSync(f, text);
   return f;
 }
