@@ -35,23 +35,30 @@ export async function featuresOf(
   return out;
 }
 
-/** Mean loss and accuracy of the loss's classifier on precomputed features. */
-export function classify(loss: Loss, features: Float32Array, labels: Int32Array, chunk = 4096): { loss: number; accuracy: number } {
+export interface Classified {
+  loss: number;
+  accuracy: number;
+  /** The classifier's class for every row. */
+  predictions: Int32Array;
+}
+
+/** Mean loss, accuracy and predictions of the loss's classifier on precomputed features. */
+export function classify(loss: Loss, features: Float32Array, labels: Int32Array, chunk = 4096): Classified {
   const n = labels.length;
   const d = features.length / n;
+  const predictions = new Int32Array(n);
   let lossSum = 0;
-  let correct = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
-    const [l, c] = tf.tidy(() => {
+    const [batchLoss, predicted] = tf.tidy(() => {
       const f = tf.tensor2d(features.subarray(start * d, end * d), [end - start, d]);
       const y = tf.tensor1d(labels.subarray(start, end), 'int32');
-      const batchLoss = tf.mul(loss.loss(f, y), end - start);
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(loss.logits(f), 1), y), 'int32'));
-      return [batchLoss.dataSync()[0], hits.dataSync()[0]];
+      return [loss.loss(f, y).dataSync()[0], tf.argMax(loss.logits(f), 1).dataSync() as Int32Array];
     });
-    lossSum += l;
-    correct += c;
+    lossSum += batchLoss * (end - start);
+    predictions.set(predicted, start);
   }
-  return { loss: lossSum / n, accuracy: correct / n };
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (predictions[i] === labels[i]) correct++;
+  return { loss: lossSum / n, accuracy: correct / n, predictions };
 }

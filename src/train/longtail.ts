@@ -1,5 +1,4 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { takeSplit } from '../data/batches.js';
 import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { RunError, UsageError } from '../errors.js';
@@ -9,8 +8,8 @@ import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
 import { loadSpec, type Overrides } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
-import { featuresOf } from './evaluate.js';
-import { listLosses, type Loss } from './losses/index.js';
+import { classify, featuresOf } from './evaluate.js';
+import { listLosses } from './losses/index.js';
 import { datasetTask, loadSpecDataset } from './pretrain.js';
 import { runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
 
@@ -73,17 +72,6 @@ function splitJson(split: LongtailSplit): string {
 }
 
 /** Predicted class of every feature row, by the loss's (unadjusted, unclipped) logits. */
-function predictions(loss: Loss, features: Float32Array, n: number, chunk = 4096): Int32Array {
-  const d = features.length / n;
-  const out = new Int32Array(n);
-  for (let start = 0; start < n; start += chunk) {
-    const end = Math.min(n, start + chunk);
-    const predicted = tf.tidy(() => tf.argMax(loss.logits(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])), 1));
-    out.set(predicted.dataSync() as Int32Array, start);
-    predicted.dispose();
-  }
-  return out;
-}
 
 /**
  * `cone longtail` for one method: train the spec's network at the fine level on a long-tailed
@@ -117,12 +105,13 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
     },
     after: async (trained, task, dir, manifest) => {
       const { split, classNames } = prepared!;
-      const features = await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH);
+      // The trainer's last evaluation already scored the test set, unless this process only resumed a finished training.
+      const predictions = trained.testPredictions ?? classify(trained.loss, await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH), task.testLabels).predictions;
       const thresholds = shotThresholds(spec.longtail, split.nMax);
       const acc = longtailAccuracy({
         trainCounts: split.counts,
         testLabels: task.testLabels,
-        predictions: predictions(trained.loss, features, task.testLabels.length),
+        predictions,
         thresholds,
         classNames,
       });

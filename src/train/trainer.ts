@@ -57,6 +57,8 @@ export interface Trained {
   model: tf.LayersModel;
   loss: Loss;
   metrics: MetricsRow[];
+  /** Test-split predictions of the final evaluation, when it ran in this process (not on a resume of a finished run). */
+  testPredictions: Int32Array | null;
   dispose(): void;
 }
 
@@ -92,8 +94,8 @@ export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained
   };
   try {
     const state = await restoreOrStart(ctx, model, loss, optimizer);
-    await runEpochs(task, ctx, state, model, loss, optimizer);
-    return { model, loss, metrics: state.metrics as MetricsRow[], dispose };
+    const testPredictions = await runEpochs(task, ctx, state, model, loss, optimizer);
+    return { model, loss, metrics: state.metrics as MetricsRow[], testPredictions, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -128,8 +130,10 @@ function trainables(spec: Spec, model: tf.LayersModel, loss: Loss): { vars: tf.V
   return { vars, decay: vars.map((v) => (featureWeights.has(v) ? featureWd : wd)) };
 }
 
-async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<void> {
+/** Trains the remaining epochs; returns the test predictions of the last evaluation, if one ran. */
+async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<Int32Array | null> {
   const { spec } = ctx;
+  let lastPredictions: Int32Array | null = null;
   const rng = Rng.fromState(state.rng);
   const { vars, decay } = trainables(spec, model, loss);
   const n = task.train.n;
@@ -173,6 +177,7 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
     const r = state.running;
     const evaluate = (epoch + 1) % spec.eval_every === 0 || epoch + 1 === spec.epochs;
     const test = evaluate ? classify(loss, await featuresOf(model, task.test, task.shape, 256), task.testLabels) : null;
+    if (test) lastPredictions = test.predictions;
     const row: MetricsRow = {
       epoch: epoch + 1,
       lr: learningRate(spec.schedule, spec.optimizer.lr, epoch + (stepsPerEpoch - 1) / stepsPerEpoch, spec.epochs),
@@ -195,6 +200,7 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
       throw new InterruptedError(`interrupted after epoch ${epoch + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
     }
   }
+  return lastPredictions;
 }
 
 function epochLine(row: MetricsRow, epochs: number): string {
