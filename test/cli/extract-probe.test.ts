@@ -5,18 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { cone } from '../helpers/cli.js';
+import { writeTinySpec } from '../helpers/tiny-spec.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-ep-'));
-const spec = path.join(dir, 'tiny.yaml');
-fs.writeFileSync(
-  spec,
-  `dataset: {name: synthetic, synthetic: {coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15}}
-model: {name: mlp, feature_dim: 8, hidden: [16]}
-method: {name: cone}
-epochs: 3
-batch_size: 32
-`,
-);
+const spec = writeTinySpec(dir);
 let runDir = '';
 
 describe('pretrain -> extract -> probe through the CLI', () => {

@@ -6,20 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { cone, ROOT } from '../helpers/cli.js';
 import { withoutTimings } from '../helpers/metrics.js';
+import { writeTinySpec } from '../helpers/tiny-spec.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-sigint-'));
-const spec = path.join(dir, 'tiny.yaml');
-fs.writeFileSync(
-  spec,
-  `dataset: {name: synthetic, synthetic: {coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 150, test_per_fine: 10}}
-model: {name: mlp, feature_dim: 8, hidden: [32]}
-method: {name: cone}
-epochs: 8
-batch_size: 16
-backend: wasm
-threads: 1
-`,
-);
+const spec = writeTinySpec(dir, {
+  // Long enough (8 epochs of 56 steps) that SIGINT lands mid-run.
+  dataset: { synthetic: { train_per_fine: 150, test_per_fine: 10 } },
+  model: { hidden: [32] },
+  epochs: 8,
+  batch_size: 16,
+  backend: 'wasm',
+  threads: 1,
+});
 
 /** Start `cone pretrain`, send SIGINT once its first epoch is in metrics.csv, and collect the outcome. */
 function interruptAfterFirstEpoch(out: string): Promise<{ code: number | null; stderr: string }> {

@@ -4,28 +4,26 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
+import YAML from 'yaml';
 import { cone } from '../helpers/cli.js';
+import { tinySpec } from '../helpers/tiny-spec.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-run-'));
 const out = path.join(dir, 'results');
 const suite = path.join(dir, 'tiny.yaml');
+const { method: _method, ...cellSpec } = tinySpec({ probe: { probes: ['linear', 'knn', 'ncc'] } });
 fs.writeFileSync(
   suite,
-  `name: tiny
-spec:
-  dataset: {name: synthetic, synthetic: {coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15}}
-  model: {name: mlp, feature_dim: 8, hidden: [16]}
-  epochs: 3
-  batch_size: 32
-  probe: {probes: [linear, knn, ncc]}
-grid:
-  method.name: [ce, cone]
-  seed: [0, 1]
-expectations:
-  - coarse.accuracy(*) > 0.5
-  - check: fine.linear(cone) > 2.0
-    note: impossible on purpose, so that the exit code for a failed expectation is exercised
-`,
+  YAML.stringify({
+    name: 'tiny',
+    spec: cellSpec,
+    grid: { 'method.name': ['ce', 'cone'], seed: [0, 1] },
+    expectations: [
+      'coarse.accuracy(*) > 0.5',
+      // Impossible on purpose, so that the exit code for a failed expectation is exercised.
+      { check: 'fine.linear(cone) > 2.0' },
+    ],
+  }),
 );
 
 describe('cone run', () => {

@@ -13,23 +13,10 @@ import { loadCheckpointTensors } from '../../src/train/checkpoint.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { checkpointDir } from '../../src/train/trainer.js';
 import { withoutTimings } from '../helpers/metrics.js';
+import { tinySpec } from '../helpers/tiny-spec.js';
 
-function tinySpec(backend: string, out: string, extra: Record<string, unknown> = {}): Spec {
-  return resolveSpec(
-    {
-      name: 'tiny',
-      dataset: { name: 'synthetic', synthetic: { coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 10 } },
-      model: { name: 'mlp', feature_dim: 8, hidden: [16] },
-      method: { name: 'cone' },
-      optimizer: { name: 'sgd', lr: 0.05 },
-      epochs: 3,
-      batch_size: 32,
-      backend,
-      output: out,
-      ...extra,
-    },
-    'tiny.yaml',
-  );
+function specFor(backend: string, out: string, changes: Record<string, unknown> = {}): Spec {
+  return resolveSpec(tinySpec({ name: 'tiny', optimizer: { name: 'sgd', lr: 0.05 }, backend, output: out, ...changes }), 'tiny.yaml');
 }
 
 async function finalWeights(runDir: string): Promise<Float32Array[]> {
@@ -51,12 +38,12 @@ for (const backend of ['cpu', 'wasm']) {
 
     async function expectExactResume(name: string, extra: Record<string, unknown> = {}): Promise<void> {
       const before = tf.memory().numTensors;
-      const straight = await pretrain(tinySpec(backend, path.join(root, `${name}-straight`), extra), { quiet: true });
+      const straight = await pretrain(specFor(backend, path.join(root, `${name}-straight`), extra), { quiet: true });
       expect(straight.status).toBe('done');
       expect(tf.memory().numTensors).toBe(before);
 
       // Stop after epoch 1 (at the epoch boundary), then once more in the middle of epoch 2.
-      const spec = tinySpec(backend, path.join(root, `${name}-interrupted`), extra);
+      const spec = specFor(backend, path.join(root, `${name}-interrupted`), extra);
       const runDir = path.join(spec.output, straight.runId);
       await expect(pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(InterruptedError);
       expect(readManifest(runDir)?.status).toBe('interrupted');
@@ -82,7 +69,7 @@ for (const backend of ['cpu', 'wasm']) {
       expectExactResume('adam', { optimizer: { name: 'adam', lr: 0.003 }, schedule: { name: 'step', milestones: [2] } }));
 
     it('stops on a non-finite loss, names the epoch and step, and marks the run failed', async () => {
-      const spec = tinySpec(backend, path.join(root, 'nan'), { method: { name: 'ce' }, optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 }, schedule: { name: 'constant' } });
+      const spec = specFor(backend, path.join(root, 'nan'), { method: { name: 'ce' }, optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 }, schedule: { name: 'constant' } });
       const before = tf.memory().numTensors;
       const err = await pretrain(spec, { quiet: true }).catch((e) => e);
       expect(err).toBeInstanceOf(RunError);
