@@ -49,15 +49,16 @@ export function checkSpecSemantics(spec: Spec): Problem[] {
     const [, key, text] = /^method\.(\w+): (.*)$/s.exec((e as Error).message) ?? [null, 'name', (e as Error).message];
     problems.push({ field: ['method', key], text });
   }
-  const isImage = spec.dataset.name !== 'synthetic';
+  const isImage = spec.dataset.name !== 'synthetic' || spec.dataset.synthetic.image;
   if (spec.model.name === 'cnn28' && !['mnist', 'fashion-mnist'].includes(spec.dataset.name)) {
     problems.push({ field: ['model', 'name'], text: `cnn28 takes 28x28x1 images (mnist, fashion-mnist), not ${spec.dataset.name}; use resnet8/resnet20 for 32x32 colour images or mlp for synthetic` });
   }
   if (spec.model.name.startsWith('resnet') && !isImage) {
     problems.push({ field: ['model', 'name'], text: `${spec.model.name} takes images; use mlp for synthetic data` });
   }
-  if (spec.augment && !['cifar10', 'cifar100'].includes(spec.dataset.name)) {
-    problems.push({ field: ['augment'], text: `random crop and flip are for 32x32 colour images (cifar10, cifar100), not ${spec.dataset.name}` });
+  // Synthetic images are allowed too, so that the augmentation path can be tested on tiny data.
+  if (spec.augment && !(['cifar10', 'cifar100'].includes(spec.dataset.name) || (spec.dataset.name === 'synthetic' && isImage))) {
+    problems.push({ field: ['augment'], text: `random crop and flip are for 32x32 colour images (cifar10, cifar100) or synthetic images, not ${spec.dataset.name}` });
   }
   if (spec.schedule.milestones.some((e) => e > spec.epochs)) {
     problems.push({ field: ['schedule', 'milestones'], text: `every milestone must be within the ${spec.epochs} epochs (got ${spec.schedule.milestones.join(', ')})` });

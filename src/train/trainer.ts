@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
 import type { Split } from '../data/types.js';
-import { batchIndices, batchTensor } from '../data/batches.js';
+import { batchIndices, batchTensor, takeSplit } from '../data/batches.js';
 import { writeCsv } from '../io/csv.js';
 import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
 import type { Spec } from '../spec/schema.js';
@@ -231,12 +231,7 @@ function trainStep(
   decay: number[],
 ): { lossValue: number; correct: number } {
   return tf.tidy(() => {
-    let x = batchTensor(task.train, task.shape, idx);
-    if (augmentRng) {
-      const images = x.dataSync() as Float32Array;
-      x.dispose();
-      x = tf.tensor(cropAndFlip(images, idx.length, task.shape, augmentRng), x.shape);
-    }
+    const x = batchInput(task, idx, augmentRng);
     const labels = new Int32Array(idx.length);
     for (let i = 0; i < idx.length; i++) labels[i] = task.trainLabels[idx[i]];
     const y = tf.tensor1d(labels, 'int32');
@@ -251,8 +246,18 @@ function trainStep(
       return { name: v.name, tensor: decay[i] > 0 ? tf.add(g, tf.mul(v, decay[i])) : g };
     });
     optimizer.applyGradients(named);
-    const correct = tf.sum(tf.cast(tf.equal(predicted!, y), 'int32')).dataSync()[0];
+    const hits = tf.cast(tf.sum(tf.cast(tf.equal(predicted!, y), 'int32')), 'float32');
     (predicted as tf.Tensor | null)?.dispose(); // kept out of variableGrads' scope, so not tidied
-    return { lossValue: value.dataSync()[0], correct };
+    // One read back per step for both numbers.
+    const [lossValue, correct] = tf.stack([value, hits]).dataSync();
+    return { lossValue, correct };
   });
+}
+
+/** The batch as a tensor; with augmentation, cropped and flipped on the raw bytes before conversion. */
+function batchInput(task: TrainTask, idx: Int32Array, augmentRng: Rng | null): tf.Tensor {
+  if (!augmentRng) return batchTensor(task.train, task.shape, idx);
+  const batch = takeSplit(task.train, idx);
+  const augmented = { ...batch, images: cropAndFlip(batch.images, batch.n, task.shape, augmentRng) };
+  return batchTensor(augmented, task.shape, Int32Array.from({ length: batch.n }, (_, i) => i));
 }

@@ -65,6 +65,13 @@ for (const backend of ['cpu', 'wasm']) {
 
     it('resumes an interrupted SGD run to the same weights and metrics as an uninterrupted one', () => expectExactResume('sgd'));
 
+    it('resumes an augmented image run exactly (crops and flips replayed from the epoch seed)', () =>
+      expectExactResume('augment', {
+        dataset: { synthetic: { dim: 64, image: true } },
+        model: { name: 'resnet8', feature_dim: 8, width: 0.25 },
+        augment: true,
+      }));
+
     it('resumes an interrupted Adam run exactly, moments included', () =>
       expectExactResume('adam', { optimizer: { name: 'adam', lr: 0.003 }, schedule: { name: 'step', milestones: [2] } }));
 
