@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 import { valuesPerSample } from './subset.js';
-import type { Level, Split } from './types.js';
+import type { Split } from './types.js';
 
 // Subsets live apart so that loading a dataset does not import tfjs; exported here with the batching.
 export { balancedSubset, takeSplit } from './subset.js';
@@ -31,10 +31,3 @@ export function batchTensor(split: Split, shape: readonly number[], idx: Int32Ar
   return tf.tensor(out, [idx.length, ...shape], 'float32');
 }
 
-/** The labels at idx for one level as a float32 one-hot tensor [b, numClasses]. */
-export function batchOneHot(split: Split, level: Level, idx: Int32Array, numClasses: number): tf.Tensor2D {
-  const labels = split[level];
-  const out = new Float32Array(idx.length * numClasses);
-  for (let b = 0; b < idx.length; b++) out[b * numClasses + labels[idx[b]]] = 1;
-  return tf.tensor2d(out, [idx.length, numClasses], 'float32');
-}

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
 import { readCsv } from '../io/csv.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
 
 /** Geometry columns reported per cell (test split, training level, L2-normalised features). */
-export const GEOMETRY_METRICS = [
-  'nc1', 'nc1_ratio', 'cdnv', 'nc2_etf_err', 'nc2_equinorm_cv', 'nc3_dual_err', 'nc4_ncc_agree',
-  'angle_dir_mean', 'angle_dir_median', 'angle_dir_p90', 'angle_mean_mean', 'angle_mean_median', 'angle_mean_p90', 'in_cone_frac',
-];
+export const GEOMETRY_METRICS = GEOMETRY_COLUMNS.filter((c) => c !== 'features');
 
 function num(v: string | undefined): number {
   return v === undefined || v === '' ? NaN : Number(v);

@@ -98,10 +98,3 @@ export function loadCheckpointTensors(dir: string): CheckpointTensors {
     optimizer: group(OPT).map((g, i) => ({ name: meta.optimizer_names[i], tensor: g.tensor })),
   };
 }
-
-/** The network weights of a finished run's checkpoint, for extraction. */
-export function loadModelWeights(dir: string): tf.Tensor[] {
-  const t = loadCheckpointTensors(dir);
-  tf.dispose([...Object.values(t.head), ...t.optimizer.map((o) => o.tensor)]);
-  return t.model;
-}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { balancedSubset, batchIndices, batchOneHot, batchTensor, takeSplit } from '../../src/data/batches.js';
+import { balancedSubset, batchIndices, batchTensor, takeSplit } from '../../src/data/batches.js';
 import type { Split } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -92,16 +92,6 @@ describe('batch tensors', () => {
 
   it('rejects a shape that does not match the samples', () => {
     expect(() => batchTensor(split, [3], Int32Array.of(0))).toThrow(RangeError);
-  });
-
-  it('one-hot encodes either level', () => {
-    const before = tf.memory().numTensors;
-    const fine = batchOneHot(split, 'fine', Int32Array.of(0, 2), 3);
-    expect(fine.arraySync()).toEqual([[0, 0, 1], [0, 1, 0]]);
-    const coarse = batchOneHot(split, 'coarse', Int32Array.of(0, 1), 2);
-    expect(coarse.arraySync()).toEqual([[0, 1], [1, 0]]);
-    tf.dispose([fine, coarse]);
-    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('takeSplit copies the chosen samples and labels in order', () => {
