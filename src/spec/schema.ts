@@ -1,3 +1,5 @@
+import { NETWORK_NAMES } from '../model/networks/types.js';
+
 /**
  * The experiment spec: a JSON Schema with defaults. Ajv fills the defaults, so the resolved spec
  * (what is saved beside a run and hashed) always carries every field.
@@ -7,7 +9,6 @@ const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def
 
 export const METHOD_NAMES = ['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce'] as const;
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
-export const MODEL_NAMES = ['cnn28', 'resnet8', 'resnet20', 'mlp'] as const;
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export const PROBE_NAMES = ['linear', 'knn', 'ncc', 'kmeans'] as const;
 
@@ -50,7 +51,7 @@ export const specSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        name: { enum: MODEL_NAMES, default: 'cnn28' },
+        name: { enum: NETWORK_NAMES, default: 'cnn28' },
         feature_dim: { type: 'integer', minimum: 2, default: 128 },
         width: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'channel multiplier' },
         hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [256, 256], description: 'mlp hidden layer sizes' },
@@ -144,7 +145,7 @@ export interface Spec {
     test_subset: number | null;
     synthetic: { coarse: number; fine_per_coarse: number; dim: number; train_per_fine: number; test_per_fine: number; coarse_spread: number; fine_spread: number; noise: number; image: boolean };
   };
-  model: { name: (typeof MODEL_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
+  model: { name: (typeof NETWORK_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
   /** After resolution: the name and exactly the parameters that method uses. */
   method: { name: (typeof METHOD_NAMES)[number]; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
   optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
