@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { compileInferenceNetwork, type InferenceNetwork } from '../model/inference-network.js';
 import { createLoss } from '../train/losses/index.js';
 import { createOptimizer, disposeOptimizer } from '../train/optimizer.js';
 
@@ -16,7 +17,7 @@ const OPTIMIZERS = {
 export interface BenchSteps {
   /** One optimizer step in training mode (batch-norm on batch statistics); returns the loss, read back to sync. */
   train(x: tf.Tensor, labels: tf.Tensor1D): number;
-  /** One forward pass in inference mode (batch-norm on moving statistics), read back to sync. */
+  /** One forward pass in inference mode (batch-norm statistics folded in, as extract runs it), read back to sync. */
   infer(x: tf.Tensor): void;
   dispose(): void;
 }
@@ -31,17 +32,26 @@ export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimize
   const opt = createOptimizer(OPTIMIZERS[optimizer]);
   // The layers' variables in a fixed order: optimizer slots are matched to variables by position.
   const variables = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head.headVariables];
+  // Folded once per set of weights, as featuresOf folds once per split; a training step invalidates it.
+  let network: InferenceNetwork | null = null;
   return {
     train(x, labels) {
+      network?.dispose();
+      network = null;
       const cost = opt.minimize(() => head.loss(model.apply(x, { training: true }) as tf.Tensor2D, labels), true, variables);
       const value = (cost as tf.Scalar).dataSync()[0];
       cost?.dispose();
       return value;
     },
     infer(x) {
-      tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+      network ??= compileInferenceNetwork(model);
+      const features = network.apply(x);
+      // Read outside tf.tidy, which would walk the returned typed array element by element.
+      features.dataSync();
+      features.dispose();
     },
     dispose() {
+      network?.dispose();
       disposeOptimizer(opt);
       head.dispose();
     },

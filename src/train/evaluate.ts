@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/types.js';
 import { batchTensor } from '../data/batches.js';
+import { compileInferenceNetwork } from '../model/inference-network.js';
 import type { Loss } from './losses/types.js';
 
 /** Indices start..end-1 as a batch. */
@@ -11,8 +12,9 @@ function range(start: number, end: number): Int32Array {
 }
 
 /**
- * The network's features for a whole split, in inference mode (batch-norm running statistics),
- * batch by batch so that memory stays bounded. Returns N×d row-major.
+ * The network's features for a whole split, in inference mode (batch-norm running statistics folded
+ * into the layers next to them, see compileInferenceNetwork), batch by batch so that memory stays
+ * bounded. Returns N×d row-major.
  */
 export async function featuresOf(
   model: tf.LayersModel,
@@ -23,14 +25,19 @@ export async function featuresOf(
 ): Promise<Float32Array> {
   const d = (model.outputs[0].shape as number[])[1];
   const out = new Float32Array(split.n * d);
-  for (let start = 0; start < split.n; start += batchSize) {
-    const end = Math.min(split.n, start + batchSize);
-    const feats = tf.tidy(() => model.predict(batchTensor(split, shape, range(start, end))) as tf.Tensor);
-    out.set(await feats.data(), start * d);
-    feats.dispose();
-    onBatch?.(end, split.n);
-    // Let signal handlers run between batches (the wasm backend computes synchronously).
-    await new Promise((r) => setImmediate(r));
+  const network = compileInferenceNetwork(model);
+  try {
+    for (let start = 0; start < split.n; start += batchSize) {
+      const end = Math.min(split.n, start + batchSize);
+      const feats = tf.tidy(() => network.apply(batchTensor(split, shape, range(start, end))));
+      out.set(await feats.data(), start * d);
+      feats.dispose();
+      onBatch?.(end, split.n);
+      // Let signal handlers run between batches (the wasm backend computes synchronously).
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    network.dispose();
   }
   return out;
 }
@@ -50,13 +57,15 @@ export function classify(loss: Loss, features: Float32Array, labels: Int32Array,
   let lossSum = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
+    // The typed array is read outside tidy: tidy walks a returned array element by element.
     const [batchLoss, predicted] = tf.tidy(() => {
       const f = tf.tensor2d(features.subarray(start * d, end * d), [end - start, d]);
       const y = tf.tensor1d(labels.subarray(start, end), 'int32');
-      return [loss.loss(f, y).dataSync()[0], tf.argMax(loss.logits(f), 1).dataSync() as Int32Array];
+      return [loss.loss(f, y), tf.argMax(loss.logits(f), 1)];
     });
-    lossSum += batchLoss * (end - start);
-    predictions.set(predicted, start);
+    lossSum += batchLoss.dataSync()[0] * (end - start);
+    predictions.set(predicted.dataSync() as Int32Array, start);
+    tf.dispose([batchLoss, predicted]);
   }
   let correct = 0;
   for (let i = 0; i < n; i++) if (predictions[i] === labels[i]) correct++;
