@@ -12,7 +12,7 @@ interface Case {
   pad: Pad;
 }
 
-/** Strides 1–3, same/valid/explicit padding, odd sizes, 1×1 and non-square filters, few and many channels. */
+/** Strides 1–3, same/valid/explicit padding, odd sizes, 1×1 and non-square filters, one, few and many channels. */
 const CASES: Case[] = [
   { x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
@@ -27,6 +27,10 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' },
   { x: [2, 6, 6, 48], filter: [3, 3, 48, 40], strides: 1, pad: 'same' },
   { x: [9, 16, 16, 1], filter: [3, 3, 1, 128], strides: 1, pad: 'same' },
+  // One input channel takes the filter gradient's GEMM path: strides, odd windows, far-side crops.
+  { x: [2, 11, 10, 1], filter: [3, 2, 1, 4], strides: [2, 3], pad: 'valid' },
+  { x: [3, 9, 9, 1], filter: [5, 5, 1, 3], strides: 2, pad: 'same' },
+  { x: [2, 7, 8, 1], filter: [3, 3, 1, 5], strides: 3, pad: 1 },
 ];
 
 function label(c: Case): string {
