@@ -91,7 +91,8 @@ let msTrain = 0;
 for (const c of convLayers()) {
   const gflop = (2 * BATCH * c.ho * c.wo * c.cout * c.cin * c.kh * c.kw) / 1e9;
   const t = convTimes(c);
-  // The first layer's input gradient is never needed: tfjs prunes it from the tape.
+  // The first layer's input gradient is not needed, so it is left out of the bound (tfjs-layers
+  // computes it anyway: its fused conv's custom gradient returns both gradients).
   const inputGradUsed = !c.first;
   flopsInfer += gflop;
   flopsTrain += gflop * (inputGradUsed ? 3 : 2);

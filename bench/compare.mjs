@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Side-by-side: `cone bench --json` and bench/torch_reference.py on the same networks, batch and
-// thread count, run one after the other (never together: they would share the cores), printing
-// tfjs/PyTorch throughput ratios against the targets in docs/performance.md.
+// thread count, run one after the other (never together: they would share the cores) for several
+// rounds, printing the median tfjs/PyTorch throughput ratios against the targets in docs/performance.md.
 //
 //   node bench/compare.mjs [--models cnn28,resnet20] [--batch 128] [--steps 20] [--warmup 3]
-//                          [--threads 2] [--backend wasm] [--json]
+//                          [--threads 2] [--backend wasm] [--rounds 3] [--json]
 //
 // Needs the built CLI (`npm run build`) and a Python with torch: PYTHON=/usr/bin/python3 when
 // another python3 (pyenv, a venv) comes first on PATH. CONE overrides the cone command line;
@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     backend: { type: 'string', default: 'wasm' },
+    rounds: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -51,21 +52,50 @@ const withModel = (model) => ['--model', model, ...shared];
 const [coneCommand, ...coneArgs] = (process.env.CONE ?? `${process.execPath} bin/cone.js`).split(' ');
 const python = process.env.PYTHON ?? 'python3';
 
+const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const PHASES = ['train', 'infer'];
+
+/**
+ * One round: both sides once, the order alternating between rounds so neither always runs second.
+ * The ratio of median steps, and the ratio of fastest steps (other processes only ever add time,
+ * so on a shared machine that is the steadier estimate of what the two implementations can do).
+ */
+function round(model, i) {
+  const runCone = () => runJson(coneCommand, [...coneArgs, 'bench', '--json', '--quiet', '--backend', opts.backend, ...withModel(model)]);
+  const runTorch = () => runJson(python, ['bench/torch_reference.py', ...withModel(model)], torchEnv);
+  let cone;
+  let torch;
+  if (i % 2 === 0) {
+    cone = runCone();
+    torch = runTorch();
+  } else {
+    torch = runTorch();
+    cone = runCone();
+  }
+  const ratio = {};
+  const bestRatio = {};
+  for (const phase of PHASES) {
+    ratio[phase] = cone[`${phase}_images_per_s`] / torch[`${phase}_images_per_s`];
+    bestRatio[phase] = torch[`${phase}_step_ms`].min_ms / cone[`${phase}_step_ms`].min_ms;
+  }
+  return { cone, torch, ratio, best_ratio: bestRatio };
+}
+
 const rows = [];
 for (const model of opts.models.split(',')) {
-  const cone = runJson(coneCommand, [...coneArgs, 'bench', '--json', '--quiet', '--backend', opts.backend, ...withModel(model)]);
-  const torch = runJson(python, ['bench/torch_reference.py', ...withModel(model)], torchEnv);
-  const ratio = {
-    train: cone.train_images_per_s / torch.train_images_per_s,
-    infer: cone.infer_images_per_s / torch.infer_images_per_s,
-  };
-  // From the fastest step of each: other processes only ever add time, so on a shared machine this
-  // is the steadier estimate of what the two implementations can do.
-  const bestRatio = {
-    train: torch.train_step_ms.min_ms / cone.train_step_ms.min_ms,
-    infer: torch.infer_step_ms.min_ms / cone.infer_step_ms.min_ms,
-  };
-  rows.push({ model, cone, torch, ratio, best_ratio: bestRatio, target: TARGETS[model] ?? {} });
+  const rounds = Array.from({ length: Number(opts.rounds) }, (_, i) => round(model, i));
+  const summary = (pick) => Object.fromEntries(PHASES.map((phase) => [phase, medianOf(rounds.map((r) => pick(r, phase)))]));
+  const spread = Object.fromEntries(PHASES.map((phase) => [phase, [Math.min(...rounds.map((r) => r.ratio[phase])), Math.max(...rounds.map((r) => r.ratio[phase]))]]));
+  rows.push({
+    model,
+    cone_images_per_s: summary((r, phase) => r.cone[`${phase}_images_per_s`]),
+    torch_images_per_s: summary((r, phase) => r.torch[`${phase}_images_per_s`]),
+    ratio: summary((r, phase) => r.ratio[phase]),
+    best_ratio: summary((r, phase) => r.best_ratio[phase]),
+    ratio_range: spread,
+    target: TARGETS[model] ?? {},
+    rounds,
+  });
 }
 
 if (opts.json) {
@@ -73,20 +103,21 @@ if (opts.json) {
 } else {
   const f = (v) => v.toFixed(1).padStart(8);
   const verdict = (ratio, target) => (target === undefined ? '' : ratio >= target ? `  ≥ ${target} met` : `  < ${target} NOT met`);
-  const first = rows[0];
+  const first = rows[0]?.rounds[0];
   if (first) {
     process.stdout.write(
-      `${first.cone.machine.cpu}, ${first.cone.machine.cores} cores; batch ${opts.batch}, ${opts.threads} threads\n` +
+      `${first.cone.machine.cpu}, ${first.cone.machine.cores} cores; batch ${opts.batch}, ${opts.threads} threads; ` +
+        `medians of ${opts.rounds} alternating rounds\n` +
         `cone: ${first.cone.backend_detail}; torch: ${first.torch.backend_detail}\n`,
     );
   }
-  process.stdout.write('model     phase   cone img/s  torch img/s   ratio (median steps)  ratio (fastest steps)\n');
+  process.stdout.write('model     phase   cone img/s  torch img/s   ratio (median steps)  range        ratio (fastest steps)\n');
   for (const r of rows) {
-    for (const phase of ['train', 'infer']) {
-      const key = `${phase}_images_per_s`;
+    for (const phase of PHASES) {
+      const range = `${r.ratio_range[phase][0].toFixed(2)}–${r.ratio_range[phase][1].toFixed(2)}`;
       process.stdout.write(
-        `${r.model.padEnd(9)} ${phase.padEnd(6)} ${f(r.cone[key])}     ${f(r.torch[key])}   ` +
-          `${r.ratio[phase].toFixed(2).padEnd(20)}  ${r.best_ratio[phase].toFixed(2)}${verdict(r.ratio[phase], r.target[phase])}\n`,
+        `${r.model.padEnd(9)} ${phase.padEnd(6)} ${f(r.cone_images_per_s[phase])}     ${f(r.torch_images_per_s[phase])}   ` +
+          `${r.ratio[phase].toFixed(2).padEnd(20)}  ${range.padEnd(11)}  ${r.best_ratio[phase].toFixed(2)}${verdict(r.ratio[phase], r.target[phase])}\n`,
       );
     }
   }
