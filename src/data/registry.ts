@@ -81,7 +81,7 @@ const IMAGE_SOURCES: Record<string, ImageSource> = {
     defaultPath: (cacheDir) => join(cacheDir, 'cifar100'),
     location: (dir) => dir,
     howToGet: (cacheDir) =>
-      `extract the CIFAR-100 binary version (cifar-100-binary.tar.gz: train.bin, test.bin) into ${join(cacheDir, 'cifar100')} or give its folder as path`,
+      `extract the CIFAR-100 binary version (cifar-100-binary.tar.gz: train.bin, test.bin) or python version (cifar-100-python.tar.gz: train, test) into ${join(cacheDir, 'cifar100')} or give its folder as path`,
     missing: (dir) => (findCifar100Dir(dir) ? null : `cifar100: ${cifar100Missing(dir)}`),
     read: (dir) => readCifar100Dir(findCifar100Dir(dir)!),
   },
