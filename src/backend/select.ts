@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { RunError, UsageError } from '../errors.js';
 import { BACKEND_NAMES } from '../spec/schema.js';
+import { registerProjectGradients } from './gradients/index.js';
 import { loadNativeBackend } from './native.js';
 import { initWasmBackend } from './wasm.js';
 
@@ -38,6 +39,7 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
   // Production mode: skips tfjs's debug-time checks and its console banners (the cpu backend's
   // "install tfjs-node" notice); cone reports the backend it chose itself.
   tf.enableProdMode();
+  registerProjectGradients();
   switch (opts.backend) {
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new RunError('the cpu backend failed to start');
