@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { eachBackend } from '../helpers/backends.js';
+import { expectNoTensorLeaks } from '../helpers/tensors.js';
 
 /** Largest |a − b| relative to the largest |b|, over several tensors. */
 function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
@@ -24,13 +25,7 @@ function batchNormByHand(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, bet
 }
 
 eachBackend(() => {
-  let tensorsAtStart = 0;
-  beforeEach(() => {
-    tensorsAtStart = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    expect(tf.memory().numTensors).toBe(tensorsAtStart);
-  });
+  expectNoTensorLeaks();
 
   it('batch-norm gradient (x, mean, variance, scale, offset) equals that of the same formula in elementary ops', () => {
     const [x, weights, mean, variance, beta, gamma] = [

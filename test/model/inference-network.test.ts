@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compileInferenceNetwork } from '../../src/model/inference-network.js';
 import { buildNetwork, type NetworkConfig } from '../../src/model/networks/index.js';
 import { eachBackend } from '../helpers/backends.js';
+import { expectNoTensorLeaks } from '../helpers/tensors.js';
 
 /** Every network, narrow, plus a batch-norm that two layers read (it must not be folded). */
 const CASES: { what: string; model: () => tf.LayersModel; inputShape: number[] }[] = [
@@ -49,13 +50,7 @@ function randomiseBatchNorms(model: tf.LayersModel): void {
 }
 
 eachBackend(() => {
-  let tensorsAtStart = 0;
-  beforeEach(() => {
-    tensorsAtStart = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    expect(tf.memory().numTensors).toBe(tensorsAtStart);
-  });
+  expectNoTensorLeaks();
 
   for (const c of CASES) {
     it(`${c.what}: folded inference equals the layers model in inference mode`, () => {
