@@ -111,3 +111,20 @@ describe('wasm Identity and Cast share data instead of copying', () => {
     expect(error).toBe(0);
   });
 });
+
+describe('wasm FusedBatchNorm matches the cpu backend', () => {
+  const cases = [
+    { x: [3, 5, 4, 6], withOffset: true, withScale: true },
+    { x: [7, 9], withOffset: true, withScale: true },
+    { x: [2, 3, 3, 5], withOffset: false, withScale: true },
+    { x: [2, 3, 3, 5], withOffset: true, withScale: false },
+  ];
+  it.each(cases)('x $x, offset $withOffset, scale $withScale', async ({ x, withOffset, withScale }) => {
+    const c = x.at(-1)!;
+    const error = await wasmVsCpu(() => {
+      const variance = tf.abs(tensor(3, [c])).add(0.1);
+      return tf.batchNorm(tensor(1, x), tensor(2, [c]), variance, withOffset ? tensor(4, [c]) : undefined, withScale ? tensor(5, [c]) : undefined, 1e-3);
+    });
+    expect(error).toBeLessThan(1e-5);
+  });
+});

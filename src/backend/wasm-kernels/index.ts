@@ -3,6 +3,7 @@ import { batchMatMulConfig } from './batch-mat-mul.js';
 import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { fusedBatchNormConfig } from './fused-batch-norm.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig } from './mean.js';
@@ -20,6 +21,7 @@ export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
   sumConfig,
   meanConfig,
   maxPoolGradConfig,
+  fusedBatchNormConfig,
   unsortedSegmentSumConfig,
   identityConfig,
   castConfig,
