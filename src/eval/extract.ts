@@ -9,8 +9,10 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from '../io/run-spec.js';
 import { info, warn } from '../log.js';
+import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/evaluate.js';
+import { specLongtailSplit } from '../train/longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 
 export type SplitChoice = 'train' | 'test' | 'both';
@@ -84,7 +86,9 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
 
     const splits: Record<string, Split> = {};
-    if (opts.split !== 'test') splits.train = ds.train;
+    // A long-tail run trained on a long-tailed subset of its training split: extract exactly those images.
+    const longtailTrain = manifest.kind === 'longtail' && sameData && subset === 'spec';
+    if (opts.split !== 'test') splits.train = longtailTrain ? takeSplit(ds.train, specLongtailSplit(spec, ds).indices) : ds.train;
     if (opts.split !== 'train') splits.test = ds.test;
     const d = spec.model.feature_dim;
     fs.mkdirSync(outDir, { recursive: true });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { takeSplit } from '../data/batches.js';
+import type { Dataset } from '../data/types.js';
 import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { RunError, UsageError } from '../errors.js';
 import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
@@ -65,6 +66,20 @@ export function longtailSpecs(file: string, overrides: Overrides, methods: reado
   });
 }
 
+/**
+ * The long-tailed training images of a spec: a pure function of the dataset, spec.longtail and the
+ * seed, so `extract` rebuilds the very split a long-tail run trained on.
+ */
+export function specLongtailSplit(spec: Spec, ds: Dataset): LongtailSplit {
+  return longtailSplit(ds.train.fine, ds.fineNames.length, {
+    imbalance: spec.longtail.imbalance,
+    profile: spec.longtail.profile,
+    seed: spec.seed,
+    permuteClasses: spec.longtail.permute_classes,
+    classNames: ds.fineNames,
+  });
+}
+
 /** split.json with one field per line and each array on its line (100 CIFAR-100 counts stay readable). */
 function splitJson(split: LongtailSplit): string {
   const fields = Object.entries(splitRecord(split)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
@@ -86,13 +101,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
   let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
   if (previous?.status !== 'done') {
     const ds = await loadSpecDataset(spec);
-    const split = longtailSplit(ds.train.fine, ds.fineNames.length, {
-      imbalance: spec.longtail.imbalance,
-      profile: spec.longtail.profile,
-      seed: spec.seed,
-      permuteClasses: spec.longtail.permute_classes,
-      classNames: ds.fineNames,
-    });
+    const split = specLongtailSplit(spec, ds);
     prepared = { split, task: datasetTask({ ...ds, train: takeSplit(ds.train, split.indices) }, 'fine'), classNames: ds.fineNames };
   }
   const result = await trainingRun(spec, {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { longtailCounts } from '../../src/data/longtail.js';
 import { InterruptedError } from '../../src/errors.js';
 import { readCsv } from '../../src/io/csv.js';
+import { readNpy } from '../../src/io/npy.js';
 import { readManifest } from '../../src/io/manifest.js';
 import { runId } from '../../src/spec/hash.js';
 import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS, longtail, longtailSpecs } from '../../src/train/longtail.js';
@@ -101,6 +102,14 @@ describe('cone longtail', () => {
     expect(readJson(path.join(runDir, 'split.json'))).toMatchObject({ profile: 'step', imbalance: 5, counts: [60, 60, 60, 12, 12, 12] });
     expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(1);
     expect(fs.readFileSync(path.join(runDir, 'spec.yaml'), 'utf8')).toMatch(/^epochs: 1$/m);
+
+    // extract reads the images the run trained on: the long-tailed split, not the balanced set.
+    const ex = cone(['extract', '--run', runDir, '--split', 'train']);
+    expect(ex.code).toBe(0);
+    const fine = readNpy(path.join(runDir, 'features', 'train.fine.npy')).data as Int32Array;
+    const perClass = Array.from({ length: 6 }, (_, c) => fine.filter((y) => y === c).length);
+    expect(perClass).toEqual([60, 60, 60, 12, 12, 12]);
+    expect(readNpy(path.join(runDir, 'features', 'train.npy')).shape).toEqual([216, 8]);
   });
 
   it('exits 2 with one clear line for an imbalance below 1 or one that empties a class, before any run folder exists', () => {
