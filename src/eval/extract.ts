@@ -12,6 +12,7 @@ import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/evaluate.js';
+import { classPrior, loadSpecDataset } from '../train/pretrain.js';
 import { specLongtailSplit } from '../train/longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 
@@ -70,14 +71,16 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     : { subset: null, test_subset: null };
   const base = sameData ? spec.dataset : { name: datasetName };
   const ds: Dataset = await loadDataset({ ...base, ...sizes, seed: spec.seed });
-  if (!sameData) {
-    const trainedOn = await loadDataset({ ...spec.dataset, subset: null, test_subset: null, seed: spec.seed });
-    if (ds.shape.join('x') !== trainedOn.shape.join('x')) {
-      throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trainedOn.shape.join('x')})`);
-    }
+  const ownSubsets = sameData && subset === 'spec';
+  // The images the run trained on (a long-tail run: its long-tailed split). Their class prior rebuilds
+  // la-ce's head; the prior changes only training logits, not the features.
+  const own = ownSubsets ? ds : await loadSpecDataset(spec);
+  const ownTrain = manifest.kind === 'longtail' ? takeSplit(own.train, specLongtailSplit(spec, own).indices) : own.train;
+  if (ds.shape.join('x') !== own.shape.join('x')) {
+    throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${own.shape.join('x')})`);
   }
   const numClasses = datasetClassCounts({ ...spec.dataset, seed: spec.seed })[spec.dataset.level];
-  const { model, loss } = buildModelAndLoss(spec, { shape: ds.shape, numClasses });
+  const { model, loss } = buildModelAndLoss(spec, { shape: ds.shape, numClasses, classPrior: classPrior(ownTrain[spec.dataset.level], numClasses) });
   const outDir = featuresDir(runDir, datasetName, spec.dataset.name);
   try {
     const saved = loadCheckpointTensors(checkpointDir(runDir));
@@ -86,9 +89,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
 
     const splits: Record<string, Split> = {};
-    // A long-tail run trained on a long-tailed subset of its training split: extract exactly those images.
-    const longtailTrain = manifest.kind === 'longtail' && sameData && subset === 'spec';
-    if (opts.split !== 'test') splits.train = longtailTrain ? takeSplit(ds.train, specLongtailSplit(spec, ds).indices) : ds.train;
+    if (opts.split !== 'test') splits.train = ownSubsets ? ownTrain : ds.train;
     if (opts.split !== 'train') splits.test = ds.test;
     const d = spec.model.feature_dim;
     fs.mkdirSync(outDir, { recursive: true });

@@ -85,6 +85,13 @@ describe('cone longtail', () => {
       expect(Number(lt.overall)).toBeCloseTo(meanPerClass, 10);
     }
 
+    // la-ce's head needs the training class prior: extract rebuilds it from the long-tailed split.
+    const laCe = rows.find((row) => row[0] === 'la-ce')![5];
+    const ex = cone(['extract', '--run', laCe, '--split', 'test']);
+    expect(ex.stderr).not.toMatch(/^cone: /m);
+    expect(ex.code).toBe(0);
+    expect(readNpy(path.join(laCe, 'features', 'test.npy')).shape).toEqual([120, 8]);
+
     // Finished runs are not trained again; the table is read back from them.
     const again = cone(['longtail', '--config', spec, '--out', out]);
     expect(again.code).toBe(0);
