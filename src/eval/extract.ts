@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../backend/select.js';
-import { datasetClassCounts, loadDataset } from '../data/registry.js';
+import { loadDataset } from '../data/registry.js';
 import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -12,7 +12,7 @@ import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/evaluate.js';
-import { classPrior, loadSpecDataset } from '../train/pretrain.js';
+import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
 import { specLongtailSplit } from '../train/longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 
@@ -65,22 +65,24 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
   const backend = await initBackend({ backend: opts.backend ?? spec.backend, threads: opts.threads ?? spec.threads ?? undefined, log: warn });
   const subset = opts.subset ?? 'spec';
   // The run's own subsets (same seeds, so the same images it trained on) only make sense for its own dataset.
+  const ownSubsets = sameData && subset === 'spec';
   const sizes =
-    subset === 'spec' && sameData ? { subset: spec.dataset.subset, test_subset: spec.dataset.test_subset }
+    ownSubsets ? { subset: spec.dataset.subset, test_subset: spec.dataset.test_subset }
     : typeof subset === 'number' ? { subset, test_subset: subset }
     : { subset: null, test_subset: null };
   const base = sameData ? spec.dataset : { name: datasetName };
   const ds: Dataset = await loadDataset({ ...base, ...sizes, seed: spec.seed });
-  const ownSubsets = sameData && subset === 'spec';
-  // The images the run trained on (a long-tail run: its long-tailed split). Their class prior rebuilds
-  // la-ce's head; the prior changes only training logits, not the features.
+  // The task the run trained on (a long-tail run: its long-tailed split): its class count and class
+  // prior rebuild the head exactly (la-ce's prior changes only training logits, not the features).
   const own = ownSubsets ? ds : await loadSpecDataset(spec);
-  const ownTrain = manifest.kind === 'longtail' ? takeSplit(own.train, specLongtailSplit(spec, own).indices) : own.train;
-  if (ds.shape.join('x') !== own.shape.join('x')) {
-    throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${own.shape.join('x')})`);
+  const trained = datasetTask(
+    manifest.kind === 'longtail' ? { ...own, train: takeSplit(own.train, specLongtailSplit(spec, own).indices) } : own,
+    spec.dataset.level,
+  );
+  if (ds.shape.join('x') !== trained.shape.join('x')) {
+    throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trained.shape.join('x')})`);
   }
-  const numClasses = datasetClassCounts({ ...spec.dataset, seed: spec.seed })[spec.dataset.level];
-  const { model, loss } = buildModelAndLoss(spec, { shape: ds.shape, numClasses, classPrior: classPrior(ownTrain[spec.dataset.level], numClasses) });
+  const { model, loss } = buildModelAndLoss(spec, trained);
   const outDir = featuresDir(runDir, datasetName, spec.dataset.name);
   try {
     const saved = loadCheckpointTensors(checkpointDir(runDir));
@@ -89,7 +91,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
 
     const splits: Record<string, Split> = {};
-    if (opts.split !== 'test') splits.train = ownSubsets ? ownTrain : ds.train;
+    if (opts.split !== 'test') splits.train = ownSubsets ? trained.train : ds.train;
     if (opts.split !== 'train') splits.test = ds.test;
     const d = spec.model.feature_dim;
     fs.mkdirSync(outDir, { recursive: true });

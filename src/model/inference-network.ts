@@ -94,7 +94,6 @@ function kernelAndBias(layer: Layer): { kernel: tf.Tensor; bias: tf.Tensor | und
   return { kernel, bias: config(layer).useBias !== false ? bias : undefined };
 }
 
-
 /** A compiled step: computes the value of `output` from the values of `inputs`. */
 interface Step {
   inputs: Layer[];
