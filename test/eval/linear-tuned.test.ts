@@ -82,11 +82,12 @@ describe('choosing C', () => {
   });
 
   it('is seeded: the same seed gives the same C and validation curve, another seed another split', () => {
-    const a = selectC(weak, K, { seed: 7, features: 'l2' });
-    const b = selectC(weak, K, { seed: 7, features: 'l2' });
+    const small = split(fixture.train);
+    const a = selectC(small, fixture.K, { seed: 7 });
+    const b = selectC(small, fixture.K, { seed: 7 });
     expect(b.tried).toEqual(a.tried);
     expect(b.C).toBe(a.C);
-    expect(Array.from(stratifiedSplit(weak.labels, K, 0.2, 8).val)).not.toEqual(Array.from(stratifiedSplit(weak.labels, K, 0.2, 7).val));
+    expect(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 8).val)).not.toEqual(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 7).val));
   });
 
   it('holds out round(fraction·n_c) of every class, at least one and never all', () => {
@@ -100,9 +101,10 @@ describe('choosing C', () => {
 
   it('uses no test features for the choice: scrambled test features change the accuracy, not C', () => {
     const before = tf.memory().numTensors;
-    const a = tunedLinearProbe(weak, test, K, { seed: 3 });
-    const scrambled = { features: { ...test.features, data: test.features.data.map(() => rng.normal()) }, labels: test.labels };
-    const b = tunedLinearProbe(weak, scrambled, K, { seed: 3 });
+    const [train, held] = [split(fixture.train), split(fixture.test)];
+    const a = tunedLinearProbe(train, held, fixture.K, { seed: 3 });
+    const scrambled = { features: { ...held.features, data: held.features.data.map(() => rng.normal()) }, labels: held.labels };
+    const b = tunedLinearProbe(train, scrambled, fixture.K, { seed: 3 });
     expect(b.settings.C).toBe(a.settings.C);
     expect(b.settings.val_accuracy).toBe(a.settings.val_accuracy);
     expect(b.accuracy).not.toBe(a.accuracy);

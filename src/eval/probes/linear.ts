@@ -4,9 +4,12 @@ import { checkFeatures, checkLabels, columnStandardiser, l2NormaliseRows, type F
 import { minimiseLbfgs, type LbfgsResult } from '../lbfgs.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
+/** What a linear probe fits on: L2-normalised rows, the raw features, or raw features standardised per column with training statistics. */
+export type LinearFeatures = 'l2' | 'raw' | 'std';
+
 /**
  * Linear probe: multinomial logistic (softmax) regression, fitted full-batch and deterministically
- * by L-BFGS from W = 0, b = 0. The objective is scikit-learn's `LogisticRegression(C)`:
+ * by L-BFGS from W = 0, b = 0 (or a warm start). The objective is scikit-learn's `LogisticRegression(C)`:
  *
  *   Σ_i CE(W x_i + b, y_i) + (0.5/C) ‖W‖_F²      (no penalty on the bias b)
  *
@@ -16,9 +19,6 @@ import { accuracy, type ProbeResult } from './probe-result.js';
  * are float64 in JavaScript, because a float32 sum over 60000 losses is too coarse for the line
  * search near the optimum.
  */
-/** What a linear probe fits on: L2-normalised rows, the raw features, or raw features standardised per column with training statistics. */
-export type LinearFeatures = 'l2' | 'raw' | 'std';
-
 export interface LinearProbeOptions {
   /** Feature map (default 'l2': the geometry the ETF losses train). */
   features?: LinearFeatures;
