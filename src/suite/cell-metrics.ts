@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
+import { probeMetric } from '../eval/probes/registry.js';
 import { readCsv } from '../io/csv.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
@@ -27,7 +28,11 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
   const last = epochs[epochs.length - 1];
   if (last) out[`${level}.accuracy`] = num(last.test_accuracy);
   if (pipeline === 'transfer') {
-    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) out[`${p.level}.${p.probe.replace(/-/g, '_')}`] = num(p.accuracy);
+    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) {
+      // A probe.csv from before C was chosen per run has no C_selection: its `linear` is today's `linear-fixed`.
+      const row = p.probe === 'linear' && p.C_selection === undefined ? 'linear-fixed' : p.probe;
+      out[probeMetric(p.level, row)] = num(p.accuracy);
+    }
     const g = readIfExists(path.join(cell.runDir, 'geometry.csv')).find((r) => r.split === 'test' && r.level === level && r.features === 'l2');
     if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
   } else {
