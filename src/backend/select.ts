@@ -1,7 +1,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { RunError, UsageError } from '../errors.js';
-import { BACKEND_NAMES } from '../spec/schema.js';
+import { BACKEND_NAMES } from '../config/schema.js';
 import { registerProjectGradients } from './gradients/index.js';
 import { loadNativeBackend } from './native.js';
 import { initWasmBackend } from './wasm.js';

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import deepmerge from 'deepmerge';
 import YAML from 'yaml';
-import { resolveSpec, setPath, SpecError } from '../spec/load.js';
-import { runId } from '../spec/hash.js';
-import type { Spec } from '../spec/schema.js';
-import { keepParamsOf } from '../spec/semantics.js';
+import { resolveSpec, setPath, SpecError } from '../config/load.js';
+import { runId } from '../config/hash.js';
+import type { Spec } from '../config/schema.js';
+import { keepParamsOf } from '../config/semantics.js';
 import type { Suite } from './schema.js';
 
 export interface Cell {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCifar10Cache, CIFAR10_CACHE_FILE } from '../../src/data/cifar10.js';
 import { loadDataset } from '../../src/data/registry.js';
-import { readSplitCache, SPLIT_CACHE_MAGIC, writeSplitCache } from '../../src/data/splitCache.js';
+import { readSplitCache, SPLIT_CACHE_MAGIC, writeSplitCache } from '../../src/data/split-cache.js';
 import { cifarStrip, expectOneLineRunError, packCifar10, pixel, tempDir, writeCifar10Package } from './fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -7,13 +7,13 @@ import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
-import { readFinishedRun } from '../io/run-spec.js';
+import { readFinishedRun } from './run-spec.js';
 import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
-import { featuresOf } from '../train/evaluate.js';
-import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
-import { specLongtailSplit } from '../train/longtail.js';
+import { featuresOf } from '../train/predict.js';
+import { datasetTask, loadSpecDataset } from './pretrain.js';
+import { specLongtailSplit } from './longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 
 export type SplitChoice = 'train' | 'test' | 'both';

@@ -7,12 +7,12 @@ import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThres
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
-import { loadSpec, type Overrides } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
-import { classify, featuresOf } from './evaluate.js';
-import { listLosses } from './losses/index.js';
+import { loadSpec, type Overrides } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { classify, featuresOf } from '../train/predict.js';
+import { listLosses } from '../train/losses/index.js';
 import { datasetTask, loadSpecDataset } from './pretrain.js';
-import { runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
+import { runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;

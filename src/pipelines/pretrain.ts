@@ -1,8 +1,8 @@
 import { loadDataset } from '../data/registry.js';
 import type { Dataset, Level } from '../data/types.js';
-import type { Spec } from '../spec/schema.js';
-import { trainingRun, type TrainingRunResult } from './run-training.js';
-import type { TrainTask } from './trainer.js';
+import type { Spec } from '../config/schema.js';
+import { trainingRun, type TrainingRunResult } from './training-run.js';
+import type { TrainTask } from '../train/trainer.js';
 
 /** Class frequencies of a label vector, as a prior (sums to 1). */
 export function classPrior(labels: Int32Array, numClasses: number): Float32Array {

@@ -5,12 +5,12 @@ import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
 import { info, runLogger, warn } from '../log.js';
-import { runId, specHash, type RunKind } from '../spec/hash.js';
-import { specToYaml } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
-import { StopRequest } from './interrupt.js';
-import { Progress } from './progress.js';
-import { train, type Trained, type TrainTask } from './trainer.js';
+import { runId, specHash, type RunKind } from '../config/hash.js';
+import { specToYaml } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { StopRequest } from '../train/interrupt.js';
+import { Progress } from '../train/progress.js';
+import { train, type Trained, type TrainTask } from '../train/trainer.js';
 
 export interface RunFolder {
   runId: string;
