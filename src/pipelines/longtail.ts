@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { takeSplit } from '../data/batches.js';
 import type { Dataset } from '../data/types.js';
 import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
@@ -13,6 +12,7 @@ import { classify, featuresOf } from '../train/predict.js';
 import { listLosses } from '../train/losses/index.js';
 import { datasetTask, loadSpecDataset } from './pretrain.js';
 import { runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
+import { runPath } from '../io/run-layout.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
@@ -109,7 +109,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
     quiet: opts.quiet,
     stopWhen: opts.stopWhen,
     task: async (dir) => {
-      writeFileAtomic(path.join(dir, 'split.json'), splitJson(prepared!.split));
+      writeFileAtomic(runPath(dir, 'split'), splitJson(prepared!.split));
       return prepared!.task;
     },
     after: async (trained, task, dir, manifest) => {
@@ -135,8 +135,8 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
         ...buckets,
         counts: JSON.stringify(split.counts),
       };
-      writeCsv(path.join(dir, 'longtail.csv'), [row], LONGTAIL_COLUMNS);
-      writeCsv(path.join(dir, 'per_class.csv'), perClass, PER_CLASS_COLUMNS);
+      writeCsv(runPath(dir, 'longtail'), [row], LONGTAIL_COLUMNS);
+      writeCsv(runPath(dir, 'perClass'), perClass, PER_CLASS_COLUMNS);
       manifest.details.longtail = { row, n_train: split.indices.length, thresholds };
     },
   });

@@ -11,6 +11,7 @@ import type { Spec } from '../config/schema.js';
 import { StopRequest } from '../train/interrupt.js';
 import { Progress } from '../train/progress.js';
 import { train, type Trained, type TrainTask } from '../train/trainer.js';
+import { runPath } from '../io/run-layout.js';
 
 export interface RunFolder {
   runId: string;
@@ -53,7 +54,7 @@ export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise
     return { runId: id, runDir, status: 'already-done', manifest: previous };
   }
   removeStaleTemps(runDir);
-  writeFileAtomic(path.join(runDir, 'spec.yaml'), specToYaml(spec));
+  writeFileAtomic(runPath(runDir, 'spec'), specToYaml(spec));
   const hash = specHash(spec, opts.kind);
   const manifest = newManifest({ run_id: id, kind: opts.kind, spec_hash: hash, seed: spec.seed });
   if (previous) manifest.details.resumed_from = previous.status;

@@ -16,6 +16,7 @@ import { evaluateExpectations, formatOutcome, parseExpectation, type Expectation
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
+import { RUN_FILES } from '../io/run-layout.js';
 
 export interface RunSuiteOptions {
   outputRoot: string;
@@ -40,7 +41,7 @@ export interface SuiteOutcome {
 
 /** Files whose presence means a cell's whole pipeline finished. */
 function finishedFiles(cell: Cell, pipeline: Suite['pipeline']): string[] {
-  const names = pipeline === 'transfer' ? ['probe.csv', 'geometry.csv'] : ['longtail.csv'];
+  const names = pipeline === 'transfer' ? [RUN_FILES.probe, RUN_FILES.geometry] : [RUN_FILES.longtail];
   return names.map((n) => path.join(cell.runDir, n));
 }
 

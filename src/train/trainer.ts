@@ -1,4 +1,3 @@
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
 import type { Split } from '../data/types.js';
@@ -16,6 +15,7 @@ import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer.
 import type { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
+import { runPath } from '../io/run-layout.js';
 
 /** What to train on: both splits with their labels at the training level. */
 export interface TrainTask {
@@ -63,7 +63,7 @@ export interface Trained {
 }
 
 export function checkpointDir(runDir: string): string {
-  return path.join(runDir, 'checkpoint');
+  return runPath(runDir, 'checkpoint');
 }
 
 /** Build the network and loss of a spec (fresh weights, seeded). */
@@ -216,7 +216,7 @@ async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersM
   await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
   // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
   optimizerWeights[0]?.tensor.dispose();
-  writeCsv(path.join(ctx.runDir, 'metrics.csv'), state.metrics, METRICS_COLUMNS);
+  writeCsv(runPath(ctx.runDir, 'metrics'), state.metrics, METRICS_COLUMNS);
 }
 
 /** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */
