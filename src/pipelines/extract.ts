@@ -9,11 +9,9 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from './run-spec.js';
 import { info, warn } from '../log.js';
-import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/predict.js';
-import { datasetTask, loadSpecDataset } from './pretrain.js';
-import { specLongtailSplit } from './longtail.js';
+import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '../data/task.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 import { FEATURES_FILES, featureSplitFile, featuresDir } from '../io/run-layout.js';
 
@@ -71,10 +69,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
   // The task the run trained on (a long-tail run: its long-tailed split): its class count and class
   // prior rebuild the head exactly (la-ce's prior changes only training logits, not the features).
   const own = ownSubsets ? ds : await loadSpecDataset(spec);
-  const trained = datasetTask(
-    manifest.kind === 'longtail' ? { ...own, train: takeSplit(own.train, specLongtailSplit(spec, own).indices) } : own,
-    spec.dataset.level,
-  );
+  const trained = manifest.kind === 'longtail' ? longtailTask(own, specLongtailSplit(spec, own)) : datasetTask(own, spec.dataset.level);
   if (ds.shape.join('x') !== trained.shape.join('x')) {
     throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trained.shape.join('x')})`);
   }

@@ -1,6 +1,5 @@
-import { takeSplit } from '../data/batches.js';
-import type { Dataset } from '../data/types.js';
-import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
+import { splitRecord, type LongtailSplit } from '../data/longtail.js';
+import { loadSpecDataset, longtailTask, specLongtailSplit, type TrainTask } from '../data/task.js';
 import { RunError, UsageError } from '../errors.js';
 import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -10,7 +9,6 @@ import { loadSpec, type Overrides } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { classify, featuresOf } from '../train/predict.js';
 import { listLosses } from '../train/losses/index.js';
-import { datasetTask, loadSpecDataset } from './pretrain.js';
 import { runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
 import { runPath } from '../io/run-layout.js';
 
@@ -66,27 +64,11 @@ export function longtailSpecs(file: string, overrides: Overrides, methods: reado
   });
 }
 
-/**
- * The long-tailed training images of a spec: a pure function of the dataset, spec.longtail and the
- * seed, so `extract` rebuilds the very split a long-tail run trained on.
- */
-export function specLongtailSplit(spec: Spec, ds: Dataset): LongtailSplit {
-  return longtailSplit(ds.train.fine, ds.fineNames.length, {
-    imbalance: spec.longtail.imbalance,
-    profile: spec.longtail.profile,
-    seed: spec.seed,
-    permuteClasses: spec.longtail.permute_classes,
-    classNames: ds.fineNames,
-  });
-}
-
 /** split.json with one field per line and each array on its line (100 CIFAR-100 counts stay readable). */
 function splitJson(split: LongtailSplit): string {
   const fields = Object.entries(splitRecord(split)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   return `{\n${fields.join(',\n')}\n}\n`;
 }
-
-/** Predicted class of every feature row, by the loss's (unadjusted, unclipped) logits. */
 
 /**
  * `cone longtail` for one method: train the spec's network at the fine level on a long-tailed
@@ -98,11 +80,11 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
   const { runDir } = runFolder(spec, 'longtail');
   const previous = readManifest(runDir);
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
-  let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
+  let prepared: { split: LongtailSplit; task: TrainTask; classNames: string[] } | null = null;
   if (previous?.status !== 'done') {
     const ds = await loadSpecDataset(spec);
     const split = specLongtailSplit(spec, ds);
-    prepared = { split, task: datasetTask({ ...ds, train: takeSplit(ds.train, split.indices) }, 'fine'), classNames: ds.fineNames };
+    prepared = { split, task: longtailTask(ds, split), classNames: ds.fineNames };
   }
   const result = await trainingRun(spec, {
     kind: KIND,

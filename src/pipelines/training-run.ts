@@ -10,7 +10,8 @@ import { specToYaml } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { StopRequest } from '../train/interrupt.js';
 import { Progress } from '../train/progress.js';
-import { train, type Trained, type TrainTask } from '../train/trainer.js';
+import type { TrainTask } from '../data/task.js';
+import { train, type Trained } from '../train/trainer.js';
 import { runPath } from '../io/run-layout.js';
 
 export interface RunFolder {

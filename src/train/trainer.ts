@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
-import type { Split } from '../data/types.js';
+import type { TrainTask } from '../data/task.js';
 import { batchIndices, batchTensor, takeSplit } from '../data/batches.js';
 import { writeCsv } from '../io/csv.js';
 import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
@@ -16,18 +16,6 @@ import type { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
 import { runPath } from '../io/run-layout.js';
-
-/** What to train on: both splits with their labels at the training level. */
-export interface TrainTask {
-  train: Split;
-  trainLabels: Int32Array;
-  test: Split;
-  testLabels: Int32Array;
-  shape: readonly number[];
-  numClasses: number;
-  /** Class frequencies of the training labels (for logit-adjusted losses). */
-  classPrior?: Float32Array;
-}
 
 export interface TrainContext {
   spec: Spec;

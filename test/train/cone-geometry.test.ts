@@ -7,7 +7,7 @@ import { loadDataset } from '../../src/data/registry.js';
 import { geometryMetrics } from '../../src/eval/geometry.js';
 import { resolveSpec } from '../../src/config/load.js';
 import { StopRequest } from '../../src/train/interrupt.js';
-import { datasetTask } from '../../src/pipelines/pretrain.js';
+import { datasetTask } from '../../src/data/task.js';
 import { Progress } from '../../src/train/progress.js';
 import { featuresOf } from '../../src/train/predict.js';
 import { train } from '../../src/train/trainer.js';
