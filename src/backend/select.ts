@@ -1,12 +1,12 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { RunError, UsageError } from '../errors.js';
-import { BACKEND_NAMES } from '../config/schema.js';
+import { BACKEND_NAMES, type BackendChoice } from './names.js';
 import { registerProjectGradients } from './gradients/index.js';
 import { loadNativeBackend } from './native.js';
 import { initWasmBackend } from './wasm.js';
 
-export type BackendChoice = (typeof BACKEND_NAMES)[number];
+export type { BackendChoice };
 
 export interface BackendOptions {
   backend: BackendChoice;

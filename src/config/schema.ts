@@ -1,3 +1,5 @@
+import { BACKEND_NAMES } from '../backend/names.js';
+import { LONGTAIL_PROFILES, type LongtailProfile } from '../data/longtail.js';
 import { NETWORK_NAMES } from '../model/networks/types.js';
 
 /**
@@ -9,7 +11,6 @@ const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def
 
 export const METHOD_NAMES = ['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce'] as const;
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export const PROBE_NAMES = ['linear', 'knn', 'ncc', 'kmeans'] as const;
 
 export const specSchema = {
@@ -113,7 +114,7 @@ export const specSchema = {
       default: {},
       properties: {
         imbalance: { type: 'number', minimum: 1, default: 100 },
-        profile: { enum: ['exp', 'step'], default: 'exp' },
+        profile: { enum: LONGTAIL_PROFILES, default: 'exp' },
         permute_classes: { type: 'boolean', default: false },
         many_threshold: { type: ['number', 'null'], default: null, description: 'many-shot: more train images than this (null = 100, scaled to small datasets)' },
         few_threshold: { type: ['number', 'null'], default: null, description: 'few-shot: fewer train images than this (null = 20, scaled)' },
@@ -158,6 +159,6 @@ export interface Spec {
   backend: (typeof BACKEND_NAMES)[number];
   threads: number | null;
   output: string;
-  longtail: { imbalance: number; profile: 'exp' | 'step'; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
+  longtail: { imbalance: number; profile: LongtailProfile; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
   probe: { probes: (typeof PROBE_NAMES)[number][]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
 }
