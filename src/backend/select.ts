@@ -27,7 +27,7 @@ const INSTALL_HINT =
   'run `npm install @tensorflow/tfjs-node` (or `npm install @tensorflow/tfjs-node-gpu` for CUDA), or use --backend wasm';
 
 /**
- * Activates a compute backend (DESIGN.md §5). `auto` takes the first that starts of tfjs-node-gpu,
+ * Activates a compute backend (docs/design.md §5). `auto` takes the first that starts of tfjs-node-gpu,
  * tfjs-node and wasm; `cpu` is used only when asked for. Callable repeatedly in one process.
  */
 export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {

@@ -21,7 +21,7 @@ export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'tes
 const KIND = 'longtail';
 const EVAL_BATCH = 256;
 
-/** One row of longtail.csv (contracts.md); `counts` is the JSON array of training images per class. */
+/** One row of longtail.csv (docs/design.md §6); `counts` is the JSON array of training images per class. */
 export type LongtailRow = Omit<LongtailAccuracy, 'perClass'> & {
   [k: string]: string | number | null;
   run_id: string;

@@ -44,7 +44,7 @@ export function discardRun(spec: Spec, kind: RunKind): void {
 export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; manifest: Manifest };
 
 /**
- * One training run in its folder (DESIGN.md §6): resolved spec, manifest lifecycle, backend,
+ * One training run in its folder (docs/design.md §6): resolved spec, manifest lifecycle, backend,
  * training with checkpoints, and a clean record of how it ended. A finished run is not redone.
  */
 export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
