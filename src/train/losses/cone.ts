@@ -18,6 +18,7 @@ export const cone: LossDefinition = {
   name: 'cone',
   description: 'cross-entropy on ETF cosine logits clipped at the cone of half-angle θ: no pull inside the cone',
   params: ['scale', 'theta'],
+  fixedEtf: true,
   create: (p, ctx) => {
     const bounds = coneBounds(p.theta, ctx.numClasses);
     return fixedEtfLoss('cone', ctx, p.scale, ({ cos, targets }) =>
