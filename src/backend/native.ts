@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
-/** The TensorFlow C library bindings, best first. Both are optional dependencies (DESIGN.md §5). */
+/** The TensorFlow C library bindings, best first. Both are optional dependencies (docs/design.md §5). */
 export const NATIVE_PACKAGES = [
   { pkg: '@tensorflow/tfjs-node-gpu', detail: 'TensorFlow C library with CUDA (@tensorflow/tfjs-node-gpu)' },
   { pkg: '@tensorflow/tfjs-node', detail: 'TensorFlow C library on the CPU (@tensorflow/tfjs-node)' },

@@ -1,12 +1,12 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { RunError, UsageError } from '../errors.js';
-import { BACKEND_NAMES } from '../spec/schema.js';
+import { BACKEND_NAMES, type BackendChoice } from './names.js';
 import { registerProjectGradients } from './gradients/index.js';
 import { loadNativeBackend } from './native.js';
 import { initWasmBackend } from './wasm.js';
 
-export type BackendChoice = (typeof BACKEND_NAMES)[number];
+export type { BackendChoice };
 
 export interface BackendOptions {
   backend: BackendChoice;
@@ -27,7 +27,7 @@ const INSTALL_HINT =
   'run `npm install @tensorflow/tfjs-node` (or `npm install @tensorflow/tfjs-node-gpu` for CUDA), or use --backend wasm';
 
 /**
- * Activates a compute backend (DESIGN.md §5). `auto` takes the first that starts of tfjs-node-gpu,
+ * Activates a compute backend (docs/design.md §5). `auto` takes the first that starts of tfjs-node-gpu,
  * tfjs-node and wasm; `cpu` is used only when asked for. Callable repeatedly in one process.
  */
 export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { compileInferenceNetwork, type InferenceNetwork } from '../model/inference-network.js';
 import { createLoss } from '../train/losses/index.js';
 import { createOptimizer, disposeOptimizer } from '../train/optimizer.js';

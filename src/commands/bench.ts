@@ -3,7 +3,7 @@ import { formatBench, formatComparison, leakWarning } from '../bench/report.js';
 import { compareBench, runBench, type BenchOptions, type BenchResult } from '../bench/run.js';
 import { debug, info, warn } from '../log.js';
 import { NETWORK_NAMES } from '../model/networks/index.js';
-import { BACKEND_NAMES } from '../spec/schema.js';
+import { BACKEND_NAMES } from '../backend/names.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {

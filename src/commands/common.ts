@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { ConeError, InterruptedError } from '../errors.js';
 import { isVerbose } from '../log.js';
-import { BACKEND_NAMES } from '../spec/schema.js';
+import { BACKEND_NAMES } from '../backend/names.js';
 
 /** Options every command accepts (registered once in src/cli.ts). */
 export interface GlobalOptions {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { describeDataset, fetchDataset, listDatasets, loadDataset } from '../data/registry.js';
 import { info } from '../log.js';
-import { DATASET_NAMES } from '../spec/schema.js';
+import { DATASET_NAMES } from '../config/schema.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { extractFeatures, type SplitChoice } from '../eval/extract.js';
-import { DATASET_NAMES } from '../spec/schema.js';
+import { extractFeatures, type SplitChoice } from '../pipelines/extract.js';
+import { DATASET_NAMES } from '../config/schema.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {

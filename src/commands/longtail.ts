@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { LONGTAIL_PROFILES } from '../data/longtail.js';
-import { METHOD_NAMES } from '../spec/schema.js';
-import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } from '../train/longtail.js';
-import { discardRun } from '../train/run-training.js';
+import { METHOD_NAMES } from '../config/schema.js';
+import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } from '../pipelines/longtail.js';
+import { discardRun } from '../pipelines/training-run.js';
 import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
 import { formatTable } from './table.js';

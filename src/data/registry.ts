@@ -7,10 +7,10 @@ import { balancedSubset, takeSplit } from './subset.js';
 import { CIFAR10_CACHE_FILE, fetchCifar10 } from './cifar10.js';
 import { cifar100Missing, findCifar100Dir, readCifar100Dir } from './cifar100.js';
 import { loadHierarchy, hierarchyNames, type Hierarchy } from './hierarchy.js';
-import { missingIdxFile, readIdxDataset } from './idxDataset.js';
+import { missingIdxFile, readIdxDataset } from './idx-dataset.js';
 import { defaultCacheDir } from './paths.js';
-import { checkLabelRange, type RawImageDataset, type RawSplit } from './rawSplit.js';
-import { readSplitCache } from './splitCache.js';
+import { checkLabelRange, type RawImageDataset, type RawSplit } from './raw-split.js';
+import { readSplitCache } from './split-cache.js';
 import { generateSynthetic, resolveSyntheticParams } from './synthetic.js';
 import type { Dataset, DatasetSpec, DatasetStatus, Split } from './types.js';
 

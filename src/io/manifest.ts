@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
+import { runPath } from './run-layout.js';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted';
 
@@ -34,7 +34,7 @@ function gitCommit(): string | null {
 }
 
 export function manifestPath(runDir: string): string {
-  return path.join(runDir, 'manifest.json');
+  return runPath(runDir, 'manifest');
 }
 
 export function newManifest(fields: Pick<Manifest, 'run_id' | 'kind' | 'spec_hash' | 'seed'>): Manifest {

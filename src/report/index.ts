@@ -10,6 +10,7 @@ import { geometrySection } from './charts/geometry.js';
 import { groupsOf } from './groups.js';
 import { renderHtml } from './html.js';
 import { readSuite, type RunFiles } from './read-suite.js';
+import { SUITE_FILES } from '../io/run-layout.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +39,7 @@ export async function writeReport(suiteDir: string): Promise<string> {
     sections: [accuracySection(agg, groups), geometrySection(agg, groups), anglesSection(suite.runs, runGroup), curvesSection(suite.runs, runGroup)],
     libraries: chartLibraries(),
   });
-  const file = path.join(suiteDir, 'report.html');
+  const file = path.join(suiteDir, SUITE_FILES.report);
   writeFileAtomic(file, html);
   return file;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { RunError } from '../errors.js';
 import { readCsv } from '../io/csv.js';
+import { runPath, SUITE_FILES } from '../io/run-layout.js';
 
 /** One row of summary.csv (one cell and metric); columns as in docs/design.md (suite folder). */
 export interface SummaryRow {
@@ -98,19 +99,19 @@ function optional<T>(file: string, read: (f: string) => T, notes: string[]): T |
 
 /** Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle histogram and θ. */
 export function readSuite(suiteDir: string): SuiteData {
-  const rows = readSummary(path.join(suiteDir, 'summary.csv'));
+  const rows = readSummary(path.join(suiteDir, SUITE_FILES.summaryCsv));
   const notes: string[] = [];
   const firstRowOfRun = new Map<string, SummaryRow>();
   for (const r of rows) if (r.run_id && !firstRowOfRun.has(r.run_id)) firstRowOfRun.set(r.run_id, r);
   const runs = [...firstRowOfRun.entries()].map(([runId, cell]): RunFiles => {
-    const dir = path.join(suiteDir, 'runs', runId);
+    const dir = path.join(suiteDir, SUITE_FILES.runs, runId);
     if (!fs.existsSync(dir)) notes.push(`${dir}: run folder not found; its per-epoch curves and angles are not shown`);
     return {
       runId,
       cell,
-      epochs: optional(path.join(dir, 'metrics.csv'), readEpochs, notes),
-      angles: optional(path.join(dir, 'angles.csv'), readAngles, notes),
-      thetaDeg: optional(path.join(dir, 'spec.yaml'), readTheta, notes),
+      epochs: optional(runPath(dir, 'metrics'), readEpochs, notes),
+      angles: optional(runPath(dir, 'angles'), readAngles, notes),
+      thetaDeg: optional(runPath(dir, 'spec'), readTheta, notes),
     };
   });
   return { dir: suiteDir, name: rows[0].suite || path.basename(path.resolve(suiteDir)), rows, runs, notes };

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import deepmerge from 'deepmerge';
 import YAML from 'yaml';
-import { resolveSpec, setPath, SpecError } from '../spec/load.js';
-import { runId } from '../spec/hash.js';
-import type { Spec } from '../spec/schema.js';
-import { keepParamsOf } from '../spec/semantics.js';
+import { resolveSpec, setPath, SpecError } from '../config/load.js';
+import { runId } from '../config/hash.js';
+import type { Spec } from '../config/schema.js';
+import { keepParamsOf } from '../config/semantics.js';
 import type { Suite } from './schema.js';
+import { SUITE_FILES } from '../io/run-layout.js';
 
 export interface Cell {
   index: number;
@@ -45,7 +46,7 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
   if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
   const base = suite.base ? (YAML.parse(fs.readFileSync(suite.base, 'utf8')) ?? {}) : {};
   const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
-  const output = path.join(suiteDir(suite, opts.outputRoot), 'runs');
+  const output = path.join(suiteDir(suite, opts.outputRoot), SUITE_FILES.runs);
   const cells: Cell[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { Ajv } from 'ajv';
-import { SpecError } from '../spec/load.js';
+import { SpecError } from '../config/load.js';
 import { suiteSchema, type Expectation, type Suite } from './schema.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });

@@ -3,19 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
-import { extractFeatures } from '../eval/extract.js';
-import { probeFeatures } from '../eval/probe-run.js';
+import { extractFeatures } from '../pipelines/extract.js';
+import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
 import { info, warn } from '../log.js';
 import { writeReport } from '../report/index.js';
-import { longtail } from '../train/longtail.js';
-import { pretrain } from '../train/pretrain.js';
+import { longtail } from '../pipelines/longtail.js';
+import { pretrain } from '../pipelines/pretrain.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics } from './cell-metrics.js';
 import { evaluateExpectations, formatOutcome, parseExpectation, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
+import { RUN_FILES } from '../io/run-layout.js';
 
 export interface RunSuiteOptions {
   outputRoot: string;
@@ -40,7 +41,7 @@ export interface SuiteOutcome {
 
 /** Files whose presence means a cell's whole pipeline finished. */
 function finishedFiles(cell: Cell, pipeline: Suite['pipeline']): string[] {
-  const names = pipeline === 'transfer' ? ['probe.csv', 'geometry.csv'] : ['longtail.csv'];
+  const names = pipeline === 'transfer' ? [RUN_FILES.probe, RUN_FILES.geometry] : [RUN_FILES.longtail];
   return names.map((n) => path.join(cell.runDir, n));
 }
 

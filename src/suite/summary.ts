@@ -6,6 +6,7 @@ import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
+import { SUITE_FILES } from '../io/run-layout.js';
 
 export const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value'];
 
@@ -88,7 +89,7 @@ export interface SummaryInput {
 }
 
 export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: string } {
-  const csv = path.join(dir, 'summary.csv');
+  const csv = path.join(dir, SUITE_FILES.summaryCsv);
   writeCsv(csv, summaryRows(s.suite, s.results), SUMMARY_COLUMNS);
   const lines: string[] = [
     `# ${s.suite.name}`,
@@ -104,7 +105,7 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
   }
   if (s.outcomes.length) lines.push('## Expectations', '', ...s.outcomes.map((o) => `- ${formatOutcome(o)}`), '');
   if (s.failedCells.length) lines.push('## Failed cells', '', ...s.failedCells.map((f) => `- ${f.runId}: ${f.error}`), '');
-  const md = path.join(dir, 'summary.md');
+  const md = path.join(dir, SUITE_FILES.summaryMd);
   writeFileAtomic(md, lines.join('\n'));
   return { csv, md };
 }

@@ -1,4 +1,4 @@
-import { Rng } from '../util/rng.js';
+import type { Rng } from '../util/rng.js';
 
 const PAD = 4;
 

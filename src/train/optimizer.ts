@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from '../config/schema.js';
 
 /**
  * tfjs's own optimizers (their slot state round-trips through getWeights/setWeights, which is

@@ -1,4 +1,4 @@
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from '../config/schema.js';
 
 /**
  * Learning rate at a point in training, given as a fractional epoch (step / steps-per-epoch), so

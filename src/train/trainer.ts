@@ -1,33 +1,21 @@
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
-import type { Split } from '../data/types.js';
+import type { TrainTask } from '../data/task.js';
 import { batchIndices, batchTensor, takeSplit } from '../data/batches.js';
 import { writeCsv } from '../io/csv.js';
 import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from '../config/schema.js';
 import { Rng } from '../util/rng.js';
 import { cropAndFlip } from './augment.js';
 import { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpointTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
-import { classify, featuresOf } from './evaluate.js';
+import { classify, featuresOf } from './predict.js';
 import { createLoss } from './losses/index.js';
 import type { Loss } from './losses/types.js';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer.js';
 import type { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
-
-/** What to train on: both splits with their labels at the training level. */
-export interface TrainTask {
-  train: Split;
-  trainLabels: Int32Array;
-  test: Split;
-  testLabels: Int32Array;
-  shape: readonly number[];
-  numClasses: number;
-  /** Class frequencies of the training labels (for logit-adjusted losses). */
-  classPrior?: Float32Array;
-}
+import { runPath } from '../io/run-layout.js';
 
 export interface TrainContext {
   spec: Spec;
@@ -63,7 +51,7 @@ export interface Trained {
 }
 
 export function checkpointDir(runDir: string): string {
-  return path.join(runDir, 'checkpoint');
+  return runPath(runDir, 'checkpoint');
 }
 
 /** Build the network and loss of a spec (fresh weights, seeded). */
@@ -216,7 +204,7 @@ async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersM
   await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
   // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
   optimizerWeights[0]?.tensor.dispose();
-  writeCsv(path.join(ctx.runDir, 'metrics.csv'), state.metrics, METRICS_COLUMNS);
+  writeCsv(runPath(ctx.runDir, 'metrics'), state.metrics, METRICS_COLUMNS);
 }
 
 /** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */

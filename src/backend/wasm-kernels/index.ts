@@ -12,7 +12,7 @@ import { tileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { keepStockKernel } from './wasm-ops.js';
 
-/** The project's wasm training kernels (DESIGN.md §5), each built from XNNPACK-backed stock kernels. */
+/** The project's wasm training kernels (docs/design.md §5), each built from XNNPACK-backed stock kernels. */
 export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,

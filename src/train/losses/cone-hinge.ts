@@ -11,6 +11,7 @@ export const coneHinge: LossDefinition = {
   name: 'cone-hinge',
   description: 'hinge relu(cos θ − u·w_y) on the fixed ETF: zero inside the cone, linear pull outside',
   params: ['theta'],
+  fixedEtf: true,
   create: (p, ctx) => {
     const { inner } = coneBounds(p.theta, ctx.numClasses);
     return fixedEtfLoss('cone-hinge', ctx, 1, ({ cos, targets }) =>

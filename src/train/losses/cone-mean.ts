@@ -15,6 +15,7 @@ export const coneMean: LossDefinition = {
   name: 'cone-mean',
   description: "cone loss plus cross-entropy on each class's batch-mean direction: means on the axis, spread bounded",
   params: ['scale', 'theta', 'mean_weight'],
+  fixedEtf: true,
   create: (p, ctx) => {
     const K = ctx.numClasses;
     const bounds = coneBounds(p.theta, K);

@@ -16,6 +16,7 @@ export const coneSurface: LossDefinition = {
   name: 'cone-surface',
   description: 'cross-entropy whose target logit peaks on the cone surface; other logits clipped as in cone',
   params: ['scale', 'theta'],
+  fixedEtf: true,
   create: (p, ctx) => {
     const bounds = coneBounds(p.theta, ctx.numClasses);
     const onSurface = (cos: tf.Tensor2D) => tf.sub<tf.Tensor2D>(bounds.inner, tf.abs(tf.sub(cos, bounds.inner)));

@@ -12,12 +12,13 @@ import type { LossDefinition } from './types.js';
  *
  * This formula is the project's own reconstruction from the geometry the paper's abstract describes
  * (fixed maximally separated directions, and a loss that stops pulling a feature toward its class
- * direction once it is inside the class cone); it is not a published formula. See DESIGN.md §1.
+ * direction once it is inside the class cone); it is not a published formula. See docs/design.md §1.
  */
 export const cone: LossDefinition = {
   name: 'cone',
   description: 'cross-entropy on ETF cosine logits clipped at the cone of half-angle θ: no pull inside the cone',
   params: ['scale', 'theta'],
+  fixedEtf: true,
   create: (p, ctx) => {
     const bounds = coneBounds(p.theta, ctx.numClasses);
     return fixedEtfLoss('cone', ctx, p.scale, ({ cos, targets }) =>

@@ -8,6 +8,7 @@ export const etfCe: LossDefinition = {
   name: 'etf-ce',
   description: 'cross-entropy on s·cos(feature, ETF direction) with a fixed simplex ETF: separation plus collapse',
   params: ['scale'],
+  fixedEtf: true,
   create: (p, ctx) =>
     fixedEtfLoss('etf-ce', ctx, p.scale, ({ cos, targets }) => crossEntropy(tf.mul(cos, p.scale), targets)),
 };

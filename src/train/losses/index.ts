@@ -11,10 +11,29 @@ import { PARAMS } from './params.js';
 import type { Loss, LossContext, LossDefinition, MethodSpec, ParamInfo, ResolvedParams } from './types.js';
 
 export { DEFAULTS, defaultThetaDeg } from './params.js';
-export type { Loss, LossContext, MethodSpec, ParamInfo, ResolvedParams } from './types.js';
+export type { Loss, LossContext, LossDefinition, MethodSpec, ParamInfo, ResolvedParams } from './types.js';
 
 /** Every loss, in the order `listLosses()` reports them. A new loss is one file plus one entry here. */
-const REGISTRY: readonly LossDefinition[] = [ce, etfCe, cone, coneHinge, coneSurface, coneMean, laCe];
+const REGISTRY: LossDefinition[] = [ce, etfCe, cone, coneHinge, coneSurface, coneMean, laCe];
+
+/**
+ * Adds a loss defined outside this folder (tests, plugins). Method names and the ETF set are read
+ * from the registry, so everything that validates specs sees it once it is registered.
+ */
+export function registerLoss(definition: LossDefinition): void {
+  if (REGISTRY.some((d) => d.name === definition.name)) throw new UsageError(`loss ${definition.name} is already registered`);
+  REGISTRY.push(definition);
+}
+
+/** The method names a spec may give, in registry order. */
+export function methodNames(): string[] {
+  return REGISTRY.map((d) => d.name);
+}
+
+/** Whether a method's classifier is the fixed simplex ETF (it then needs feature_dim >= K). */
+export function isFixedEtfMethod(name: string): boolean {
+  return REGISTRY.some((d) => d.name === name && d.fixedEtf === true);
+}
 
 /** Builds the loss a method spec names, with its parameters defaulted and validated for ctx.numClasses. */
 export function createLoss(spec: MethodSpec, ctx: LossContext): Loss {

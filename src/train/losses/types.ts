@@ -51,5 +51,7 @@ export interface LossDefinition {
   description: string;
   /** Names of the spec knobs this loss reads (keys of PARAMS in params.ts). */
   params: readonly string[];
+  /** The classifier is the fixed simplex ETF (such a method needs feature_dim >= K). */
+  fixedEtf?: boolean;
   create(params: ResolvedParams, ctx: LossContext): Loss;
 }

@@ -1,5 +1,5 @@
 import { datasetClassCounts } from '../data/registry.js';
-import { listLosses, resolveMethodParams } from '../train/losses/index.js';
+import { isFixedEtfMethod, listLosses, resolveMethodParams } from '../train/losses/index.js';
 import type { Spec } from './schema.js';
 
 export interface Problem {
@@ -7,8 +7,6 @@ export interface Problem {
   text: string;
 }
 
-/** Methods whose classifier is the fixed simplex ETF (they need feature_dim >= K). */
-export const ETF_METHODS = new Set(['etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean']);
 /**
  * Keep only the method parameters that `method` uses. Applied when the method is chosen outside the
  * spec file (a --method flag, a suite grid): a spec written for cone (scale, theta) then still
@@ -38,7 +36,7 @@ export function checkSpecSemantics(spec: Spec): Problem[] {
     return [{ field: ['dataset'], text: (e as Error).message }];
   }
   const m = spec.method;
-  if (ETF_METHODS.has(m.name) && spec.model.feature_dim < classes) {
+  if (isFixedEtfMethod(m.name) && spec.model.feature_dim < classes) {
     problems.push({ field: ['model', 'feature_dim'], text: `must be at least the number of classes (${classes}) for the fixed ETF of '${m.name}' (got ${spec.model.feature_dim})` });
   }
   try {

@@ -5,12 +5,14 @@ import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
 import { info, runLogger, warn } from '../log.js';
-import { runId, specHash, type RunKind } from '../spec/hash.js';
-import { specToYaml } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
-import { StopRequest } from './interrupt.js';
-import { Progress } from './progress.js';
-import { train, type Trained, type TrainTask } from './trainer.js';
+import { runId, specHash, type RunKind } from '../config/hash.js';
+import { specToYaml } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { StopRequest } from '../train/interrupt.js';
+import { Progress } from '../train/progress.js';
+import type { TrainTask } from '../data/task.js';
+import { train, type Trained } from '../train/trainer.js';
+import { runPath } from '../io/run-layout.js';
 
 export interface RunFolder {
   runId: string;
@@ -42,7 +44,7 @@ export function discardRun(spec: Spec, kind: RunKind): void {
 export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; manifest: Manifest };
 
 /**
- * One training run in its folder (DESIGN.md §6): resolved spec, manifest lifecycle, backend,
+ * One training run in its folder (docs/design.md §6): resolved spec, manifest lifecycle, backend,
  * training with checkpoints, and a clean record of how it ended. A finished run is not redone.
  */
 export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
@@ -53,7 +55,7 @@ export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise
     return { runId: id, runDir, status: 'already-done', manifest: previous };
   }
   removeStaleTemps(runDir);
-  writeFileAtomic(path.join(runDir, 'spec.yaml'), specToYaml(spec));
+  writeFileAtomic(runPath(runDir, 'spec'), specToYaml(spec));
   const hash = specHash(spec, opts.kind);
   const manifest = newManifest({ run_id: id, kind: opts.kind, spec_hash: hash, seed: spec.seed });
   if (previous) manifest.details.resumed_from = previous.status;

@@ -31,7 +31,7 @@ export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   return crypto.createHash('sha256').update(JSON.stringify(canonical(scientific))).digest('hex').slice(0, 8);
 }
 
-/** `<dataset>-<method>-s<seed>-<hash>` (DESIGN.md §6). */
+/** `<dataset>-<method>-s<seed>-<hash>` (docs/design.md §6). */
 export function runId(spec: Spec, kind: RunKind = 'pretrain'): string {
   return `${spec.dataset.name}-${spec.method.name}-s${spec.seed}-${specHash(spec, kind)}`;
 }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec, SpecError } from '../../src/spec/load.js';
-import { runId, specHash } from '../../src/spec/hash.js';
+import { loadSpec, SpecError } from '../../src/config/load.js';
+import { runId, specHash } from '../../src/config/hash.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-spec-'));
 function specFile(name: string, text: string): string {

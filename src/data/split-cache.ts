@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { RunError } from '../errors.js';
-import { checkLabelRange, type RawImageDataset } from './rawSplit.js';
+import { checkLabelRange, type RawImageDataset } from './raw-split.js';
 
 /*
  * cone's compact cache of a decoded image dataset (little-endian):

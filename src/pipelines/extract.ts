@@ -7,14 +7,13 @@ import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
-import { readFinishedRun } from '../io/run-spec.js';
+import { readFinishedRun } from './run-spec.js';
 import { info, warn } from '../log.js';
-import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
-import { featuresOf } from '../train/evaluate.js';
-import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
-import { specLongtailSplit } from '../train/longtail.js';
+import { featuresOf } from '../train/predict.js';
+import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '../data/task.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
+import { FEATURES_FILES, featureSplitFile, featuresDir } from '../io/run-layout.js';
 
 export type SplitChoice = 'train' | 'test' | 'both';
 
@@ -49,11 +48,6 @@ export interface FeaturesMeta {
   backend: string;
 }
 
-/** Where features of a run are written: `features/`, or `features-<dataset>/` for another dataset. */
-export function featuresDir(runDir: string, dataset: string, trainedOn: string): string {
-  return path.join(runDir, dataset === trainedOn ? 'features' : `features-${dataset}`);
-}
-
 /**
  * `cone extract`: run a finished run's network over dataset splits and write the features as
  * .npy (float32 N×d) with fine and coarse labels (int32), the classifier, and meta.json.
@@ -75,10 +69,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
   // The task the run trained on (a long-tail run: its long-tailed split): its class count and class
   // prior rebuild the head exactly (la-ce's prior changes only training logits, not the features).
   const own = ownSubsets ? ds : await loadSpecDataset(spec);
-  const trained = datasetTask(
-    manifest.kind === 'longtail' ? { ...own, train: takeSplit(own.train, specLongtailSplit(spec, own).indices) } : own,
-    spec.dataset.level,
-  );
+  const trained = manifest.kind === 'longtail' ? longtailTask(own, specLongtailSplit(spec, own)) : datasetTask(own, spec.dataset.level);
   if (ds.shape.join('x') !== trained.shape.join('x')) {
     throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trained.shape.join('x')})`);
   }
@@ -98,19 +89,19 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     for (const [name, split] of Object.entries(splits)) {
       const started = performance.now();
       const features = await featuresOf(model, split, ds.shape, opts.batchSize ?? 256);
-      writeNpy(path.join(outDir, `${name}.npy`), features, [split.n, d]);
-      writeNpy(path.join(outDir, `${name}.fine.npy`), split.fine, [split.n]);
-      writeNpy(path.join(outDir, `${name}.coarse.npy`), split.coarse, [split.n]);
+      writeNpy(featureSplitFile(outDir, name, ''), features, [split.n, d]);
+      writeNpy(featureSplitFile(outDir, name, '.fine'), split.fine, [split.n]);
+      writeNpy(featureSplitFile(outDir, name, '.coarse'), split.coarse, [split.n]);
       const s = (performance.now() - started) / 1000;
-      info(`${name}: ${split.n} images -> ${path.join(outDir, `${name}.npy`)} (${Math.round(split.n / s)} img/s)`);
+      info(`${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / s)} img/s)`);
     }
     const directions = loss.classDirections();
     const classifier = directions ? directions : tf.transpose(loss.state()['head/kernel']);
     const K = classifier.shape[0];
-    writeNpy(path.join(outDir, 'classifier.npy'), classifier.dataSync() as Float32Array, [K, d]);
+    writeNpy(path.join(outDir, FEATURES_FILES.classifier), classifier.dataSync() as Float32Array, [K, d]);
     if (!directions) classifier.dispose();
     const bias = loss.state()['head/bias'];
-    if (bias) writeNpy(path.join(outDir, 'classifier_bias.npy'), bias.dataSync() as Float32Array, [K]);
+    if (bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), bias.dataSync() as Float32Array, [K]);
 
     const previous = readFeaturesMeta(outDir, { optional: true });
     const meta: FeaturesMeta = {
@@ -131,7 +122,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       classifier: directions ? 'etf' : 'linear',
       backend: backend.name,
     };
-    writeFileAtomic(path.join(outDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    writeFileAtomic(path.join(outDir, FEATURES_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
     return outDir;
   } finally {
     model.dispose();
@@ -141,7 +132,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
 
 /** meta.json of a features folder (written by extract); `optional` returns null when there is none. */
 export function readFeaturesMeta(dir: string, opts: { optional?: boolean } = {}): FeaturesMeta | null {
-  const file = path.join(dir, 'meta.json');
+  const file = path.join(dir, FEATURES_FILES.meta);
   if (!fs.existsSync(file)) {
     if (opts.optional) return null;
     throw new RunError(`${dir}: no meta.json, so not a features folder; run cone extract --run <run folder> first`);

@@ -1,5 +1,8 @@
+import { BACKEND_NAMES } from '../backend/names.js';
+import { LONGTAIL_PROFILES, type LongtailProfile } from '../data/longtail.js';
 import { PROBE_NAMES, type ProbeName } from '../eval/probes/registry.js';
 import { NETWORK_NAMES } from '../model/networks/types.js';
+import { methodNames } from '../train/losses/index.js';
 
 /**
  * The experiment spec: a JSON Schema with defaults. Ajv fills the defaults, so the resolved spec
@@ -8,9 +11,9 @@ import { NETWORK_NAMES } from '../model/networks/types.js';
 const nullableInt = (minimum: number) => ({ type: ['integer', 'null'], minimum, default: null });
 const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def });
 
-export const METHOD_NAMES = ['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce'] as const;
+/** Method names come from the loss registry (read when this module loads). */
+export const METHOD_NAMES = methodNames();
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export const specSchema = {
   type: 'object',
@@ -113,7 +116,7 @@ export const specSchema = {
       default: {},
       properties: {
         imbalance: { type: 'number', minimum: 1, default: 100 },
-        profile: { enum: ['exp', 'step'], default: 'exp' },
+        profile: { enum: LONGTAIL_PROFILES, default: 'exp' },
         permute_classes: { type: 'boolean', default: false },
         many_threshold: { type: ['number', 'null'], default: null, description: 'many-shot: more train images than this (null = 100, scaled to small datasets)' },
         few_threshold: { type: ['number', 'null'], default: null, description: 'few-shot: fewer train images than this (null = 20, scaled)' },
@@ -147,7 +150,7 @@ export interface Spec {
   };
   model: { name: (typeof NETWORK_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
   /** After resolution: the name and exactly the parameters that method uses. */
-  method: { name: (typeof METHOD_NAMES)[number]; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
+  method: { name: string; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
   optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
   schedule: { name: 'constant' | 'step' | 'cosine' | 'onecycle'; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
   epochs: number;
@@ -158,6 +161,6 @@ export interface Spec {
   backend: (typeof BACKEND_NAMES)[number];
   threads: number | null;
   output: string;
-  longtail: { imbalance: number; profile: 'exp' | 'step'; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
+  longtail: { imbalance: number; profile: LongtailProfile; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
   probe: { probes: ProbeName[]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
 }

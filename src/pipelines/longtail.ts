@@ -1,18 +1,16 @@
-import path from 'node:path';
-import { takeSplit } from '../data/batches.js';
-import type { Dataset } from '../data/types.js';
-import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
+import { splitRecord, type LongtailSplit } from '../data/longtail.js';
+import { loadSpecDataset, longtailTask, specLongtailSplit, type TrainTask } from '../data/task.js';
 import { RunError, UsageError } from '../errors.js';
 import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
-import { loadSpec, type Overrides } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
-import { classify, featuresOf } from './evaluate.js';
-import { listLosses } from './losses/index.js';
-import { datasetTask, loadSpecDataset } from './pretrain.js';
-import { runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
+import { loadSpec, type Overrides } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { classify, featuresOf } from '../train/predict.js';
+import { listLosses } from '../train/losses/index.js';
+import { runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
+import { runPath } from '../io/run-layout.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
@@ -23,7 +21,7 @@ export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'tes
 const KIND = 'longtail';
 const EVAL_BATCH = 256;
 
-/** One row of longtail.csv (contracts.md); `counts` is the JSON array of training images per class. */
+/** One row of longtail.csv (docs/design.md §6); `counts` is the JSON array of training images per class. */
 export type LongtailRow = Omit<LongtailAccuracy, 'perClass'> & {
   [k: string]: string | number | null;
   run_id: string;
@@ -66,27 +64,11 @@ export function longtailSpecs(file: string, overrides: Overrides, methods: reado
   });
 }
 
-/**
- * The long-tailed training images of a spec: a pure function of the dataset, spec.longtail and the
- * seed, so `extract` rebuilds the very split a long-tail run trained on.
- */
-export function specLongtailSplit(spec: Spec, ds: Dataset): LongtailSplit {
-  return longtailSplit(ds.train.fine, ds.fineNames.length, {
-    imbalance: spec.longtail.imbalance,
-    profile: spec.longtail.profile,
-    seed: spec.seed,
-    permuteClasses: spec.longtail.permute_classes,
-    classNames: ds.fineNames,
-  });
-}
-
 /** split.json with one field per line and each array on its line (100 CIFAR-100 counts stay readable). */
 function splitJson(split: LongtailSplit): string {
   const fields = Object.entries(splitRecord(split)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   return `{\n${fields.join(',\n')}\n}\n`;
 }
-
-/** Predicted class of every feature row, by the loss's (unadjusted, unclipped) logits. */
 
 /**
  * `cone longtail` for one method: train the spec's network at the fine level on a long-tailed
@@ -98,18 +80,18 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
   const { runDir } = runFolder(spec, 'longtail');
   const previous = readManifest(runDir);
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
-  let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
+  let prepared: { split: LongtailSplit; task: TrainTask; classNames: string[] } | null = null;
   if (previous?.status !== 'done') {
     const ds = await loadSpecDataset(spec);
     const split = specLongtailSplit(spec, ds);
-    prepared = { split, task: datasetTask({ ...ds, train: takeSplit(ds.train, split.indices) }, 'fine'), classNames: ds.fineNames };
+    prepared = { split, task: longtailTask(ds, split), classNames: ds.fineNames };
   }
   const result = await trainingRun(spec, {
     kind: KIND,
     quiet: opts.quiet,
     stopWhen: opts.stopWhen,
     task: async (dir) => {
-      writeFileAtomic(path.join(dir, 'split.json'), splitJson(prepared!.split));
+      writeFileAtomic(runPath(dir, 'split'), splitJson(prepared!.split));
       return prepared!.task;
     },
     after: async (trained, task, dir, manifest) => {
@@ -135,8 +117,8 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
         ...buckets,
         counts: JSON.stringify(split.counts),
       };
-      writeCsv(path.join(dir, 'longtail.csv'), [row], LONGTAIL_COLUMNS);
-      writeCsv(path.join(dir, 'per_class.csv'), perClass, PER_CLASS_COLUMNS);
+      writeCsv(runPath(dir, 'longtail'), [row], LONGTAIL_COLUMNS);
+      writeCsv(runPath(dir, 'perClass'), perClass, PER_CLASS_COLUMNS);
       manifest.details.longtail = { row, n_train: split.indices.length, thresholds };
     },
   });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
 import { readIdxUbyte } from './idx.js';
-import type { RawImageDataset, RawSplit } from './rawSplit.js';
+import type { RawImageDataset, RawSplit } from './raw-split.js';
 
 /** The four files of an MNIST-layout directory (MNIST, Fashion-MNIST), each plain or .gz. */
 const IDX_SPLIT_FILES = {

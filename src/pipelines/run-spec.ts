@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { RunError } from '../errors.js';
-import { resolveSpec } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
-import { readManifest, type Manifest } from './manifest.js';
+import { resolveSpec } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { readManifest, type Manifest } from '../io/manifest.js';
+import { runPath } from '../io/run-layout.js';
 
 /** The resolved spec and manifest of a finished run folder, with a clear error when it is not one. */
 export function readFinishedRun(runDir: string): { spec: Spec; manifest: Manifest } {
-  const specFile = path.join(runDir, 'spec.yaml');
+  const specFile = runPath(runDir, 'spec');
   if (!fs.existsSync(specFile)) throw new RunError(`${runDir}: not a run folder (no spec.yaml); give the folder that cone pretrain printed`);
   const manifest = readManifest(runDir);
   if (manifest?.status !== 'done') {

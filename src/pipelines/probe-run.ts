@@ -3,12 +3,13 @@ import path from 'node:path';
 import { RunError } from '../errors.js';
 import { writeCsv, columnsOf, type Row } from '../io/csv.js';
 import { readNpy } from '../io/npy.js';
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from '../config/schema.js';
 import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
-import type { FeatureMatrix } from './features.js';
-import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from './geometry.js';
-import type { ProbeResult } from './probes/probe-result.js';
-import { runProbe } from './probes/registry.js';
+import type { FeatureMatrix } from '../eval/features.js';
+import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from '../eval/geometry.js';
+import type { ProbeResult } from '../eval/probes/probe-result.js';
+import { runProbe } from '../eval/probes/registry.js';
+import { FEATURES_FILES, featureSplitFile, probeOutputs } from '../io/run-layout.js';
 
 export type ProbeSettings = Spec['probe'];
 
@@ -31,7 +32,7 @@ export interface ProbeReport {
 export const ANGLE_BIN_DEG = 2;
 
 function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeatures {
-  const file = (suffix: string) => path.join(dir, `${split}${suffix}.npy`);
+  const file = (suffix: string) => featureSplitFile(dir, split, suffix);
   if (!fs.existsSync(file(''))) {
     throw new RunError(`${file('')}: not found; run cone extract --run <run folder> --split both (probes fit on train, score on test)`);
   }
@@ -49,10 +50,10 @@ function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeature
 }
 
 function classifierOf(dir: string, meta: FeaturesMeta): Pick<GeometryOptions, 'classifier' | 'etf' | 'thetaDeg'> {
-  const W = readNpy(path.join(dir, 'classifier.npy'));
-  if (W.dtype !== '<f4') throw new RunError(`${path.join(dir, 'classifier.npy')}: expected float32`);
+  const W = readNpy(path.join(dir, FEATURES_FILES.classifier));
+  if (W.dtype !== '<f4') throw new RunError(`${path.join(dir, FEATURES_FILES.classifier)}: expected float32`);
   if (meta.classifier === 'etf') return { etf: W.data as Float32Array, thetaDeg: meta.theta ?? undefined };
-  const biasFile = path.join(dir, 'classifier_bias.npy');
+  const biasFile = path.join(dir, FEATURES_FILES.classifierBias);
   const b = fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
   return { classifier: { W: W.data as Float32Array, b } };
 }
@@ -68,12 +69,6 @@ export function angleHistogram(angles: number[]): { bin_start_deg: number; bin_e
   const counts = new Array<number>(bins).fill(0);
   for (const a of angles) counts[Math.min(bins - 1, Math.floor(a / ANGLE_BIN_DEG))]++;
   return counts.map((count, i) => ({ bin_start_deg: i * ANGLE_BIN_DEG, bin_end_deg: (i + 1) * ANGLE_BIN_DEG, count }));
-}
-
-/** `features` -> probe.csv etc. in the run folder; `features-<dataset>` -> probe-<dataset>.csv etc. */
-function outputNames(featuresDir: string): { dir: string; suffix: string } {
-  const base = path.basename(path.resolve(featuresDir));
-  return { dir: path.dirname(path.resolve(featuresDir)), suffix: base.startsWith('features-') ? `-${base.slice('features-'.length)}` : '' };
 }
 
 /**
@@ -104,8 +99,8 @@ export function probeFeatures(featuresDir: string, settings: ProbeSettings): Pro
     for (const bin of angleHistogram(a)) angles.push({ split, level: meta.train_level, ...bin });
   }
 
-  const { dir, suffix } = outputNames(featuresDir);
-  const files = [path.join(dir, `probe${suffix}.csv`), path.join(dir, `geometry${suffix}.csv`), path.join(dir, `angles${suffix}.csv`)];
+  const out = probeOutputs(featuresDir);
+  const files = [out.probe, out.geometry, out.angles];
   writeCsv(files[0], probes, columnsOf(probes));
   writeCsv(files[1], geometry, ['run_id', 'split', 'level', ...GEOMETRY_COLUMNS]);
   writeCsv(files[2], angles, ['split', 'level', 'bin_start_deg', 'bin_end_deg', 'count']);
