@@ -12,13 +12,15 @@ import type { Spec } from '../spec/schema.js';
 import { classify, featuresOf } from './evaluate.js';
 import { listLosses } from './losses/index.js';
 import { datasetTask, loadSpecDataset } from './pretrain.js';
-import { runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
+import { missingRunFiles, runFolder, trainingRun, type TrainingRunResult } from './run-training.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
 
 export const LONGTAIL_COLUMNS = ['run_id', 'dataset', 'method', 'seed', 'imbalance', 'profile', 'overall', 'many', 'medium', 'few', 'n_many', 'n_medium', 'n_few', 'counts'];
 export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'test_n', 'accuracy'];
+/** Files a long-tail run writes besides those of every run; lost ones are rebuilt from the checkpoint. */
+export const LONGTAIL_FILES = ['split.json', 'longtail.csv', 'per_class.csv'];
 
 const KIND = 'longtail';
 const EVAL_BATCH = 256;
@@ -99,7 +101,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
   const previous = readManifest(runDir);
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
   let prepared: { split: LongtailSplit; task: ReturnType<typeof datasetTask>; classNames: string[] } | null = null;
-  if (previous?.status !== 'done') {
+  if (previous?.status !== 'done' || missingRunFiles(runDir, LONGTAIL_FILES).length) {
     const ds = await loadSpecDataset(spec);
     const split = specLongtailSplit(spec, ds);
     prepared = { split, task: datasetTask({ ...ds, train: takeSplit(ds.train, split.indices) }, 'fine'), classNames: ds.fineNames };
@@ -108,6 +110,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
     kind: KIND,
     quiet: opts.quiet,
     stopWhen: opts.stopWhen,
+    outputs: LONGTAIL_FILES,
     task: async (dir) => {
       writeFileAtomic(path.join(dir, 'split.json'), splitJson(prepared!.split));
       return prepared!.task;
