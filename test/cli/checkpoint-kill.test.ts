@@ -55,7 +55,7 @@ describe.skipIf(!haveStrace && !required)('a SIGKILL between the two renames of 
     const { syscall, when } = secondRenameOfASwap(fs.readFileSync(trace, 'utf8'));
 
     const out = path.join(dir, 'killed');
-    const killed = strace(['-e', 'trace=none', '-e', `inject=${syscall}:signal=KILL:when=${when}`, '-o', '/dev/null'], out);
+    const killed = strace(['-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=KILL:when=${when}`, '-o', '/dev/null'], out);
     expect(String(killed.signal ?? killed.status), killed.stderr).toMatch(/SIGKILL|137/);
     const [runId] = fs.readdirSync(out);
     const runDir = path.join(out, runId);
