@@ -15,6 +15,10 @@ import { warn } from '../log.js';
  *    the holder ran on this host and its pid is gone; a holder on another host (a shared file
  *    system) is presumed dead only when it has not refreshed the lock for LOCK_STALE_MS.
  * proper-lockfile removes the lock on exit, also on a signal that ends the process.
+ *
+ * Written here rather than by proper-lockfile: the owner file and the pid check. proper-lockfile
+ * knows only mtime staleness, which cannot tell a killed holder from a live one whose event loop is
+ * busy, and its takeover of a stale lock is not atomic (two takers can both win); hence the gate.
  */
 export const LOCK_DIR = '.lock';
 /** Held for the few milliseconds of taking a lock, so that the check of a holder and the takeover are one step. */
@@ -113,7 +117,12 @@ export async function acquireLock(dir: string, what: string): Promise<() => Prom
       lockError(e, dir);
     }
     const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: ['cone', ...process.argv.slice(2)].join(' ') };
-    fs.writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify(owner) + '\n');
+    try {
+      fs.writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify(owner) + '\n');
+    } catch (e) {
+      await release();
+      lockError(e, dir);
+    }
     return async () => {
       // A lock taken over by another host after a stall is no longer ours to remove.
       await release().catch((e) => {
