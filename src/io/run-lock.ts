@@ -5,6 +5,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { RunError, UsageError } from '../errors.js';
 import { warn } from '../log.js';
+import { ensureWritableDir } from './atomic.js';
 
 /**
  * One writer per run folder and per suite folder. The lock is proper-lockfile's: the folder
@@ -79,19 +80,14 @@ function alive(pid: number): boolean {
 }
 
 function lockError(e: unknown, dir: string): never {
-  const code = (e as NodeJS.ErrnoException).code;
-  throw new RunError(`${dir}: could not take the lock (${code ?? e}); check that the folder is writable`);
+  throw new RunError(`${dir}: could not write its lock (${(e as NodeJS.ErrnoException).code ?? e}); choose another --out`);
 }
 
 /** Take the lock of `dir` (created if missing); resolves to its release. */
 export async function acquireLock(dir: string, what: string): Promise<() => Promise<void>> {
   const abs = path.resolve(dir);
   const lockDir = path.join(abs, LOCK_DIR);
-  try {
-    fs.mkdirSync(abs, { recursive: true });
-  } catch (e) {
-    lockError(e, dir);
-  }
+  ensureWritableDir(dir);
   // proper-lockfile keys its locks by the locked path, so the gate locks another (never created) path.
   const releaseGate = await lockfile
     .lock(path.join(abs, GATE_DIR, 'x'), { lockfilePath: path.join(abs, GATE_DIR), realpath: false, stale: 10_000, retries: { retries: 100, minTimeout: 20, maxTimeout: 200 }, onCompromised: () => {} })
