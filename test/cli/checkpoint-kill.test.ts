@@ -7,12 +7,11 @@ import { readCsv } from '../../src/io/csv.js';
 import { readManifest } from '../../src/io/manifest.js';
 import { cone, ROOT } from '../helpers/cli.js';
 import { withoutTimings } from '../helpers/metrics.js';
+import { missingSystemPackage } from '../helpers/system.js';
 import { writeTinySpec } from '../helpers/tiny-spec.js';
 
-/** strace injects the SIGKILL; without it the test is skipped, except in CI (.ci/run installs it). */
-const haveStrace = spawnSync('strace', ['-V']).status === 0;
-const required = process.env.CI === 'true';
-if (!haveStrace && !required) process.stderr.write('skipped: the checkpoint kill test needs strace (apt-get install strace)\n');
+/** strace injects the SIGKILL: skipped without it, required where CI=true (.ci/run installs it). */
+const noStrace = missingSystemPackage({ path: '/usr/bin/strace', apt: 'strace', use: 'the checkpoint kill test (fault injection)', executable: true });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-kill-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +19,7 @@ const spec = writeTinySpec(dir, { backend: 'cpu', epochs: 4 });
 const RENAMES = 'rename,renameat,renameat2';
 
 function strace(args: string[], out: string) {
-  return spawnSync('strace', ['-f', '-qq', ...args, process.execPath, path.join(ROOT, 'bin/cone.js'), 'pretrain', '--config', spec, '--out', out, '--quiet'], {
+  return spawnSync('/usr/bin/strace', ['-f', '-qq', ...args, process.execPath, path.join(ROOT, 'bin/cone.js'), 'pretrain', '--config', spec, '--out', out, '--quiet'], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
@@ -45,9 +44,8 @@ function secondRenameOfASwap(trace: string): { syscall: string; when: number } {
   return { syscall, when };
 }
 
-describe.skipIf(!haveStrace && !required)('a SIGKILL between the two renames of a checkpoint swap (strace fault injection)', () => {
+describe.skipIf(noStrace)('a SIGKILL between the two renames of a checkpoint swap (strace fault injection)', () => {
   it('leaves the new checkpoint in the temp folder, and the rerun resumes from it to the weights of an uninterrupted run', () => {
-    if (!haveStrace) throw new Error('strace not found; CI=true requires this test: apt-get install strace');
     const straightOut = path.join(dir, 'straight');
     const trace = path.join(dir, 'trace');
     const traced = strace(['-s', '4096', '-e', `trace=${RENAMES}`, '-o', trace], straightOut);
