@@ -49,7 +49,7 @@ export const longtailCommand: CommandModule<GlobalOptions, Args> = {
         const specs = longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS);
         const results: LongtailRunResult[] = [];
         for (const spec of specs) {
-          if (!argv.resume) discardRun(spec, 'longtail');
+          if (!argv.resume) await discardRun(spec, 'longtail');
           results.push(await longtail(spec, { quiet: argv.quiet }));
         }
         process.stdout.write(resultTable(results));

@@ -28,7 +28,7 @@ export const pretrainCommand: CommandModule<GlobalOptions, Args> = {
     runAndExit(() =>
       withResumeHint(async () => {
         const spec = loadSpec(argv.config, overridesFrom(argv));
-        if (!argv.resume) discardRun(spec, 'pretrain');
+        if (!argv.resume) await discardRun(spec, 'pretrain');
         const result = await pretrain(spec, { quiet: argv.quiet });
         process.stdout.write(`${result.runDir}\n`);
       }),

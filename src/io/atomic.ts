@@ -3,11 +3,11 @@ import path from 'node:path';
 import { RunError } from '../errors.js';
 
 /** A temp name beside the target, so the final rename never crosses file systems. */
-function tempNameFor(target: string): string {
+export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${process.pid}-${Date.now()}`);
 }
 
-function ensureWritableDir(dir: string): void {
+export function ensureWritableDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
@@ -56,6 +56,17 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
     if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
     throw e;
   }
+}
+
+/**
+ * The temp folders of writeDirAtomic swaps of `target` that a killed process left beside it: the
+ * new content (`<temp>`) and the previous one (`<temp>-old`). Either may hold the only complete copy.
+ */
+export function swapTempsOf(target: string): string[] {
+  const dir = path.dirname(target);
+  if (!fs.existsSync(dir)) return [];
+  const name = new RegExp(`^\\.tmp-${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+-\\d+(-old)?$`);
+  return fs.readdirSync(dir).filter((n) => name.test(n)).map((n) => path.join(dir, n));
 }
 
 /** Remove temp files a killed process left behind in a folder. */

@@ -9,14 +9,16 @@ import { loadSpec, type Overrides } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { classify, featuresOf } from '../train/predict.js';
 import { listLosses } from '../train/losses/index.js';
-import { runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
-import { runPath } from '../io/run-layout.js';
+import { missingRunFiles, runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
+import { RUN_FILES, runPath } from '../io/run-layout.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
 
 export const LONGTAIL_COLUMNS = ['run_id', 'dataset', 'method', 'seed', 'imbalance', 'profile', 'overall', 'many', 'medium', 'few', 'n_many', 'n_medium', 'n_few', 'counts'];
 export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'test_n', 'accuracy'];
+/** Files a long-tail run writes besides those of every run; lost ones are rebuilt from the checkpoint. */
+export const LONGTAIL_FILES = [RUN_FILES.split, RUN_FILES.longtail, RUN_FILES.perClass];
 
 const KIND = 'longtail';
 const EVAL_BATCH = 256;
@@ -81,7 +83,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
   const previous = readManifest(runDir);
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
   let prepared: { split: LongtailSplit; task: TrainTask; classNames: string[] } | null = null;
-  if (previous?.status !== 'done') {
+  if (previous?.status !== 'done' || missingRunFiles(runDir, LONGTAIL_FILES).length) {
     const ds = await loadSpecDataset(spec);
     const split = specLongtailSplit(spec, ds);
     prepared = { split, task: longtailTask(ds, split), classNames: ds.fineNames };
@@ -90,6 +92,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
     kind: KIND,
     quiet: opts.quiet,
     stopWhen: opts.stopWhen,
+    outputs: LONGTAIL_FILES,
     task: async (dir) => {
       writeFileAtomic(runPath(dir, 'split'), splitJson(prepared!.split));
       return prepared!.task;

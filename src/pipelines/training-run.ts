@@ -4,6 +4,7 @@ import { initBackend } from '../backend/select.js';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
+import { LOCK_DIR, withRunLock } from '../io/run-lock.js';
 import { info, runLogger, warn } from '../log.js';
 import { runId, specHash, type RunKind } from '../config/hash.js';
 import { specToYaml } from '../config/load.js';
@@ -11,8 +12,9 @@ import type { Spec } from '../config/schema.js';
 import { StopRequest } from '../train/interrupt.js';
 import { Progress } from '../train/progress.js';
 import type { TrainTask } from '../data/task.js';
-import { train, type Trained } from '../train/trainer.js';
-import { runPath } from '../io/run-layout.js';
+import { recoverCheckpoint } from '../train/checkpoint-recovery.js';
+import { checkpointDir, train, type Trained } from '../train/trainer.js';
+import { RUN_FILES, runPath } from '../io/run-layout.js';
 
 export interface RunFolder {
   runId: string;
@@ -34,26 +36,49 @@ export interface TrainingRunOptions {
   task: (runDir: string) => Promise<TrainTask>;
   /** Work to do with the trained model before the run is marked done (e.g. long-tail evaluation). */
   after?: (trained: Trained, task: TrainTask, runDir: string, manifest: Manifest) => Promise<void>;
+  /** Files that `task` and `after` write into the run folder (a done run missing one is redone from its checkpoint). */
+  outputs?: readonly string[];
 }
 
-/** Forget a run (its folder) so that it starts over. */
-export function discardRun(spec: Spec, kind: RunKind): void {
-  fs.rmSync(runFolder(spec, kind).runDir, { recursive: true, force: true });
+/** Files every training run derives from its spec and checkpoint state. */
+const DERIVED_FILES = [RUN_FILES.spec, RUN_FILES.metrics];
+
+/** The derived files a run folder lacks (`outputs`: those of the run kind besides DERIVED_FILES). */
+export function missingRunFiles(runDir: string, outputs: readonly string[] = []): string[] {
+  return [...DERIVED_FILES, ...outputs].filter((f) => !fs.existsSync(path.join(runDir, f)));
+}
+
+/** Forget a run (its folder) so that it starts over; refused while another process holds the folder. */
+export async function discardRun(spec: Spec, kind: RunKind): Promise<void> {
+  const { runDir } = runFolder(spec, kind);
+  if (!fs.existsSync(runDir)) return;
+  await withRunLock(runDir, async () => {
+    for (const name of fs.readdirSync(runDir)) if (name !== LOCK_DIR) fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
+  });
 }
 
 export type TrainingRunResult = RunFolder & { status: 'done' | 'already-done'; manifest: Manifest };
 
 /**
  * One training run in its folder (docs/design.md §6): resolved spec, manifest lifecycle, backend,
- * training with checkpoints, and a clean record of how it ended. A finished run is not redone.
+ * training with checkpoints, and a clean record of how it ended. A finished run is not redone, but
+ * the files it derives from its checkpoint are rebuilt when lost. One process per run folder.
  */
-export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
+export function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
+  return withRunLock(runFolder(spec, opts.kind).runDir, () => lockedTrainingRun(spec, opts));
+}
+
+async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
   const { runId: id, runDir } = runFolder(spec, opts.kind);
   const previous = readManifest(runDir);
-  if (previous?.status === 'done') {
+  const missing = previous?.status === 'done' ? missingRunFiles(runDir, opts.outputs) : [];
+  if (previous?.status === 'done' && !missing.length) {
     info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
     return { runId: id, runDir, status: 'already-done', manifest: previous };
   }
+  if (missing.length) info(`${runDir}: done, but ${missing.join(', ')} missing; rebuilding`);
+  // Only now, holding the lock: a kill during a checkpoint swap may have left the newest checkpoint in a temp folder.
+  recoverCheckpoint(checkpointDir(runDir));
   removeStaleTemps(runDir);
   writeFileAtomic(runPath(runDir, 'spec'), specToYaml(spec));
   const hash = specHash(spec, opts.kind);

@@ -1,22 +1,22 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
+import { acquireLock, withRunLock } from '../io/run-lock.js';
 import { info, warn } from '../log.js';
 import { writeReport } from '../report/index.js';
-import { longtail } from '../pipelines/longtail.js';
+import { LONGTAIL_FILES, longtail } from '../pipelines/longtail.js';
 import { pretrain } from '../pipelines/pretrain.js';
+import { missingRunFiles } from '../pipelines/training-run.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics } from './cell-metrics.js';
 import { evaluateExpectations, formatOutcome, parseExpectation, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
-import { RUN_FILES } from '../io/run-layout.js';
+import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
 
 export interface RunSuiteOptions {
   outputRoot: string;
@@ -39,25 +39,38 @@ export interface SuiteOutcome {
   report: string | null;
 }
 
-/** Files whose presence means a cell's whole pipeline finished. */
-function finishedFiles(cell: Cell, pipeline: Suite['pipeline']): string[] {
-  const names = pipeline === 'transfer' ? [RUN_FILES.probe, RUN_FILES.geometry] : [RUN_FILES.longtail];
-  return names.map((n) => path.join(cell.runDir, n));
-}
+/** What extract and probe write in a transfer cell's run folder (classifier_bias.npy only for ce). */
+const TRANSFER_FILES = [
+  ...['train', 'test'].flatMap((s) => ['', '.fine', '.coarse'].map((suffix) => featureSplitFile(RUN_FILES.features, s, suffix))),
+  path.join(RUN_FILES.features, FEATURES_FILES.classifier),
+  path.join(RUN_FILES.features, FEATURES_FILES.meta),
+  RUN_FILES.probe,
+  RUN_FILES.geometry,
+  RUN_FILES.angles,
+];
 
+/**
+ * A cell is done when its run is done and every file its pipeline derives is there (the summary and
+ * the report read them); a cell with a file lost is run again, which rebuilds it from the checkpoint.
+ */
 export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
-  return readManifest(cell.runDir)?.status === 'done' && finishedFiles(cell, pipeline).every((f) => fs.existsSync(f));
+  return readManifest(cell.runDir)?.status === 'done' && !missingRunFiles(cell.runDir, pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES).length;
 }
 
-/** One cell through its pipeline; training resumes from a checkpoint, finished steps are skipped. */
-export async function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void> {
-  if (suite.pipeline === 'longtail') {
-    await longtail(cell.spec, { quiet });
-    return;
-  }
-  await pretrain(cell.spec, { quiet });
-  const features = await extractFeatures(cell.runDir, { split: 'both' });
-  probeFeatures(features, cell.spec.probe);
+/**
+ * One cell through its pipeline, holding its run folder's lock throughout; training resumes from a
+ * checkpoint, a finished training is not redone.
+ */
+export function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void> {
+  return withRunLock(cell.runDir, async () => {
+    if (suite.pipeline === 'longtail') {
+      await longtail(cell.spec, { quiet });
+      return;
+    }
+    await pretrain(cell.spec, { quiet });
+    const features = await extractFeatures(cell.runDir, { split: 'both' });
+    probeFeatures(features, cell.spec.probe);
+  });
 }
 
 /** Runs cells in worker processes, at most `jobs` at once; each worker is `cone run <suite> --cell <id>`. */
@@ -85,27 +98,6 @@ async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions):
 }
 
 /**
- * One `cone run` per suite folder at a time. proper-lockfile refreshes the lock's mtime while we
- * run, so a lock left by a killed process goes stale (and is taken over) after two minutes.
- */
-async function takeLock(dir: string): Promise<() => Promise<void>> {
-  fs.mkdirSync(dir, { recursive: true });
-  try {
-    return await lockfile.lock(dir, {
-      lockfilePath: path.join(dir, '.lock'),
-      stale: 120_000,
-      // A long synchronous step can delay the refresh; that is not worth crashing a run over.
-      onCompromised: (err) => warn(`suite lock: ${err.message}`),
-    });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new RunError(`${dir}: another cone run is writing this suite folder (lock ${path.join(dir, '.lock')}); wait for it to finish, or delete the lock if that process is gone`);
-    }
-    throw e;
-  }
-}
-
-/**
  * `cone run`: expand the suite, run every cell not yet done (one after another, or in --jobs worker
  * processes), keep going past a failed cell, then aggregate, check expectations and write the report.
  */
@@ -128,7 +120,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
     return { dir, cells, groups: [], outcomes: [], failed: [], report: null };
   }
 
-  const release = await takeLock(dir);
+  // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
+  const release = await acquireLock(dir, 'suite folder');
   try {
     info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run -> ${dir}`);
     const errors = new Map<string, string>();

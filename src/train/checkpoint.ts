@@ -37,9 +37,9 @@ export interface CheckpointTensors {
   optimizer: NamedTensor[];
 }
 
-const WEIGHTS_BIN = 'weights.bin';
-const WEIGHTS_JSON = 'weights.json';
-const STATE_JSON = 'state.json';
+export const WEIGHTS_BIN = 'weights.bin';
+export const WEIGHTS_JSON = 'weights.json';
+export const STATE_JSON = 'state.json';
 
 /** Group prefixes: tensors are stored by position (tfjs layer names differ between processes). */
 const MODEL = 'model/';
@@ -76,6 +76,11 @@ export function readTrainState(dir: string): TrainState {
   return state;
 }
 
+/** Size of weights.bin as its index describes it (every tensor is float32). */
+export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
+  return specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
 /** The tensors of a checkpoint; the caller owns (and disposes) them. */
 export function loadCheckpointTensors(dir: string): CheckpointTensors {
   const jsonFile = path.join(dir, WEIGHTS_JSON);
@@ -87,7 +92,7 @@ export function loadCheckpointTensors(dir: string): CheckpointTensors {
     throw new RunError(`${jsonFile}: unreadable checkpoint (${(e as Error).message}); delete ${dir} to restart the run`);
   }
   const bytes = fs.readFileSync(binFile);
-  const expected = meta.specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  const expected = weightBytes(meta.specs);
   if (bytes.length !== expected) throw new RunError(`${binFile}: ${bytes.length} bytes, the checkpoint's index says ${expected}; delete ${dir} to restart the run`);
   const map = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), meta.specs);
   const group = (prefix: string) =>

@@ -106,6 +106,8 @@ async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Lo
   } finally {
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
   }
+  // metrics.csv derives from the state: rebuild a lost one, or one that a kill left a row short.
+  writeMetrics(ctx.runDir, state.metrics);
   return state;
 }
 
@@ -204,7 +206,11 @@ async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersM
   await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
   // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
   optimizerWeights[0]?.tensor.dispose();
-  writeCsv(runPath(ctx.runDir, 'metrics'), state.metrics, METRICS_COLUMNS);
+  writeMetrics(ctx.runDir, state.metrics);
+}
+
+function writeMetrics(runDir: string, rows: TrainState['metrics']): void {
+  writeCsv(runPath(runDir, 'metrics'), rows, METRICS_COLUMNS);
 }
 
 /** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */

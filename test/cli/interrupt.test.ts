@@ -48,6 +48,7 @@ describe('Ctrl-C during pretrain', () => {
     expect(r.stderr).toMatch(/cone: resume with: cone pretrain --config/);
     const [runId] = fs.readdirSync(interrupted);
     expect(JSON.parse(fs.readFileSync(path.join(interrupted, runId, 'manifest.json'), 'utf8')).status).toBe('interrupted');
+    expect(fs.existsSync(path.join(interrupted, runId, '.lock'))).toBe(false);
 
     const resumed = cone(['pretrain', '--config', spec, '--out', interrupted, '--quiet']);
     expect(resumed.code).toBe(0);

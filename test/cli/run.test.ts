@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
+import { acquireLock } from '../../src/io/run-lock.js';
 import YAML from 'yaml';
 import { cone } from '../helpers/cli.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
@@ -53,12 +53,12 @@ describe('cone run', () => {
 
   it('refuses to write a suite folder another cone run holds', async () => {
     const folder = path.join(out, 'tiny');
-    const release = await lockfile.lock(folder, { lockfilePath: path.join(folder, '.lock') });
+    const release = await acquireLock(folder, 'suite folder');
     try {
       const r = cone(['run', suite, '--out', out]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/another cone run is writing this suite folder/);
+      expect(r.stderr).toMatch(new RegExp(`tiny: locked by pid ${process.pid} on .* since .*; one cone process per suite folder at a time`));
     } finally {
       await release();
     }
