@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { makeDir } from './io/atomic.js';
 
 export interface LogOptions {
   verbose?: boolean;
@@ -33,6 +33,6 @@ export function debug(message: string): void {
 
 /** A JSON-lines log (pino) inside a run folder, for later inspection of what a run did. */
 export function runLogger(runDir: string): pino.Logger {
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir);
   return pino({ base: undefined }, pino.destination({ dest: path.join(runDir, 'log.jsonl'), append: true, sync: true }));
 }

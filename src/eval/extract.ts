@@ -5,13 +5,14 @@ import { initBackend, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { makeDir, writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from '../io/run-spec.js';
 import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/evaluate.js';
+import { countNonFinite } from './features.js';
 import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
 import { specLongtailSplit } from '../train/longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
@@ -94,23 +95,33 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     if (opts.split !== 'test') splits.train = ownSubsets ? trained.train : ds.train;
     if (opts.split !== 'train') splits.test = ds.test;
     const d = spec.model.feature_dim;
-    fs.mkdirSync(outDir, { recursive: true });
+    // Everything is computed and checked before anything is written: a network whose features or
+    // classifier are not finite is a failed run, and must not leave half a features folder.
+    const computed: { name: string; split: Split; features: Float32Array; seconds: number }[] = [];
     for (const [name, split] of Object.entries(splits)) {
       const started = performance.now();
       const features = await featuresOf(model, split, ds.shape, opts.batchSize ?? 256);
+      refuseNonFinite(features, `${runDir}: the network's ${name} features`);
+      computed.push({ name, split, features, seconds: (performance.now() - started) / 1000 });
+    }
+    const directions = loss.classDirections();
+    const classifierTensor = directions ? directions : tf.transpose(loss.state()['head/kernel']);
+    const K = classifierTensor.shape[0];
+    const classifier = classifierTensor.dataSync() as Float32Array;
+    if (!directions) classifierTensor.dispose();
+    const bias = loss.state()['head/bias']?.dataSync() as Float32Array | undefined;
+    refuseNonFinite(classifier, `${runDir}: the run's classifier`);
+    if (bias) refuseNonFinite(bias, `${runDir}: the run's classifier bias`);
+
+    makeDir(outDir);
+    for (const { name, split, features, seconds } of computed) {
       writeNpy(path.join(outDir, `${name}.npy`), features, [split.n, d]);
       writeNpy(path.join(outDir, `${name}.fine.npy`), split.fine, [split.n]);
       writeNpy(path.join(outDir, `${name}.coarse.npy`), split.coarse, [split.n]);
-      const s = (performance.now() - started) / 1000;
-      info(`${name}: ${split.n} images -> ${path.join(outDir, `${name}.npy`)} (${Math.round(split.n / s)} img/s)`);
+      info(`${name}: ${split.n} images -> ${path.join(outDir, `${name}.npy`)} (${Math.round(split.n / seconds)} img/s)`);
     }
-    const directions = loss.classDirections();
-    const classifier = directions ? directions : tf.transpose(loss.state()['head/kernel']);
-    const K = classifier.shape[0];
-    writeNpy(path.join(outDir, 'classifier.npy'), classifier.dataSync() as Float32Array, [K, d]);
-    if (!directions) classifier.dispose();
-    const bias = loss.state()['head/bias'];
-    if (bias) writeNpy(path.join(outDir, 'classifier_bias.npy'), bias.dataSync() as Float32Array, [K]);
+    writeNpy(path.join(outDir, 'classifier.npy'), classifier, [K, d]);
+    if (bias) writeNpy(path.join(outDir, 'classifier_bias.npy'), bias, [K]);
 
     const previous = readFeaturesMeta(outDir, { optional: true });
     const meta: FeaturesMeta = {
@@ -137,6 +148,12 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     model.dispose();
     loss.dispose();
   }
+}
+
+/** Extract refuses to write what probes would refuse to read. */
+function refuseNonFinite(values: Float32Array, what: string): void {
+  const bad = countNonFinite(values);
+  if (bad > 0) throw new RunError(`${what} have ${bad} of ${values.length} values not finite (NaN or ±Inf); the trained weights are unusable, nothing was written; train the run again (delete its folder), e.g. with a lower optimizer.lr`);
 }
 
 /** meta.json of a features folder (written by extract); `optional` returns null when there is none. */

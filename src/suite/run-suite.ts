@@ -5,6 +5,7 @@ import lockfile from 'proper-lockfile';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { extractFeatures } from '../eval/extract.js';
 import { probeFeatures } from '../eval/probe-run.js';
+import { makeDir } from '../io/atomic.js';
 import { readManifest } from '../io/manifest.js';
 import { info, warn } from '../log.js';
 import { writeReport } from '../report/index.js';
@@ -88,7 +89,7 @@ async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions):
  * run, so a lock left by a killed process goes stale (and is taken over) after two minutes.
  */
 async function takeLock(dir: string): Promise<() => Promise<void>> {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   try {
     return await lockfile.lock(dir, {
       lockfilePath: path.join(dir, '.lock'),
