@@ -10,7 +10,7 @@ import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from '../io/run-spec.js';
 import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
-import { loadCheckpointTensors } from '../train/checkpoint.js';
+import { hasCheckpoint, loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/evaluate.js';
 import { countNonFinite } from './features.js';
 import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
@@ -61,6 +61,7 @@ export function featuresDir(runDir: string, dataset: string, trainedOn: string):
  */
 export async function extractFeatures(runDir: string, opts: ExtractOptions): Promise<string> {
   const { spec, manifest } = readFinishedRun(runDir);
+  if (!hasCheckpoint(checkpointDir(runDir))) throw new RunError(`${runDir}: the run has no checkpoint (its trained weights); delete the run folder to train it again`);
   const datasetName = opts.dataset ?? spec.dataset.name;
   const sameData = datasetName === spec.dataset.name;
   const backend = await initBackend({ backend: opts.backend ?? spec.backend, threads: opts.threads ?? spec.threads ?? undefined, log: warn });

@@ -1,12 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
+import { KNN_WEIGHTED } from '../eval/probes/knn.js';
 import { readCsv } from '../io/csv.js';
+import { PROBE_NAMES } from '../spec/schema.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
 
 /** Geometry columns reported per cell (test split, training level, L2-normalised features). */
 export const GEOMETRY_METRICS = GEOMETRY_COLUMNS.filter((c) => c !== 'features');
+
+const LEVELS = ['coarse', 'fine'] as const;
+/** Probe names as probe.csv writes them. */
+const PROBE_RESULTS = [...PROBE_NAMES, KNN_WEIGHTED];
+const LT_BUCKETS = ['overall', 'many', 'medium', 'few'];
+const accuracyMetric = (level: string) => `${level}.accuracy`;
+const probeMetric = (level: string, probe: string) => `${level}.${probe.replace(/-/g, '_')}`;
+const ltMetric = (bucket: string) => `lt.${bucket}`;
+
+/** Every metric name a cell of a pipeline can report (a suite's expectations are checked against them). */
+export function metricNames(pipeline: Pipeline): string[] {
+  const accuracies = LEVELS.map(accuracyMetric);
+  if (pipeline === 'longtail') return [...accuracies, ...LT_BUCKETS.map(ltMetric)];
+  return [...accuracies, ...LEVELS.flatMap((l) => PROBE_RESULTS.map((p) => probeMetric(l, p))), ...GEOMETRY_METRICS];
+}
 
 function num(v: string | undefined): number {
   return v === undefined || v === '' ? NaN : Number(v);
@@ -25,14 +42,14 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
   const level = cell.spec.dataset.level;
   const epochs = readIfExists(path.join(cell.runDir, 'metrics.csv'));
   const last = epochs[epochs.length - 1];
-  if (last) out[`${level}.accuracy`] = num(last.test_accuracy);
+  if (last) out[accuracyMetric(level)] = num(last.test_accuracy);
   if (pipeline === 'transfer') {
-    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) out[`${p.level}.${p.probe.replace(/-/g, '_')}`] = num(p.accuracy);
+    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) out[probeMetric(p.level, p.probe)] = num(p.accuracy);
     const g = readIfExists(path.join(cell.runDir, 'geometry.csv')).find((r) => r.split === 'test' && r.level === level && r.features === 'l2');
     if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
   } else {
     const lt = readIfExists(path.join(cell.runDir, 'longtail.csv'))[0];
-    if (lt) for (const m of ['overall', 'many', 'medium', 'few']) out[`lt.${m}`] = num(lt[m]);
+    if (lt) for (const m of LT_BUCKETS) out[ltMetric(m)] = num(lt[m]);
   }
   return out;
 }

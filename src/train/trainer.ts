@@ -37,6 +37,8 @@ export interface TrainContext {
   progress: Progress;
   /** Called after each epoch with its metrics row (already in metrics.csv). */
   onEpoch?: (row: MetricsRow) => void;
+  /** Called once a checkpoint has been loaded, with the position training continues from. */
+  onResume?: (state: TrainState) => void;
 }
 
 export interface MetricsRow {
@@ -118,6 +120,7 @@ async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Lo
   } finally {
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
   }
+  ctx.onResume?.(state);
   return state;
 }
 
