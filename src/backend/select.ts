@@ -46,7 +46,12 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
       return { name: 'cpu', threads: 1, detail: 'plain JavaScript (tfjs-backend-cpu)' };
     case 'tensorflow': {
       const native = await loadNativeBackend(opts.threads);
-      if (Array.isArray(native)) throw new RunError(`backend 'tensorflow' is not available (${native.join('; ')}): ${INSTALL_HINT}`);
+      if (Array.isArray(native)) {
+        // An installed but unbuilt package names its own fix; otherwise say how to install one.
+        const fix = native.find((f) => f.fix)?.fix;
+        const reasons = native.map((f) => f.reason).join('; ');
+        throw new RunError(`backend 'tensorflow' is not available (${reasons}): ${fix ? `run \`${fix}\`, or use --backend wasm` : INSTALL_HINT}`);
+      }
       return { name: 'tensorflow', threads, detail: native.detail };
     }
     case 'wasm':
@@ -55,8 +60,8 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
       const native = await loadNativeBackend(opts.threads);
       if (!Array.isArray(native)) return { name: 'tensorflow', threads, detail: native.detail };
       // Absent optional packages are the normal case; anything else is worth a word.
-      const broken = native.filter((reason) => !reason.endsWith('not installed'));
-      if (broken.length > 0) log(`backend auto: ${broken.join('; ')}; using wasm`);
+      const broken = native.filter((f) => f.installed);
+      if (broken.length > 0) log(`backend auto: ${broken.map((f) => (f.fix ? `${f.reason} (run \`${f.fix}\`)` : f.reason)).join('; ')}; using wasm`);
       return { name: 'wasm', ...(await initWasmBackend(threads, log)) };
     }
     default:

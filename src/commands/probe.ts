@@ -3,7 +3,7 @@ import { initBackend } from '../backend/select.js';
 import { probeFeatures, type ProbeReport, type ProbeSettings } from '../eval/probe-run.js';
 import { info, warn } from '../log.js';
 import { resolveSpec } from '../spec/load.js';
-import { PROBE_NAMES } from '../spec/schema.js';
+import { PROBE_NAMES } from '../eval/probes/registry.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 
@@ -46,9 +46,9 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
       .option('features', { type: 'string', array: true, demandOption: true, describe: 'features folder(s) written by cone extract; several are shown side by side' })
       .option('probe', { type: 'string', array: true, choices: PROBE_NAMES, describe: 'probes to run (default: all)', coerce: (v: string[]) => v.flatMap((s) => s.split(',')) })
       .option('level', { choices: ['fine', 'coarse'] as const, describe: 'label level to probe (default fine)' })
-      .option('C', { type: 'number', describe: 'inverse L2 penalty of the linear probe (default 1, as scikit-learn)' })
+      .option('C', { type: 'number', describe: 'inverse L2 penalty of the linear-fixed probe (default 1, as scikit-learn); linear and linear-std choose theirs' })
       .option('k', { type: 'number', describe: 'neighbours of the kNN probe (default 20)' })
-      .option('normalise', { type: 'boolean', describe: 'L2-normalise features for the linear/ncc/kmeans probes (default true)' }),
+      .option('normalise', { type: 'boolean', describe: 'L2-normalise features for the linear, linear-fixed, ncc and kmeans probes (default true)' }),
   handler: (argv) =>
     runAndExit(async () => {
       const defaults = resolveSpec({}, 'defaults').probe;

@@ -55,6 +55,26 @@ export function l2NormaliseRows(x: FeatureMatrix): FeatureMatrix {
   return { data: out, n, d };
 }
 
+/**
+ * x ↦ (x − mean) / std per column, with the mean and the (population) standard deviation of `fitOn`,
+ * in float64. A constant column keeps scale 1 (as scikit-learn's StandardScaler), so it maps to 0.
+ */
+export function columnStandardiser(fitOn: FeatureMatrix): (x: FeatureMatrix) => FeatureMatrix {
+  const { data, n, d } = fitOn;
+  const mean = new Float64Array(d);
+  const scale = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) scale[j] += (data[i * d + j] - mean[j]) ** 2;
+  for (let j = 0; j < d; j++) scale[j] = scale[j] > 0 ? Math.sqrt(scale[j] / n) : 1;
+  return (x) => {
+    if (x.d !== d) throw new RunError(`standardising: features have d=${x.d}, the statistics d=${d}`);
+    const out = new Float32Array(x.n * d);
+    for (let i = 0; i < x.n; i++) for (let j = 0; j < d; j++) out[i * d + j] = (x.data[i * d + j] - mean[j]) / scale[j];
+    return { data: out, n: x.n, d };
+  };
+}
+
 export function featureVariant(normalise: boolean): FeatureVariant {
   return normalise ? 'l2' : 'raw';
 }

@@ -5,16 +5,12 @@ import { writeCsv, columnsOf, type Row } from '../io/csv.js';
 import { readNpy } from '../io/npy.js';
 import type { Spec } from '../spec/schema.js';
 import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
-import { countNonFinite, type FeatureMatrix, type LabelledFeatures } from './features.js';
+import { countNonFinite, type FeatureMatrix } from './features.js';
 import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from './geometry.js';
-import { kmeansProbe } from './probes/kmeans.js';
-import { knnProbe } from './probes/knn.js';
-import { linearProbe } from './probes/linear.js';
-import { nccProbe } from './probes/ncc.js';
 import type { ProbeResult } from './probes/probe-result.js';
+import { runProbe } from './probes/registry.js';
 
 export type ProbeSettings = Spec['probe'];
-type Level = 'fine' | 'coarse';
 
 interface SplitFeatures {
   features: FeatureMatrix;
@@ -71,19 +67,8 @@ function classifierOf(dir: string, meta: FeaturesMeta): Pick<GeometryOptions, 'c
 }
 
 function runProbes(train: SplitFeatures, test: SplitFeatures, meta: FeaturesMeta, s: ProbeSettings): ProbeResult[] {
-  const level: Level = s.level;
-  const K = level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
-  const tr: LabelledFeatures = { features: train.features, labels: train[level] };
-  const te: LabelledFeatures = { features: test.features, labels: test[level] };
-  const results: ProbeResult[] = [];
-  for (const probe of s.probes) {
-    if (probe === 'linear') results.push(linearProbe(tr, te, K, { C: s.C, normalise: s.normalise }));
-    if (probe === 'knn') results.push(...knnProbe(tr, te, K, { k: s.k }));
-    if (probe === 'ncc') results.push(nccProbe(tr, te, K, { normalise: s.normalise }));
-    // k-means recovers fine classes inside each coarse class: only meaningful at the fine level.
-    if (probe === 'kmeans' && level === 'fine') results.push(kmeansProbe(test.features, test.fine, test.coarse, { seed: meta.seed, normalise: s.normalise }));
-  }
-  return results;
+  const K = s.level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
+  return s.probes.flatMap((name) => runProbe(name, { train, test, level: s.level, K, seed: meta.seed, settings: s }));
 }
 
 /** Histogram of the angle between each feature and its class direction, in ANGLE_BIN_DEG bins over [0, 180]. */

@@ -1,3 +1,4 @@
+import { PROBE_NAMES, type ProbeName } from '../eval/probes/registry.js';
 import { NETWORK_NAMES } from '../model/networks/types.js';
 
 /**
@@ -10,7 +11,6 @@ const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def
 export const METHOD_NAMES = ['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce'] as const;
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export const PROBE_NAMES = ['linear', 'knn', 'ncc', 'kmeans'] as const;
 
 export const specSchema = {
   type: 'object',
@@ -159,5 +159,5 @@ export interface Spec {
   threads: number | null;
   output: string;
   longtail: { imbalance: number; profile: 'exp' | 'step'; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
-  probe: { probes: (typeof PROBE_NAMES)[number][]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
+  probe: { probes: ProbeName[]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
 }

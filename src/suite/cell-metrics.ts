@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
-import { KNN_WEIGHTED } from '../eval/probes/knn.js';
+import { probeMetric, PROBE_ROWS } from '../eval/probes/registry.js';
 import { readCsv } from '../io/csv.js';
-import { PROBE_NAMES } from '../spec/schema.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
 
@@ -11,18 +10,15 @@ import type { Cell } from './expand.js';
 export const GEOMETRY_METRICS = GEOMETRY_COLUMNS.filter((c) => c !== 'features');
 
 const LEVELS = ['coarse', 'fine'] as const;
-/** Probe names as probe.csv writes them. */
-const PROBE_RESULTS = [...PROBE_NAMES, KNN_WEIGHTED];
 const LT_BUCKETS = ['overall', 'many', 'medium', 'few'];
 const accuracyMetric = (level: string) => `${level}.accuracy`;
-const probeMetric = (level: string, probe: string) => `${level}.${probe.replace(/-/g, '_')}`;
 const ltMetric = (bucket: string) => `lt.${bucket}`;
 
 /** Every metric name a cell of a pipeline can report (a suite's expectations are checked against them). */
 export function metricNames(pipeline: Pipeline): string[] {
   const accuracies = LEVELS.map(accuracyMetric);
   if (pipeline === 'longtail') return [...accuracies, ...LT_BUCKETS.map(ltMetric)];
-  return [...accuracies, ...LEVELS.flatMap((l) => PROBE_RESULTS.map((p) => probeMetric(l, p))), ...GEOMETRY_METRICS];
+  return [...accuracies, ...LEVELS.flatMap((l) => PROBE_ROWS.map((p) => probeMetric(l, p))), ...GEOMETRY_METRICS];
 }
 
 function num(v: string | undefined): number {
@@ -44,7 +40,11 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
   const last = epochs[epochs.length - 1];
   if (last) out[accuracyMetric(level)] = num(last.test_accuracy);
   if (pipeline === 'transfer') {
-    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) out[probeMetric(p.level, p.probe)] = num(p.accuracy);
+    for (const p of readIfExists(path.join(cell.runDir, 'probe.csv'))) {
+      // A probe.csv from before C was chosen per run has no C_selection: its `linear` is today's `linear-fixed`.
+      const row = p.probe === 'linear' && p.C_selection === undefined ? 'linear-fixed' : p.probe;
+      out[probeMetric(p.level, row)] = num(p.accuracy);
+    }
     const g = readIfExists(path.join(cell.runDir, 'geometry.csv')).find((r) => r.split === 'test' && r.level === level && r.features === 'l2');
     if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
   } else {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
+import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
@@ -10,7 +11,7 @@ export const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method'
 
 /** Metrics shown in summary.md and at the end of `cone run`, in this order, when measured. */
 export const HEADLINE_METRICS = [
-  'coarse.accuracy', 'fine.accuracy', 'fine.linear', 'fine.knn', 'fine.knn_weighted', 'fine.ncc', 'fine.kmeans',
+  'coarse.accuracy', 'fine.accuracy', ...PROBE_ROWS.map((r) => probeMetric('fine', r)),
   'nc1', 'nc1_ratio', 'nc2_etf_err', 'nc3_dual_err', 'angle_dir_mean', 'angle_mean_mean', 'in_cone_frac',
   'lt.overall', 'lt.many', 'lt.medium', 'lt.few',
 ];
@@ -32,7 +33,8 @@ export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
   );
 }
 
-const isAccuracy = (m: string) => /(^|\.)(accuracy|linear|knn|knn_weighted|ncc|kmeans|overall|many|medium|few)$|_frac$|agree$/.test(m);
+const isAccuracy = (m: string) =>
+  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) || PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m);
 
 function fmt(mean: number, std: number, n: number, metric: string): string {
   if (!Number.isFinite(mean)) return '-';

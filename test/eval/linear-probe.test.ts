@@ -93,7 +93,7 @@ describe('linearProbe on synthetic data', () => {
   it('> 95% on well-separated clusters, raw and normalised, and leaks no tensors', () => {
     const before = tf.memory().numTensors;
     expect(linearProbe(train, test, K).accuracy).toBeGreaterThan(0.95);
-    expect(linearProbe(train, test, K, { normalise: false, C: 10 }).accuracy).toBeGreaterThan(0.95);
+    expect(linearProbe(train, test, K, { features: 'raw', C: 10 }).accuracy).toBeGreaterThan(0.95);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -116,7 +116,7 @@ describe('linearProbe on synthetic data', () => {
     const scale = (s: LabelledFeatures) => ({ ...s, features: { ...s.features, data: s.features.data.map((v) => v * 1000) } });
     const fit = fitSoftmaxRegression(scale(train).features, train.labels, K, { C: 1, maxIter: 200, tol: 1e-5 });
     expect(Number.isFinite(fit.objective)).toBe(true);
-    expect(linearProbe(scale(train), scale(test), K, { normalise: false, maxIter: 200 }).accuracy).toBeGreaterThan(0.95);
+    expect(linearProbe(scale(train), scale(test), K, { features: 'raw', maxIter: 200 }).accuracy).toBeGreaterThan(0.95);
   });
 
   it('rejects labels outside [0, K)', () => {

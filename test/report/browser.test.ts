@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonForScript } from '../../src/report/html.js';
 import { writeReport } from '../../src/report/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { dumpDom, screenshot } from './chromium.js';
+import { missingSystemPackage } from '../helpers/system.js';
+import { CHROMIUM, dumpDom, screenshot } from './chromium.js';
 import { writeFixtureSuite } from './fixture.js';
 
 /** 3 accuracy families + 4 geometry metrics + 1 angle histogram + 2 pipelines × (loss, accuracy). */
@@ -16,21 +17,6 @@ const SHOT = { width: 1280, height: 2820 };
 /** The first two group colours (ce, cone) of the page's palette. */
 const GROUP_RGB = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00]];
 
-let tmp: string;
-let report: string;
-const cwd = process.cwd();
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-report-browser-'));
-  // Relative to a results/ folder as a user would run it, so the page (and the kept screenshot) names results/fixture.
-  process.chdir(tmp);
-  writeFixtureSuite('results/fixture');
-  report = path.resolve(await writeReport('results/fixture'));
-});
-afterAll(() => {
-  process.chdir(cwd);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
 function bodyAttr(dom: string, name: string): string | undefined {
   return new RegExp(`<body[^>]*\\s${name}="([^"]*)"`).exec(dom)?.[1];
 }
@@ -39,7 +25,22 @@ function dataPixelsPerCanvas(dom: string): Record<string, number> {
   return Object.fromEntries([...dom.matchAll(/<canvas id="([^"]+)"[^>]*data-data-pixels="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
 }
 
-describe('report.html in headless Chromium', () => {
+describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromium', () => {
+  let tmp: string;
+  let report: string;
+  const cwd = process.cwd();
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-report-browser-'));
+    // Relative to a results/ folder as a user would run it, so the page (and the kept screenshot) names results/fixture.
+    process.chdir(tmp);
+    writeFixtureSuite('results/fixture');
+    report = path.resolve(await writeReport('results/fixture'));
+  });
+  afterAll(() => {
+    process.chdir(cwd);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
   it('draws every chart: each canvas has its data colours inside the plot area', () => {
     const dom = dumpDom(report);
     expect(bodyAttr(dom, 'data-report-error')).toBeUndefined();

@@ -3,9 +3,6 @@ import { RunError } from '../../errors.js';
 import { checkFeatures, checkLabels, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
-/** The second result of the kNN probe (the first is `knn`): exp(sim/T)-weighted votes. */
-export const KNN_WEIGHTED = 'knn-weighted';
-
 /**
  * k-nearest-neighbour probe under cosine similarity: each test feature takes the labels of its k most
  * similar training features. Two votes are reported, as two rows, because they come from one search:
@@ -101,7 +98,7 @@ export function knnProbe(train: LabelledFeatures, test: LabelledFeatures, K: num
   const settings = { k, metric: 'cosine', features: 'l2' };
   return [
     { probe: 'knn', accuracy: accuracy(majority, test.labels), settings: { ...settings, vote: 'majority' } },
-    { probe: KNN_WEIGHTED, accuracy: accuracy(weighted, test.labels), settings: { ...settings, vote: 'exp(sim/T)', temperature: o.temperature } },
+    { probe: 'knn-weighted', accuracy: accuracy(weighted, test.labels), settings: { ...settings, vote: 'exp(sim/T)', temperature: o.temperature } },
   ];
 }
 

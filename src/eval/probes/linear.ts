@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../../errors.js';
-import { checkFeatures, checkLabels, featureVariant, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
+import { checkFeatures, checkLabels, columnStandardiser, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
 import { minimiseLbfgs, type LbfgsResult } from '../lbfgs.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
+/** What a linear probe fits on: L2-normalised rows, the raw features, or raw features standardised per column with training statistics. */
+export type LinearFeatures = 'l2' | 'raw' | 'std';
+
 /**
  * Linear probe: multinomial logistic (softmax) regression, fitted full-batch and deterministically
- * by L-BFGS from W = 0, b = 0. The objective is scikit-learn's `LogisticRegression(C)`:
+ * by L-BFGS from W = 0, b = 0 (or a warm start). The objective is scikit-learn's `LogisticRegression(C)`:
  *
  *   Σ_i CE(W x_i + b, y_i) + (0.5/C) ‖W‖_F²      (no penalty on the bias b)
  *
@@ -17,8 +20,8 @@ import { accuracy, type ProbeResult } from './probe-result.js';
  * search near the optimum.
  */
 export interface LinearProbeOptions {
-  /** L2-normalise feature rows first (default true: the geometry the ETF losses train). */
-  normalise?: boolean;
+  /** Feature map (default 'l2': the geometry the ETF losses train). */
+  features?: LinearFeatures;
   /** Inverse penalty strength, as scikit-learn's C (default 1). */
   C?: number;
   /** L-BFGS iteration cap (default 1000). */
@@ -38,17 +41,36 @@ export interface SoftmaxRegression {
   stop: LbfgsResult['stop'];
 }
 
-const DEFAULTS = { normalise: true, C: 1, maxIter: 1000, tol: 1e-5 };
+export const LINEAR_DEFAULTS = { features: 'l2' as LinearFeatures, C: 1, maxIter: 1000, tol: 1e-5 };
+
+type FitOptions = Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>>;
 
 export function fitSoftmaxRegression(
   x: FeatureMatrix,
   labels: Int32Array,
   K: number,
-  opts: Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>>,
+  opts: FitOptions & { init?: Pick<SoftmaxRegression, 'W' | 'b'> },
 ): SoftmaxRegression {
+  return softmaxRegressionPath(x, labels, K, [opts.C], opts, opts.init)[0];
+}
+
+/**
+ * Fits at each C in turn, each fit starting from the previous solution (the first from `init`, or
+ * from zero): the regularisation path. Along an ascending grid a warm start begins near the next
+ * optimum, so most fits take a fraction of the iterations of a cold start; the device copy of X is
+ * made once for the whole path.
+ */
+export function softmaxRegressionPath(
+  x: FeatureMatrix,
+  labels: Int32Array,
+  K: number,
+  Cs: readonly number[],
+  opts: Omit<FitOptions, 'C'>,
+  init?: Pick<SoftmaxRegression, 'W' | 'b'>,
+): SoftmaxRegression[] {
   const { n, d } = x;
-  if (!(opts.C > 0)) throw new RunError(`linear probe: C must be > 0 (got ${opts.C})`);
-  const penalty = 1 / opts.C;
+  for (const C of Cs) if (!(C > 0)) throw new RunError(`linear probe: C must be > 0 (got ${C})`);
+  let penalty = 1;
   // Xᵀ (d×N) is the only copy on the device: logitsᵀ = W Xᵀ and ∇_Wᵀ = Xᵀ R are both untransposed
   // matMuls, and the wide-output form W Xᵀ measured 1.5–2× faster on wasm than X Wᵀ. The bias is
   // added in float64 on the host.
@@ -99,14 +121,19 @@ export function fitSoftmaxRegression(
       }
       return loss + 0.5 * penalty * wSq;
     };
-    const result = minimiseLbfgs(objective, new Float64Array(K * d + K), { maxIter: opts.maxIter, gradTol: opts.tol * n });
-    return {
-      W: result.x.slice(0, K * d),
-      b: result.x.slice(K * d),
-      objective: result.f,
-      iterations: result.iterations,
-      stop: result.stop,
-    };
+    const path: SoftmaxRegression[] = [];
+    let theta: Float64Array = new Float64Array(K * d + K);
+    if (init) {
+      theta.set(init.W);
+      theta.set(init.b, K * d);
+    }
+    for (const C of Cs) {
+      penalty = 1 / C;
+      const result = minimiseLbfgs(objective, theta, { maxIter: opts.maxIter, gradTol: opts.tol * n });
+      theta = result.x;
+      path.push({ W: result.x.slice(0, K * d), b: result.x.slice(K * d), objective: result.f, iterations: result.iterations, stop: result.stop });
+    }
+    return path;
   } finally {
     XT.dispose();
   }
@@ -132,22 +159,37 @@ export function predictLinear(x: FeatureMatrix, model: Pick<SoftmaxRegression, '
   return out;
 }
 
-/** Fits on `train`, reports accuracy on `test`. */
-export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: LinearProbeOptions = {}): ProbeResult {
-  const o = { ...DEFAULTS, ...opts };
+/**
+ * The feature map of a linear probe, with its statistics (for 'std') taken from `fitOn` alone, so
+ * that rows scored later (validation or test) never inform the map.
+ */
+export function linearFeatureMap(kind: LinearFeatures, fitOn: FeatureMatrix): (x: FeatureMatrix) => FeatureMatrix {
+  if (kind === 'l2') return l2NormaliseRows;
+  if (kind === 'raw') return (x) => x;
+  return columnStandardiser(fitOn);
+}
+
+export function checkProbeSplits(train: LabelledFeatures, test: LabelledFeatures, K: number, what: string): void {
   for (const [name, split] of [['train', train], ['test', test]] as const) {
-    checkFeatures(split.features, `linear probe (${name})`);
-    checkLabels(split.labels, split.features.n, K, `linear probe (${name})`);
+    checkFeatures(split.features, `${what} (${name})`);
+    checkLabels(split.labels, split.features.n, K, `${what} (${name})`);
   }
-  if (train.features.d !== test.features.d) throw new RunError(`linear probe: train features have d=${train.features.d}, test features d=${test.features.d}`);
-  const prepare = (x: FeatureMatrix) => (o.normalise ? l2NormaliseRows(x) : x);
+  if (train.features.d !== test.features.d) throw new RunError(`${what}: train features have d=${train.features.d}, test features d=${test.features.d}`);
+}
+
+/** Fits on `train` at a fixed C, reports accuracy on `test`. */
+export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: LinearProbeOptions = {}): ProbeResult {
+  const o = { ...LINEAR_DEFAULTS, ...opts };
+  checkProbeSplits(train, test, K, 'linear probe');
+  const prepare = linearFeatureMap(o.features, train.features);
   const model = fitSoftmaxRegression(prepare(train.features), train.labels, K, o);
   return {
     probe: 'linear',
     accuracy: accuracy(predictLinear(prepare(test.features), model, K), test.labels),
     settings: {
-      features: featureVariant(o.normalise),
+      features: o.features,
       C: o.C,
+      C_selection: 'fixed',
       solver: 'lbfgs',
       tol: o.tol,
       max_iter: o.maxIter,

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LabelledFeatures } from '../../src/eval/features.js';
+import { selectC, stratifiedSplit, tunedLinearProbe } from '../../src/eval/probes/linear-tuned.js';
+import { linearProbe } from '../../src/eval/probes/linear.js';
+import { Rng } from '../../src/util/rng.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/*
+ * scikit-learn 1.2.1 (numpy 1.24.2), made by test/fixtures/geometry/make_fixtures.py: 240 train /
+ * 1000 test noisy samples, K=4, d=16; LogisticRegression(C, tol=1e-10) test accuracy at every C of
+ * the half-decade lattice 10^-5 … 10^5, on L2-normalised and on standardised features.
+ */
+interface TunedFixture {
+  K: number;
+  d: number;
+  train: { n: number; features: number[]; labels: number[] };
+  test: { n: number; features: number[]; labels: number[] };
+  sklearn: { log10_C: number[]; test_accuracy: { l2: number[]; std: number[] } };
+}
+
+const fixture: TunedFixture = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/linear-probe-tuned.json'), 'utf8'));
+const split = (s: TunedFixture['train']): LabelledFeatures => ({
+  features: { data: Float32Array.from(s.features), n: s.n, d: fixture.d },
+  labels: Int32Array.from(s.labels),
+});
+
+describe('tunedLinearProbe vs scikit-learn', () => {
+  for (const features of ['l2', 'std'] as const) {
+    it(`${features}: test accuracy within 0.5 points of LogisticRegression at the chosen C`, () => {
+      const result = tunedLinearProbe(split(fixture.train), split(fixture.test), fixture.K, { features, seed: 0 });
+      const C = Number(result.settings.C);
+      const at = fixture.sklearn.log10_C.findIndex((l) => Math.abs(l - Math.log10(C)) < 1e-9);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(result.accuracy - fixture.sklearn.test_accuracy[features][at])).toBeLessThanOrEqual(0.005);
+      expect(result.settings).toMatchObject({ features, C_selection: 'val-split', solver: 'lbfgs' });
+    });
+  }
+});
+
+/** Class k centred at `signal`·e_k in d dimensions, unit noise: few samples per dimension and a weak signal favour a small C. */
+function noisy(n: number, K: number, d: number, signal: number, rng: Rng): LabelledFeatures {
+  const data = new Float32Array(n * d);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % K;
+    for (let j = 0; j < d; j++) data[i * d + j] = rng.normal() + (j === labels[i] ? signal : 0);
+  }
+  return { features: { data, n, d }, labels };
+}
+
+describe('choosing C', () => {
+  const K = 3;
+  const rng = new Rng('linear-tuned');
+  // 600 samples in 200 dimensions, signal in 3 of them: an unpenalised fit overfits the noise.
+  const weak = noisy(600, K, 200, 1, rng);
+  const test = noisy(1500, K, 200, 1, rng);
+
+  it('picks an interior, small C on noisy features, and it beats a large fixed C on test', () => {
+    const s = selectC(weak, K, { seed: 1, features: 'std' });
+    expect(s.edge).toBe('none');
+    expect(s.C).toBeLessThan(1);
+    expect(s.C).toBeGreaterThan(s.tried[0].C);
+    const tuned = tunedLinearProbe(weak, test, K, { seed: 1, features: 'std' });
+    const loose = linearProbe(weak, test, K, { features: 'std', C: 1000 });
+    expect(tuned.accuracy).toBeGreaterThan(loose.accuracy + 0.02);
+  });
+
+  it('extends a grid whose best C is on its end until the best is interior, and reports an end it cannot pass', () => {
+    const high = selectC(weak, K, { seed: 1, features: 'std', grid: { from: 1, to: 2, perDecade: 2 }, limit: 5 });
+    expect(high.tried[0].C).toBeLessThan(10);
+    expect(high.edge).toBe('none');
+    expect(high.C).toBeGreaterThan(high.tried[0].C);
+    const capped = selectC(weak, K, { seed: 1, features: 'std', grid: { from: -1, to: 1, perDecade: 2 }, limit: 1 });
+    expect(capped.tried.map((t) => t.C)).toEqual([0.1, 10 ** -0.5, 1, 10 ** 0.5, 10]);
+    expect(capped.edge).toBe('low');
+  });
+
+  it('is seeded: the same seed gives the same C and validation curve, another seed another split', () => {
+    const small = split(fixture.train);
+    const a = selectC(small, fixture.K, { seed: 7 });
+    const b = selectC(small, fixture.K, { seed: 7 });
+    expect(b.tried).toEqual(a.tried);
+    expect(b.C).toBe(a.C);
+    expect(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 8).val)).not.toEqual(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 7).val));
+  });
+
+  it('holds out round(fraction·n_c) of every class, at least one and never all', () => {
+    const labels = Int32Array.from([...Array(50).fill(0), ...Array(11).fill(1), ...Array(2).fill(2), 3]);
+    const { fit, val } = stratifiedSplit(labels, 4, 0.2, 0);
+    const count = (rows: Int32Array, k: number) => Array.from(rows).filter((i) => labels[i] === k).length;
+    expect([0, 1, 2, 3].map((k) => count(val, k))).toEqual([10, 2, 1, 0]);
+    expect([0, 1, 2, 3].map((k) => count(fit, k))).toEqual([40, 9, 1, 1]);
+    expect(new Set([...fit, ...val]).size).toBe(labels.length);
+  });
+
+  it('uses no test features for the choice: scrambled test features change the accuracy, not C', () => {
+    const before = tf.memory().numTensors;
+    const [train, held] = [split(fixture.train), split(fixture.test)];
+    const a = tunedLinearProbe(train, held, fixture.K, { seed: 3 });
+    const scrambled = { features: { ...held.features, data: held.features.data.map(() => rng.normal()) }, labels: held.labels };
+    const b = tunedLinearProbe(train, scrambled, fixture.K, { seed: 3 });
+    expect(b.settings.C).toBe(a.settings.C);
+    expect(b.settings.val_accuracy).toBe(a.settings.val_accuracy);
+    expect(b.accuracy).not.toBe(a.accuracy);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
