@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import pino from 'pino';
+import { makeDir } from './io/atomic.js';
 import { runPath } from './io/run-layout.js';
 
 export interface LogOptions {
@@ -33,6 +33,6 @@ export function debug(message: string): void {
 
 /** A JSON-lines log (pino) inside a run folder, for later inspection of what a run did. */
 export function runLogger(runDir: string): pino.Logger {
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir);
   return pino({ base: undefined }, pino.destination({ dest: runPath(runDir, 'log'), append: true, sync: true }));
 }

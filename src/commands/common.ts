@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { ConeError, InterruptedError } from '../errors.js';
+import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { BACKEND_NAMES } from '../backend/names.js';
 
@@ -23,15 +23,23 @@ export function globalOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', global: true, describe: 'random seed (overrides the spec)' });
 }
 
+/** A count flag (e.g. --jobs) must be a positive integer; yargs parses `abc` as NaN and keeps 0, -1 and 1.5. */
+export function positiveInteger(flag: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag}: must be a positive integer (got ${value})`);
+  return value;
+}
+
 /**
  * Run a command body and turn failures into one line on stderr and an exit code:
- * 2 usage/spec, 1 runtime, 130 interrupted. Stack traces only with --verbose.
+ * 2 usage/spec, 1 runtime (file-system errors too: disk full, read-only, a file where a folder
+ * should be), 130 interrupted. Stack traces only with --verbose.
  */
 export async function runAndExit(body: () => Promise<number | void>): Promise<void> {
   try {
     const code = await body();
     process.exitCode = code ?? 0;
-  } catch (e) {
+  } catch (caught) {
+    const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);
     if (e instanceof ConeError) {
       for (const line of e.message.split('\n')) process.stderr.write(`cone: ${line}\n`);
       if (isVerbose() && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runSuite } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
-import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {
   suite: string;
@@ -25,10 +25,11 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
   handler: (argv) =>
     runAndExit(() =>
       withResumeHint(async () => {
+        const jobs = positiveInteger('jobs', argv.jobs);
         const suite = loadSuite(argv.suite);
         const outcome = await runSuite(suite, {
           outputRoot: argv.out ?? 'results',
-          jobs: Math.max(1, Math.floor(argv.jobs)),
+          jobs,
           dryRun: argv['dry-run'],
           quiet: argv.quiet,
           execution: { backend: argv.backend, threads: argv.threads },

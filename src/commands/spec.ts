@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { loadSpec } from '../config/load.js';
-import { specToYaml } from '../config/load.js';
+import { datasetPresent, loadDataset } from '../data/registry.js';
+import { UsageError } from '../errors.js';
+import { loadSpec, SpecError, specToYaml } from '../config/load.js';
 import { runId, specHash } from '../config/hash.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
@@ -16,6 +17,12 @@ export const specCommand: CommandModule<GlobalOptions, Args> = {
   handler: (argv) =>
     runAndExit(async () => {
       const spec = loadSpec(argv.file, overridesFrom(argv));
+      // Subset sizes against the split sizes need the data, so they are checked when it is here.
+      if ((spec.dataset.subset !== null || spec.dataset.test_subset !== null) && datasetPresent(spec.dataset)) {
+        await loadDataset({ ...spec.dataset, seed: spec.seed }).catch((e: unknown) => {
+          throw e instanceof UsageError ? new SpecError([`${argv.file}: dataset.${e.message}`]) : e;
+        });
+      }
       process.stdout.write(`# ${argv.file}: valid\n# hash: ${specHash(spec)}\n# run id: ${runId(spec)}\n${specToYaml(spec)}`);
     }),
 };

@@ -40,7 +40,50 @@ function schemaAt(pathParts: string[]): Record<string, unknown> | undefined {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'nothing' : JSON.stringify(value);
+  // JSON has no NaN or Infinity (it would print them as null).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** Unknown keys reported one by one; a file of thousands of them gets a count of the rest. */
+const MAX_UNKNOWN_KEYS = 20;
+/** Alias expansions allowed when a YAML file is turned into values (stops "billion laughs" files). */
+const MAX_ALIAS_COUNT = 100;
+
+export interface YamlFile {
+  doc: YAML.Document;
+  lineCounter: LineCounter;
+  raw: unknown;
+}
+
+/**
+ * Read and parse a spec or suite file. Every problem is a SpecError naming the file: missing, a
+ * folder, a syntax error or duplicate key (with line and column), or aliases that expand too far.
+ */
+export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new SpecError([`${file}: ${what} file not found`]);
+  if (stat.isDirectory()) throw new SpecError([`${file}: is a folder; give the ${what} YAML file`]);
+  const lineCounter = new LineCounter();
+  // yaml's own duplicate-key check compares every key with every other (minutes for 30k keys); ours is linear.
+  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter, uniqueKeys: false });
+  const syntax = doc.errors.map((e) => ({ pos: e.linePos?.[0], text: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') }));
+  YAML.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) syntax.push({ pos: (pair.key as YAML.Scalar).range ? lineCounter.linePos((pair.key as YAML.Scalar).range![0]) : undefined, text: `duplicate key '${String(key)}'` });
+        seen.add(key);
+      }
+    },
+  });
+  if (syntax.length) throw new SpecError(syntax.map(({ pos, text }) => `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}`));
+  try {
+    return { doc, lineCounter, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    throw new SpecError([`${file}: YAML aliases expand to too many values (${(e as Error).message}); write the values out instead`]);
+  }
 }
 
 function valueAt(obj: unknown, parts: string[]): unknown {
@@ -50,7 +93,8 @@ function valueAt(obj: unknown, parts: string[]): unknown {
 /** Turn one Ajv error into "field: what was expected (got what was found)". */
 function explain(err: ErrorObject, data: unknown): { field: string[]; text: string } {
   const parts = err.instancePath.split('/').filter(Boolean);
-  const got = describe(valueAt(data, parts));
+  // Computed only by the messages that show it: the value at an unknown key's parent can be huge.
+  const got = (): string => describe(valueAt(data, parts));
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = (err.params as { additionalProperty: string }).additionalProperty;
@@ -59,18 +103,18 @@ function explain(err: ErrorObject, data: unknown): { field: string[]; text: stri
       return { field: [...parts, key], text: `unknown key${guess ? ` (did you mean '${guess}'?)` : ''}; known keys: ${known.join(', ')}` };
     }
     case 'type':
-      return { field: parts, text: `expected ${(err.params as { type: string | string[] }).type} (got ${got})` };
+      return { field: parts, text: `expected ${(err.params as { type: string | string[] }).type} (got ${got()})` };
     case 'enum':
-      return { field: parts, text: `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${got})` };
+      return { field: parts, text: `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${got()})` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const { comparison, limit } = err.params as { comparison: string; limit: number };
-      return { field: parts, text: `must be ${comparison} ${limit} (got ${got})` };
+      return { field: parts, text: `must be ${comparison} ${limit} (got ${got()})` };
     }
     default:
-      return { field: parts, text: `${err.message ?? 'invalid'} (got ${got})` };
+      return { field: parts, text: `${err.message ?? 'invalid'} (got ${got()})` };
   }
 }
 
@@ -82,10 +126,15 @@ export function resolveSpec(raw: unknown, source: string, where: (field: string[
   const data = raw === null || raw === undefined ? {} : structuredClone(raw);
   if (typeof data !== 'object' || Array.isArray(data)) throw new SpecError([`${source}: a spec must be a YAML mapping of fields (got ${describe(raw)})`]);
   if (!validate(data)) {
-    const problems = (validate.errors ?? [])
+    const errors = validate.errors ?? [];
+    const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
+    // Only the reported errors are explained and located (locating one scans its YAML mapping).
+    const shown = [...errors.filter((e) => e.keyword !== 'additionalProperties'), ...unknown.slice(0, MAX_UNKNOWN_KEYS)];
+    const problems = shown
       // Ajv reports every branch of a ['number','null'] type; keep one line per field.
       .map((e) => explain(e, data))
       .map((e) => `${where(e.field)}: ${e.field.join('.') || '(top level)'}: ${e.text}`);
+    if (unknown.length > MAX_UNKNOWN_KEYS) problems.push(`${source}: ${unknown.length - MAX_UNKNOWN_KEYS} more unknown keys not listed`);
     throw new SpecError([...new Set(problems)]);
   }
   const spec = data as Spec;
@@ -97,19 +146,8 @@ export function resolveSpec(raw: unknown, source: string, where: (field: string[
 
 /** Read, parse, override and resolve a spec file. CLI overrides win over the file. */
 export function loadSpec(file: string, overrides: Overrides = {}): Spec {
-  if (!fs.existsSync(file)) throw new SpecError([`${file}: spec file not found`]);
-  const text = fs.readFileSync(file, 'utf8');
-  const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter });
-  if (doc.errors.length) {
-    throw new SpecError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
-      }),
-    );
-  }
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const { doc, lineCounter, raw: parsed } = readYamlFile(file, 'spec');
+  const raw = (parsed ?? {}) as Record<string, unknown>;
   const overridden = new Set<string>();
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

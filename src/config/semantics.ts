@@ -29,11 +29,17 @@ function round(x: number, digits: number): number {
  */
 export function checkSpecSemantics(spec: Spec): Problem[] {
   const problems: Problem[] = [];
-  let classes: number;
+  let counts: { fine: number; coarse: number };
   try {
-    classes = datasetClassCounts({ ...spec.dataset, seed: spec.seed })[spec.dataset.level];
+    counts = datasetClassCounts({ ...spec.dataset, seed: spec.seed });
   } catch (e) {
     return [{ field: ['dataset'], text: (e as Error).message }];
+  }
+  const classes = counts[spec.dataset.level];
+  for (const field of ['subset', 'test_subset'] as const) {
+    const size = spec.dataset[field];
+    // Subsets are balanced over fine classes: a smaller one leaves a class out.
+    if (size !== null && size < counts.fine) problems.push({ field: ['dataset', field], text: `must be at least the ${counts.fine} fine classes, or a class has no sample (got ${size})` });
   }
   const m = spec.method;
   if (isFixedEtfMethod(m.name) && spec.model.feature_dim < classes) {

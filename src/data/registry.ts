@@ -150,9 +150,11 @@ function labelSplit(raw: RawSplit, h: Hierarchy): Split {
   return { images: raw.images, fine: raw.fine, coarse, n: raw.n };
 }
 
-function checkSubsetSize(field: 'subset' | 'test_subset', size: number, n: number, name: string): void {
+function checkSubsetSize(field: 'subset' | 'test_subset', size: number, n: number, ds: Dataset): void {
   if (!Number.isInteger(size) || size < 1) throw new UsageError(`${field} must be a positive integer (got ${size})`);
-  if (size > n) throw new UsageError(`${field} ${size} is more than the ${n} samples of ${name}'s ${field === 'subset' ? 'training' : 'test'} split`);
+  if (size > n) throw new UsageError(`${field} ${size} is more than the ${n} samples of ${ds.name}'s ${field === 'subset' ? 'training' : 'test'} split`);
+  // Subsets are balanced over fine classes: a smaller one leaves a class out.
+  if (size < ds.fineNames.length) throw new UsageError(`${field} ${size} is fewer than the ${ds.fineNames.length} fine classes of ${ds.name}; every class needs a sample`);
 }
 
 /** Applies the spec's seeded class-balanced subsets (balanced over fine classes). */
@@ -160,11 +162,11 @@ function applySubsets(ds: Dataset, spec: DatasetSpec): Dataset {
   const seed = spec.seed ?? 0;
   let { train, test } = ds;
   if (spec.subset != null) {
-    checkSubsetSize('subset', spec.subset, train.n, ds.name);
+    checkSubsetSize('subset', spec.subset, train.n, ds);
     train = takeSplit(train, balancedSubset(train.fine, spec.subset, new Rng(`${seed}:subset`)));
   }
   if (spec.test_subset != null) {
-    checkSubsetSize('test_subset', spec.test_subset, test.n, ds.name);
+    checkSubsetSize('test_subset', spec.test_subset, test.n, ds);
     test = takeSplit(test, balancedSubset(test.fine, spec.test_subset, new Rng(`${seed}:test_subset`)));
   }
   return { ...ds, train, test };
@@ -204,6 +206,13 @@ function loadImageDataset(spec: DatasetSpec, cacheDir: string): Dataset {
     hierarchy: h.name,
     source: src.location(path),
   };
+}
+
+/** Whether a dataset's files are here to be read (synthetic always is). */
+export function datasetPresent(spec: DatasetSpec, opts: CacheOpts = {}): boolean {
+  if (spec.name === SYNTHETIC) return true;
+  const src = imageSource(spec.name);
+  return src.missing(spec.path ? resolve(spec.path) : src.defaultPath(opts.cacheDir ?? defaultCacheDir())) === null;
 }
 
 export async function loadDataset(spec: DatasetSpec, opts: CacheOpts = {}): Promise<Dataset> {

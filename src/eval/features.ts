@@ -22,6 +22,13 @@ export function checkFeatures(x: FeatureMatrix, what: string): void {
   }
 }
 
+/** How many values are NaN or ±Inf. */
+export function countNonFinite(values: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
+  return bad;
+}
+
 /** Labels must be one per row and lie in [0, K); probes and metrics index arrays by them. */
 export function checkLabels(labels: Int32Array, n: number, K: number, what: string): void {
   if (labels.length !== n) throw new RunError(`${what}: ${labels.length} labels for ${n} feature rows`);

@@ -1,18 +1,44 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RunError } from '../errors.js';
+import { RunError, systemErrorText } from '../errors.js';
 
 /** A temp name beside the target, so the final rename never crosses file systems. */
 export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${process.pid}-${Date.now()}`);
 }
 
+/**
+ * `mkdir -p`, one folder at a time from the nearest existing parent. Node's recursive mkdir loops
+ * forever under /proc and reports a read-only file system as ENOENT; this throws the real errno
+ * error (ENOTDIR when a parent is a file, EROFS, EACCES, ...) of the first folder it cannot make.
+ */
+export function makeDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const stat = fs.statSync(d, { throwIfNoEntry: false });
+    if (stat) {
+      if (!stat.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: d });
+      break;
+    }
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      // Another process may make the same folder at the same time.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 export function ensureWritableDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (e) {
-    throw new RunError(`${dir}: output folder is not writable (${(e as NodeJS.ErrnoException).code ?? e}); choose another with --out`);
+    throw new RunError(`${dir}: output folder is not writable: ${systemErrorText(e) ?? e}; choose another with --out`);
   }
 }
 
@@ -32,7 +58,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     if (e instanceof RunError) throw e;
-    throw new RunError(`${target}: could not write (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new RunError(`${target}: could not write: ${systemErrorText(e) ?? e}`);
   }
 }
 

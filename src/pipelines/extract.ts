@@ -5,12 +5,13 @@ import { initBackend, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { makeDir, writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from './run-spec.js';
 import { info, warn } from '../log.js';
-import { loadCheckpointTensors } from '../train/checkpoint.js';
+import { hasCheckpoint, loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf } from '../train/predict.js';
+import { countNonFinite } from '../eval/features.js';
 import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '../data/task.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 import { FEATURES_FILES, featureSplitFile, featuresDir } from '../io/run-layout.js';
@@ -54,6 +55,7 @@ export interface FeaturesMeta {
  */
 export async function extractFeatures(runDir: string, opts: ExtractOptions): Promise<string> {
   const { spec, manifest } = readFinishedRun(runDir);
+  if (!hasCheckpoint(checkpointDir(runDir))) throw new RunError(`${runDir}: the run has no checkpoint (its trained weights); delete the run folder to train it again`);
   const datasetName = opts.dataset ?? spec.dataset.name;
   const sameData = datasetName === spec.dataset.name;
   const backend = await initBackend({ backend: opts.backend ?? spec.backend, threads: opts.threads ?? spec.threads ?? undefined, log: warn });
@@ -85,23 +87,33 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     if (opts.split !== 'test') splits.train = ownSubsets ? trained.train : ds.train;
     if (opts.split !== 'train') splits.test = ds.test;
     const d = spec.model.feature_dim;
-    fs.mkdirSync(outDir, { recursive: true });
+    // Everything is computed and checked before anything is written: a network whose features or
+    // classifier are not finite is a failed run, and must not leave half a features folder.
+    const computed: { name: string; split: Split; features: Float32Array; seconds: number }[] = [];
     for (const [name, split] of Object.entries(splits)) {
       const started = performance.now();
       const features = await featuresOf(model, split, ds.shape, opts.batchSize ?? 256);
+      refuseNonFinite(features, `${runDir}: the network's ${name} features`);
+      computed.push({ name, split, features, seconds: (performance.now() - started) / 1000 });
+    }
+    const directions = loss.classDirections();
+    const classifierTensor = directions ? directions : tf.transpose(loss.state()['head/kernel']);
+    const K = classifierTensor.shape[0];
+    const classifier = classifierTensor.dataSync() as Float32Array;
+    if (!directions) classifierTensor.dispose();
+    const bias = loss.state()['head/bias']?.dataSync() as Float32Array | undefined;
+    refuseNonFinite(classifier, `${runDir}: the run's classifier`);
+    if (bias) refuseNonFinite(bias, `${runDir}: the run's classifier bias`);
+
+    makeDir(outDir);
+    for (const { name, split, features, seconds } of computed) {
       writeNpy(featureSplitFile(outDir, name, ''), features, [split.n, d]);
       writeNpy(featureSplitFile(outDir, name, '.fine'), split.fine, [split.n]);
       writeNpy(featureSplitFile(outDir, name, '.coarse'), split.coarse, [split.n]);
-      const s = (performance.now() - started) / 1000;
-      info(`${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / s)} img/s)`);
+      info(`${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / seconds)} img/s)`);
     }
-    const directions = loss.classDirections();
-    const classifier = directions ? directions : tf.transpose(loss.state()['head/kernel']);
-    const K = classifier.shape[0];
-    writeNpy(path.join(outDir, FEATURES_FILES.classifier), classifier.dataSync() as Float32Array, [K, d]);
-    if (!directions) classifier.dispose();
-    const bias = loss.state()['head/bias'];
-    if (bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), bias.dataSync() as Float32Array, [K]);
+    writeNpy(path.join(outDir, FEATURES_FILES.classifier), classifier, [K, d]);
+    if (bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), bias, [K]);
 
     const previous = readFeaturesMeta(outDir, { optional: true });
     const meta: FeaturesMeta = {
@@ -128,6 +140,12 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     model.dispose();
     loss.dispose();
   }
+}
+
+/** Extract refuses to write what probes would refuse to read. */
+function refuseNonFinite(values: Float32Array, what: string): void {
+  const bad = countNonFinite(values);
+  if (bad > 0) throw new RunError(`${what} have ${bad} of ${values.length} values not finite (NaN or ±Inf); the trained weights are unusable, nothing was written; train the run again (delete its folder), e.g. with a lower optimizer.lr`);
 }
 
 /** meta.json of a features folder (written by extract); `optional` returns null when there is none. */

@@ -5,7 +5,7 @@ import { writeCsv, columnsOf, type Row } from '../io/csv.js';
 import { readNpy } from '../io/npy.js';
 import type { Spec } from '../config/schema.js';
 import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
-import type { FeatureMatrix } from '../eval/features.js';
+import { countNonFinite, type FeatureMatrix } from '../eval/features.js';
 import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from '../eval/geometry.js';
 import type { ProbeResult } from '../eval/probes/probe-result.js';
 import { runProbe } from '../eval/probes/registry.js';
@@ -40,6 +40,7 @@ function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeature
   if (x.dtype !== '<f4' || x.shape.length !== 2) throw new RunError(`${file('')}: expected a float32 N×d array (got ${x.dtype} of shape [${x.shape}])`);
   const [n, d] = x.shape;
   if (d !== meta.d) throw new RunError(`${file('')}: d = ${d}, but meta.json says ${meta.d}`);
+  refuseNonFinite(x.data as Float32Array, file(''));
   const labels = (suffix: string): Int32Array => {
     const y = readNpy(file(suffix));
     if (y.dtype !== '<i4' || y.shape.length !== 1) throw new RunError(`${file(suffix)}: expected int32 labels of shape [N] (got ${y.dtype} of shape [${y.shape}])`);
@@ -49,12 +50,20 @@ function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeature
   return { features: { data: x.data as Float32Array, n, d }, fine: labels('.fine'), coarse: labels('.coarse') };
 }
 
+/** NaN or Inf would silently turn every probe and metric into nonsense. */
+function refuseNonFinite(values: Float32Array, file: string): void {
+  const bad = countNonFinite(values);
+  if (bad > 0) throw new RunError(`${file}: ${bad} of ${values.length} values are not finite (NaN or ±Inf); extract the features again from a run that trained without diverging`);
+}
+
 function classifierOf(dir: string, meta: FeaturesMeta): Pick<GeometryOptions, 'classifier' | 'etf' | 'thetaDeg'> {
   const W = readNpy(path.join(dir, FEATURES_FILES.classifier));
   if (W.dtype !== '<f4') throw new RunError(`${path.join(dir, FEATURES_FILES.classifier)}: expected float32`);
+  refuseNonFinite(W.data as Float32Array, path.join(dir, FEATURES_FILES.classifier));
   if (meta.classifier === 'etf') return { etf: W.data as Float32Array, thetaDeg: meta.theta ?? undefined };
   const biasFile = path.join(dir, FEATURES_FILES.classifierBias);
   const b = fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
+  if (b) refuseNonFinite(b, biasFile);
   return { classifier: { W: W.data as Float32Array, b } };
 }
 

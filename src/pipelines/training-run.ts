@@ -93,7 +93,7 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
     manifest.threads = backend.threads;
     writeManifest(runDir, manifest);
     log.info({ backend }, 'backend');
-    info(`${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})${previous ? ', resuming' : ''}`);
+    info(`${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
     const task = await opts.task(runDir);
     const trained = await train(task, {
       spec,
@@ -102,6 +102,8 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
       stop,
       progress: new Progress(id, Boolean(opts.quiet)),
       onEpoch: (row) => log.info({ ...row }, 'epoch'),
+      // Said only once a checkpoint is loaded: a run folder without one starts from epoch 1.
+      onResume: (s) => info(`${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`),
     });
     try {
       manifest.details.epochs = trained.metrics.length;

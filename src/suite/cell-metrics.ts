@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
-import { probeMetric } from '../eval/probes/registry.js';
+import { probeMetric, PROBE_ROWS } from '../eval/probes/registry.js';
 import { readCsv } from '../io/csv.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
@@ -8,6 +8,18 @@ import { runPath } from '../io/run-layout.js';
 
 /** Geometry columns reported per cell (test split, training level, L2-normalised features). */
 export const GEOMETRY_METRICS = GEOMETRY_COLUMNS.filter((c) => c !== 'features');
+
+const LEVELS = ['coarse', 'fine'] as const;
+const LT_BUCKETS = ['overall', 'many', 'medium', 'few'];
+const accuracyMetric = (level: string) => `${level}.accuracy`;
+const ltMetric = (bucket: string) => `lt.${bucket}`;
+
+/** Every metric name a cell of a pipeline can report (a suite's expectations are checked against them). */
+export function metricNames(pipeline: Pipeline): string[] {
+  const accuracies = LEVELS.map(accuracyMetric);
+  if (pipeline === 'longtail') return [...accuracies, ...LT_BUCKETS.map(ltMetric)];
+  return [...accuracies, ...LEVELS.flatMap((l) => PROBE_ROWS.map((p) => probeMetric(l, p))), ...GEOMETRY_METRICS];
+}
 
 function num(v: string | undefined): number {
   return v === undefined || v === '' ? NaN : Number(v);
@@ -26,7 +38,7 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
   const level = cell.spec.dataset.level;
   const epochs = readIfExists(runPath(cell.runDir, 'metrics'));
   const last = epochs[epochs.length - 1];
-  if (last) out[`${level}.accuracy`] = num(last.test_accuracy);
+  if (last) out[accuracyMetric(level)] = num(last.test_accuracy);
   if (pipeline === 'transfer') {
     for (const p of readIfExists(runPath(cell.runDir, 'probe'))) {
       // A probe.csv from before C was chosen per run has no C_selection: its `linear` is today's `linear-fixed`.
@@ -37,7 +49,7 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
     if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
   } else {
     const lt = readIfExists(runPath(cell.runDir, 'longtail'))[0];
-    if (lt) for (const m of ['overall', 'many', 'medium', 'few']) out[`lt.${m}`] = num(lt[m]);
+    if (lt) for (const m of LT_BUCKETS) out[ltMetric(m)] = num(lt[m]);
   }
   return out;
 }

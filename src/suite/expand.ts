@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import deepmerge from 'deepmerge';
-import YAML from 'yaml';
-import { resolveSpec, setPath, SpecError } from '../config/load.js';
+import { readYamlFile, resolveSpec, setPath, SpecError } from '../config/load.js';
 import { runId } from '../config/hash.js';
 import type { Spec } from '../config/schema.js';
 import { keepParamsOf } from '../config/semantics.js';
@@ -44,7 +43,7 @@ function appliesTo(key: string, method: string): boolean {
  */
 export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> }): Cell[] {
   if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
-  const base = suite.base ? (YAML.parse(fs.readFileSync(suite.base, 'utf8')) ?? {}) : {};
+  const base = suite.base ? (readYamlFile(suite.base, 'spec').raw ?? {}) : {};
   const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
   const output = path.join(suiteDir(suite, opts.outputRoot), SUITE_FILES.runs);
   const cells: Cell[] = [];

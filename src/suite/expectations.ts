@@ -1,6 +1,8 @@
+import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
+import { SpecError } from '../config/load.js';
 import { matchingGroups, metricStat, type Group } from './aggregate.js';
-import type { Expectation } from './schema.js';
+import type { Expectation, Suite } from './schema.js';
 
 /**
  * An expectation compares seed means: `metric(method) op metric(method)` or `metric(method) op number`,
@@ -23,6 +25,33 @@ export function parseExpectation(e: Expectation, where: string): Parsed {
   if (!m) throw new UsageError(`${where}: expectation '${e.check}' is not of the form 'metric(method) > metric(method)' or 'metric(method) > number'`);
   const right = m[6] !== undefined ? Number(m[6]) : { metric: m[4], method: m[5] };
   return { metric: m[1], method: m[2], op: m[3] as Parsed['op'], right };
+}
+
+/** " (did you mean 'x'?)" when a known name is a likely typo of `name`. */
+function suggestion(name: string, known: string[]): string {
+  const guess = known.length ? closest(name, known) : undefined;
+  return guess && distance(name, guess) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean '${guess}'?)` : '';
+}
+
+/**
+ * The metrics and methods the expectations name, and the baseline, must exist in the suite: a typo
+ * is refused when the suite is loaded (exit 2), not found "not measured" after every cell trained.
+ * `metrics` are the pipeline's metric names, `methods` those of the suite's cells.
+ */
+export function checkSuiteNames(suite: Pick<Suite, 'file' | 'expectations' | 'baseline'>, metrics: string[], methods: string[]): void {
+  const problems: string[] = [];
+  const methodList = `methods of this suite: ${methods.join(', ')}`;
+  suite.expectations.forEach((e, i) => {
+    const where = `${suite.file}: expectations.${i}`;
+    const p = parseExpectation(e, where);
+    const terms = [{ metric: p.metric, method: p.method, side: 'left' }, ...(typeof p.right === 'number' ? [] : [{ ...p.right, side: 'right' }])];
+    for (const t of terms) {
+      if (!metrics.includes(t.metric)) problems.push(`${where}: unknown metric '${t.metric}' in '${e.check}'${suggestion(t.metric, metrics)}`);
+      if (!(methods.includes(t.method) || (t.method === '*' && t.side === 'left'))) problems.push(`${where}: unknown method '${t.method}' in '${e.check}'${suggestion(t.method, methods)}; ${methodList}`);
+    }
+  });
+  if (suite.baseline !== null && !methods.includes(suite.baseline)) problems.push(`${suite.file}: baseline: unknown method '${suite.baseline}'${suggestion(suite.baseline, methods)}; ${methodList}`);
+  if (problems.length) throw new SpecError([...new Set(problems)]);
 }
 
 export interface ExpectationOutcome {

@@ -1,8 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { Ajv } from 'ajv';
-import { SpecError } from '../config/load.js';
+import { readYamlFile, SpecError } from '../config/load.js';
 import { suiteSchema, type Expectation, type Suite } from './schema.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -10,12 +8,7 @@ const validate = ajv.compile(suiteSchema);
 
 /** Read and validate a suite file; every problem is one line naming the file and field. */
 export function loadSuite(file: string): Suite {
-  if (!fs.existsSync(file)) throw new SpecError([`${file}: suite file not found`]);
-  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
-  if (doc.errors.length) {
-    throw new SpecError(doc.errors.map((e) => `${file}${e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`));
-  }
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const raw = (readYamlFile(file, 'suite').raw ?? {}) as Record<string, unknown>;
   if (!validate(raw)) {
     throw new SpecError(
       (validate.errors ?? []).map((e) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ConeError, InterruptedError, RunError } from '../errors.js';
+import { ConeError, fromSystemError, InterruptedError, RunError } from '../errors.js';
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
@@ -11,8 +11,8 @@ import { LONGTAIL_FILES, longtail } from '../pipelines/longtail.js';
 import { pretrain } from '../pipelines/pretrain.js';
 import { missingRunFiles } from '../pipelines/training-run.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
-import { cellMetrics } from './cell-metrics.js';
-import { evaluateExpectations, formatOutcome, parseExpectation, type ExpectationOutcome } from './expectations.js';
+import { cellMetrics, metricNames } from './cell-metrics.js';
+import { checkSuiteNames, evaluateExpectations, formatOutcome, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
@@ -102,8 +102,8 @@ async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions):
  * processes), keep going past a failed cell, then aggregate, check expectations and write the report.
  */
 export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<SuiteOutcome> {
-  for (const e of suite.expectations) parseExpectation(e, `${suite.file}: expectations`);
   const cells = expandSuite(suite, { outputRoot: opts.outputRoot, execution: opts.execution });
+  checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
   const dir = suiteDir(suite, opts.outputRoot);
 
   if (opts.onlyCell) {
@@ -132,8 +132,9 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
         try {
           await runCell(cell, suite, opts.quiet);
-        } catch (e) {
-          if (e instanceof InterruptedError) throw e;
+        } catch (caught) {
+          if (caught instanceof InterruptedError) throw caught;
+          const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);
           const message = e instanceof Error ? e.message : String(e);
           warn(`${cell.runId} failed: ${message}`);
           errors.set(cell.runId, message);

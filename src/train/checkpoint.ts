@@ -60,6 +60,14 @@ export async function saveCheckpoint(dir: string, tensors: CheckpointTensors, st
   });
 }
 
+/**
+ * What to do about a broken checkpoint. Deleting the checkpoint alone is no way out: a finished run
+ * would then count as done without weights. Deleting the run folder trains it again.
+ */
+function startOver(dir: string): string {
+  return `delete the run folder ${path.dirname(dir)} to train the run again`;
+}
+
 export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, STATE_JSON));
 }
@@ -70,7 +78,7 @@ export function readTrainState(dir: string): TrainState {
   try {
     state = JSON.parse(fs.readFileSync(file, 'utf8')) as TrainState;
   } catch (e) {
-    throw new RunError(`${file}: unreadable checkpoint state (${(e as Error).message}); delete ${dir} to restart the run`);
+    throw new RunError(`${file}: unreadable checkpoint state (${(e as Error).message}); ${startOver(dir)}`);
   }
   if (state.format !== CHECKPOINT_FORMAT) throw new RunError(`${file}: checkpoint format ${state.format}, this cone reads ${CHECKPOINT_FORMAT}`);
   return state;
@@ -89,11 +97,12 @@ export function loadCheckpointTensors(dir: string): CheckpointTensors {
   try {
     meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
   } catch (e) {
-    throw new RunError(`${jsonFile}: unreadable checkpoint (${(e as Error).message}); delete ${dir} to restart the run`);
+    throw new RunError(`${jsonFile}: unreadable checkpoint (${(e as Error).message}); ${startOver(dir)}`);
   }
+  if (!fs.existsSync(binFile)) throw new RunError(`${binFile}: missing from the checkpoint; ${startOver(dir)}`);
   const bytes = fs.readFileSync(binFile);
   const expected = weightBytes(meta.specs);
-  if (bytes.length !== expected) throw new RunError(`${binFile}: ${bytes.length} bytes, the checkpoint's index says ${expected}; delete ${dir} to restart the run`);
+  if (bytes.length !== expected) throw new RunError(`${binFile}: ${bytes.length} bytes, the checkpoint's index says ${expected}; ${startOver(dir)}`);
   const map = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), meta.specs);
   const group = (prefix: string) =>
     meta.specs.filter((s) => s.name.startsWith(prefix)).map((s) => ({ key: s.name.slice(prefix.length), tensor: map[s.name] }));

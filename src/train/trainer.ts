@@ -25,6 +25,8 @@ export interface TrainContext {
   progress: Progress;
   /** Called after each epoch with its metrics row (already in metrics.csv). */
   onEpoch?: (row: MetricsRow) => void;
+  /** Called once a checkpoint has been loaded, with the position training continues from. */
+  onResume?: (state: TrainState) => void;
 }
 
 export interface MetricsRow {
@@ -108,6 +110,7 @@ async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Lo
   }
   // metrics.csv derives from the state: rebuild a lost one, or one that a kill left a row short.
   writeMetrics(ctx.runDir, state.metrics);
+  ctx.onResume?.(state);
   return state;
 }
 

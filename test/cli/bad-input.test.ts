@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cone } from '../helpers/cli.js';
+import YAML from 'yaml';
+import { cone, ROOT } from '../helpers/cli.js';
+import { tinySpec } from '../helpers/tiny-spec.js';
 import { cifar100Bytes } from '../data/fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-cli-'));
@@ -147,5 +150,105 @@ describe('bad data and output folders through the CLI', () => {
     expectCleanError(r.stderr, 1);
     expect(r.stderr).toMatch(/not-a-folder.*not writable|could not write/);
     expect(fs.readFileSync(blocker, 'utf8')).toBe('x');
+  });
+});
+
+describe('bad paths, numbers and suites: plain messages and documented exit codes (issue 15)', () => {
+  const spec = file('tiny-ok.yaml', YAML.stringify(tinySpec()));
+  const suite = (name: string, fields: Record<string, unknown>): string =>
+    file(name, YAML.stringify({ name: name.replace(/\.yaml$/, ''), base: path.basename(spec), grid: { 'method.name': ['ce', 'cone'] }, ...fields }));
+
+  it('a spec or suite path that is a folder is a usage error, not EISDIR', () => {
+    for (const args of [['spec', dir], ['pretrain', '--config', dir], ['run', dir]]) {
+      const r = cone(args);
+      expect(r.code).toBe(2);
+      expectCleanError(r.stderr, 1);
+      expect(r.stderr).toContain(`${dir}: is a folder`);
+    }
+  });
+
+  it('a YAML alias bomb is refused in one line', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    const r = cone(['spec', file('bomb.yaml', `${levels.join('\n')}\n`)]);
+    expect(r.code).toBe(2);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/bomb\.yaml: YAML aliases expand to too many values/);
+  });
+
+  it('cone run --out <a file> names the file, exit 1, not an internal error', () => {
+    const blocker = file('out-is-a-file', 'x');
+    const r = cone(['run', suite('s-out.yaml', {}), '--out', blocker]);
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toMatch(/out-is-a-file.*not a folder \(ENOTDIR\)/);
+    expect(fs.readFileSync(blocker, 'utf8')).toBe('x');
+  });
+
+  it.skipIf(!fs.existsSync('/proc/self'))('--out under /proc fails at once instead of looping in mkdir', () => {
+    const r = cone(['pretrain', '--config', spec, '--out', '/proc/cone-test/runs'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/\/proc\/cone-test/);
+  });
+
+  it('--jobs must be a positive integer', () => {
+    const s = suite('s-jobs.yaml', {});
+    for (const jobs of ['0', '-1', 'abc', '1.5']) {
+      const r = cone(['run', s, `--jobs=${jobs}`, '--dry-run', '--out', path.join(dir, 'jobs')]);
+      expect(r.code).toBe(2);
+      expectCleanError(r.stderr, 1);
+      expect(r.stderr).toMatch(/--jobs: must be a positive integer/);
+    }
+  });
+
+  it('a NaN given for a number is shown as NaN', () => {
+    const r = cone(['pretrain', '--config', spec, '--epochs', 'NaN', '--out', path.join(dir, 'nan')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('epochs: expected integer (got NaN)');
+    expect(r.stderr).not.toMatch(/got null/);
+  });
+
+  it('a subset smaller than the number of classes, or larger than the split, is refused by cone spec', () => {
+    // 3 coarse x 2 fine classes, 40 training images per fine class.
+    const small = cone(['spec', file('subset-small.yaml', YAML.stringify(tinySpec({ dataset: { subset: 5 } })))]);
+    expect(small.code).toBe(2);
+    expectCleanError(small.stderr, 1);
+    expect(small.stderr).toMatch(/dataset\.subset: must be at least the 6 fine classes.*\(got 5\)/);
+    const large = cone(['spec', file('subset-large.yaml', YAML.stringify(tinySpec({ dataset: { subset: 1000 } })))]);
+    expect(large.code).toBe(2);
+    expectCleanError(large.stderr, 1);
+    expect(large.stderr).toMatch(/subset-large\.yaml: dataset\.subset 1000 is more than the 240 samples/);
+  });
+
+  it('suite typos (metric, method, baseline) are refused at load, under --dry-run, with a suggestion', () => {
+    const out = path.join(dir, 'typos');
+    const metric = cone(['run', suite('s-metric.yaml', { expectations: ['fine.lienar(cone) > fine.linear(ce)'] }), '--dry-run', '--out', out]);
+    expect(metric.code).toBe(2);
+    expectCleanError(metric.stderr, 1);
+    expect(metric.stderr).toMatch(/s-metric\.yaml: expectations\.0: unknown metric 'fine\.lienar'.*did you mean 'fine\.linear'/);
+    const method = cone(['run', suite('s-method.yaml', { expectations: [{ check: 'nc1(conee) > nc1(ce)' }] }), '--dry-run', '--out', out]);
+    expect(method.code).toBe(2);
+    expectCleanError(method.stderr, 1);
+    expect(method.stderr).toMatch(/s-method\.yaml: expectations\.0: unknown method 'conee'.*did you mean 'cone'/);
+    const baseline = cone(['run', suite('s-baseline.yaml', { baseline: 'cee' }), '--dry-run', '--out', out]);
+    expect(baseline.code).toBe(2);
+    expectCleanError(baseline.stderr, 1);
+    expect(baseline.stderr).toMatch(/s-baseline\.yaml: baseline: unknown method 'cee' \(did you mean 'ce'\?\); methods of this suite: ce, cone/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  // A read-only bind mount needs root and a private mount namespace; elsewhere the errno mapping
+  // is covered by test/commands/common.test.ts.
+  const canMount = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  it.skipIf(!canMount)('a read-only output folder is reported as read-only (EROFS), not ENOENT', () => {
+    const ro = fs.mkdtempSync(path.join(dir, 'ro-'));
+    const script = `mount --bind "${ro}" "${ro}" && mount -o remount,ro,bind "${ro}" && exec "${process.execPath}" "${path.join(ROOT, 'bin/cone.js')}" pretrain --config "${spec}" --out "${ro}/runs"`;
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/read-only file system.*\(EROFS\)/);
+    expect(r.stderr).not.toMatch(/ENOENT/);
   });
 });

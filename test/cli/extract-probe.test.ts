@@ -83,5 +83,67 @@ describe('pretrain -> extract -> probe through the CLI', () => {
     it('a missing train split', () => {
       expectRefused(broken('f4', (f) => fs.rmSync(path.join(f, 'train.npy'))), /train\.npy: not found; run cone extract/);
     });
+    it('features with NaN or Inf', () => {
+      const nan = broken('f5', (f) => {
+        const x = readNpy(path.join(f, 'train.npy'));
+        for (const i of [0, 7, 100, 500, 1919]) x.data[i] = i === 7 ? Infinity : NaN;
+        writeNpy(path.join(f, 'train.npy'), x.data, x.shape);
+      });
+      expectRefused(nan, /train\.npy: 5 of 1920 values are not finite/);
+    });
   });
+
+  describe('runs whose weights cannot give features (issue 15)', () => {
+  function copyRun(name: string): string {
+    const copy = path.join(dir, 'copies', name);
+    fs.cpSync(runDir, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'features'), { recursive: true, force: true });
+    return copy;
+  }
+
+  it('extract refuses a network whose features are not finite, and writes nothing', () => {
+    const run = copyRun('nan-weights');
+    const bin = path.join(run, 'checkpoint', 'weights.bin');
+    fs.writeFileSync(bin, new Uint8Array(new Float32Array(fs.statSync(bin).size / 4).fill(NaN).buffer));
+    const r = cone(['extract', '--run', run, '--split', 'both']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/train features have 1920 of 1920 values not finite.*nothing was written/);
+    expect(fs.existsSync(path.join(run, 'features'))).toBe(false);
+  });
+
+  it('a truncated checkpoint of a finished run gives advice that works', () => {
+    const run = copyRun('truncated');
+    const bin = path.join(run, 'checkpoint', 'weights.bin');
+    fs.truncateSync(bin, fs.statSync(bin).size - 10);
+    const r = cone(['extract', '--run', run]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`delete the run folder ${run} to train the run again`);
+    // Deleting only the checkpoint leaves a "done" run without weights: extract says so plainly.
+    fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
+    const again = cone(['extract', '--run', run]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/has no checkpoint.*delete the run folder/);
+    expect(again.stderr).not.toMatch(/internal error|ENOENT/);
+  });
+
+  it('says "resuming" only when a checkpoint is loaded', () => {
+    const out = path.join(dir, 'resume');
+    const run = path.join(out, path.basename(runDir));
+    fs.cpSync(runDir, run, { recursive: true });
+    const manifest = path.join(run, 'manifest.json');
+    const interrupted = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), status: 'interrupted' };
+    fs.writeFileSync(manifest, JSON.stringify(interrupted));
+    const resumed = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming from the checkpoint after 3 epochs/);
+    // A run folder that failed before its first checkpoint starts from epoch 1, silently.
+    fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
+    fs.writeFileSync(manifest, JSON.stringify({ ...interrupted, status: 'failed' }));
+    const fresh = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).not.toMatch(/resuming/);
+  });
+});
 });

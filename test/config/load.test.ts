@@ -77,4 +77,24 @@ describe('spec loading', () => {
     expect(specHash(a)).not.toBe(specHash(c));
     expect(runId(a)).toMatch(/^mnist-cone-s0-[0-9a-f]{8}$/);
   });
+
+  it('reports thousands of unknown keys in linear time: the first 20 and a count of the rest', () => {
+    const keys = Array.from({ length: 30_000 }, (_, i) => `k${i}: 1`).join('\n');
+    const p = problems(specFile('many-keys.yaml', `epochs: 2\n${keys}\n`));
+    expect(p).toHaveLength(21);
+    expect(p[0]).toMatch(/many-keys\.yaml:2: k0: unknown key/);
+    expect(p[20]).toBe(`${path.join(dir, 'many-keys.yaml')}: 29980 more unknown keys not listed`);
+  }, 120_000); // before the fix: 308 s (quadratic duplicate-key check and key lookups)
+
+  it('still reports a duplicate key with its line, and refuses an alias bomb', () => {
+    expect(problems(specFile('dup.yaml', 'epochs: 2\nseed: 1\nepochs: 3\n'))).toEqual([`${path.join(dir, 'dup.yaml')}:3:1: YAML syntax error: duplicate key 'epochs'`]);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    expect(problems(specFile('bomb.yaml', bomb))[0]).toMatch(/bomb\.yaml: YAML aliases expand to too many values/);
+  });
+
+  it('refuses a subset with fewer samples than fine classes (a class would be absent)', () => {
+    expect(problems(specFile('subset.yaml', 'dataset: {name: mnist, subset: 9}\n'))).toEqual([
+      `${path.join(dir, 'subset.yaml')}:1: dataset.subset: must be at least the 10 fine classes, or a class has no sample (got 9)`,
+    ]);
+  });
 });

@@ -72,6 +72,8 @@ describe('registry', () => {
     await expect(loadDataset({ name: 'imagenet' })).rejects.toThrow(new UsageError("unknown dataset 'imagenet'; known: mnist, fashion-mnist, cifar10, cifar100, synthetic"));
     await expect(loadDataset({ name: 'constructor' })).rejects.toThrow(UsageError);
     await expect(loadDataset({ name: 'synthetic', subset: 5000 })).rejects.toThrow("subset 5000 is more than the 1200 samples of synthetic's training split");
+    // Subsets are balanced over fine classes: fewer samples than classes would leave one out.
+    await expect(loadDataset({ name: 'synthetic', synthetic: { coarse: 2, fine_per_coarse: 3 }, test_subset: 5 })).rejects.toThrow('test_subset 5 is fewer than the 6 fine classes of synthetic');
     await expect(loadDataset({ name: 'synthetic', test_subset: 0 })).rejects.toThrow('test_subset must be a positive integer');
   });
 

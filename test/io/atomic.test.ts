@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeDirAtomic, writeFileAtomic } from '../../src/io/atomic.js';
+import { makeDir, writeDirAtomic, writeFileAtomic } from '../../src/io/atomic.js';
 
 describe('atomic writes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-atomic-'));
@@ -35,5 +35,20 @@ describe('atomic writes', () => {
     const blocker = path.join(dir, 'blocker');
     fs.writeFileSync(blocker, '');
     expect(() => writeFileAtomic(path.join(blocker, 'x.csv'), 'x')).toThrow(/blocker: output folder is not writable/);
+  });
+
+  it('makes missing folders one level at a time and reports the real error', () => {
+    const deep = path.join(dir, 'make', 'a', 'b');
+    makeDir(deep);
+    makeDir(deep); // existing: nothing to do
+    expect(fs.statSync(deep).isDirectory()).toBe(true);
+    const blocker = path.join(dir, 'make-blocker');
+    fs.writeFileSync(blocker, '');
+    expect(() => makeDir(path.join(blocker, 'a', 'b'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+  });
+
+  // Node's recursive mkdir never returns under /proc.
+  it.skipIf(!fs.existsSync('/proc/self'))('gives up under /proc instead of looping', () => {
+    expect(() => makeDir('/proc/cone-test/a/b')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 });

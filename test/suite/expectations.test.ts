@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../src/config/load.js';
 import { groupCells, pairedDifference, stat, type CellResult } from '../../src/suite/aggregate.js';
-import { evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
+import { metricNames } from '../../src/suite/cell-metrics.js';
+import { checkSuiteNames, evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
 
 function result(method: string, seed: number, metrics: Record<string, number>, overrides: Record<string, unknown> = {}): CellResult {
   const spec = resolveSpec({ method: { name: method }, seed }, 'x.yaml');
@@ -56,5 +57,23 @@ describe('expectations', () => {
     expect(out[0].left).toBeCloseTo(0.875, 12);
     expect(out[0].right).toBeCloseTo(0.75, 12);
     expect(out[5].detail).toMatch(/fine\.knn was not measured/);
+  });
+});
+
+describe('suite names checked at load', () => {
+  const check = (expectations: string[], baseline: string | null = null, pipeline: 'transfer' | 'longtail' = 'transfer') =>
+    checkSuiteNames({ file: 's.yaml', expectations: expectations.map((c) => ({ check: c, margin: 0 })), baseline }, metricNames(pipeline), ['ce', 'cone']);
+
+  it('accepts every metric name a cell reports, and * on the left', () => {
+    expect(() => check(['fine.knn_weighted(cone) > fine.knn_weighted(ce)', 'coarse.accuracy(*) > 0.9', 'nc1(cone) > nc1(ce)', 'in_cone_frac(cone) > 0.5'], 'ce')).not.toThrow();
+    expect(() => check(['lt.few(cone) > lt.few(ce)'], null, 'longtail')).not.toThrow();
+  });
+
+  it('refuses an unknown metric, method or baseline, one line each, with a close suggestion', () => {
+    expect(() => check(['fine.lienar(cone) > 0.5'])).toThrow("s.yaml: expectations.0: unknown metric 'fine.lienar' in 'fine.lienar(cone) > 0.5' (did you mean 'fine.linear'?)");
+    expect(() => check(['lt.overall(cone) > 0.5'])).toThrow(/unknown metric 'lt\.overall'/); // not measured by a transfer suite
+    expect(() => check(['nc1(etf-ce) > nc1(*)'])).toThrow(/unknown method 'etf-ce'.*; methods of this suite: ce, cone\n.*unknown method '\*'/);
+    expect(() => check([], 'cee')).toThrow("s.yaml: baseline: unknown method 'cee' (did you mean 'ce'?); methods of this suite: ce, cone");
+    expect(() => check(['zzzzzz(cone) > 0.5'])).toThrow(/unknown metric 'zzzzzz' in '[^']+'$/); // nothing close: no suggestion
   });
 });
