@@ -11,7 +11,7 @@ import { readFinishedRun } from '../io/run-spec.js';
 import { info, warn } from '../log.js';
 import { takeSplit } from '../data/batches.js';
 import { loadCheckpointTensors } from '../train/checkpoint.js';
-import { featuresOf } from '../train/evaluate.js';
+import { featuresOf, headMatrices } from '../train/evaluate.js';
 import { datasetTask, loadSpecDataset } from '../train/pretrain.js';
 import { specLongtailSplit } from '../train/longtail.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
@@ -104,13 +104,9 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       const s = (performance.now() - started) / 1000;
       info(`${name}: ${split.n} images -> ${path.join(outDir, `${name}.npy`)} (${Math.round(split.n / s)} img/s)`);
     }
-    const directions = loss.classDirections();
-    const classifier = directions ? directions : tf.transpose(loss.state()['head/kernel']);
-    const K = classifier.shape[0];
-    writeNpy(path.join(outDir, 'classifier.npy'), classifier.dataSync() as Float32Array, [K, d]);
-    if (!directions) classifier.dispose();
-    const bias = loss.state()['head/bias'];
-    if (bias) writeNpy(path.join(outDir, 'classifier_bias.npy'), bias.dataSync() as Float32Array, [K]);
+    const head = headMatrices(loss);
+    writeNpy(path.join(outDir, 'classifier.npy'), head.W, [head.K, d]);
+    if (head.bias) writeNpy(path.join(outDir, 'classifier_bias.npy'), head.bias, [head.K]);
 
     const previous = readFeaturesMeta(outDir, { optional: true });
     const meta: FeaturesMeta = {
@@ -128,7 +124,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       fine_names: ds.fineNames,
       coarse_names: ds.coarseNames,
       fine_to_coarse: [...ds.fineToCoarse],
-      classifier: directions ? 'etf' : 'linear',
+      classifier: head.etf ? 'etf' : 'linear',
       backend: backend.name,
     };
     writeFileAtomic(path.join(outDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');

@@ -31,12 +31,13 @@ function round(x: number, digits: number): number {
  */
 export function checkSpecSemantics(spec: Spec): Problem[] {
   const problems: Problem[] = [];
-  let classes: number;
+  let counts: { fine: number; coarse: number };
   try {
-    classes = datasetClassCounts({ ...spec.dataset, seed: spec.seed })[spec.dataset.level];
+    counts = datasetClassCounts({ ...spec.dataset, seed: spec.seed });
   } catch (e) {
     return [{ field: ['dataset'], text: (e as Error).message }];
   }
+  const classes = counts[spec.dataset.level];
   const m = spec.method;
   if (ETF_METHODS.has(m.name) && spec.model.feature_dim < classes) {
     problems.push({ field: ['model', 'feature_dim'], text: `must be at least the number of classes (${classes}) for the fixed ETF of '${m.name}' (got ${spec.model.feature_dim})` });
@@ -69,6 +70,10 @@ export function checkSpecSemantics(spec: Spec): Problem[] {
   const fewer = spec.longtail.few_threshold, many = spec.longtail.many_threshold;
   if (fewer !== null && many !== null && fewer > many) {
     problems.push({ field: ['longtail', 'few_threshold'], text: `must not exceed many_threshold (${many}) (got ${fewer})` });
+  }
+  // Class-balanced subsets need an image of every fine class (nc1 and the probes need every class).
+  if (spec.track.every > 0 && spec.track.subset < counts.fine) {
+    problems.push({ field: ['track', 'subset'], text: `must be at least the number of fine classes (${counts.fine}) so every class is measured (got ${spec.track.subset})` });
   }
   return problems;
 }

@@ -4,6 +4,7 @@ import type { Dataset } from '../data/types.js';
 import { longtailSplit, splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { RunError, UsageError } from '../errors.js';
 import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
+import { trackingHook } from '../eval/trajectory.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
@@ -112,6 +113,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
       writeFileAtomic(path.join(dir, 'split.json'), splitJson(prepared!.split));
       return prepared!.task;
     },
+    track: trackingHook(spec),
     after: async (trained, task, dir, manifest) => {
       const { split, classNames } = prepared!;
       // The trainer's last evaluation already scored the test set, unless this process only resumed a finished training.

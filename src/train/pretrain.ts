@@ -1,4 +1,5 @@
 import { loadDataset } from '../data/registry.js';
+import { trackingHook } from '../eval/trajectory.js';
 import type { Dataset, Level } from '../data/types.js';
 import type { Spec } from '../spec/schema.js';
 import { trainingRun, type TrainingRunResult } from './run-training.js';
@@ -35,5 +36,6 @@ export function pretrain(spec: Spec, opts: { quiet?: boolean; stopWhen?: () => b
     quiet: opts.quiet,
     stopWhen: opts.stopWhen,
     task: async () => datasetTask(await loadSpecDataset(spec), spec.dataset.level),
+    track: trackingHook(spec),
   });
 }

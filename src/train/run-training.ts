@@ -10,7 +10,7 @@ import { specToYaml } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import { StopRequest } from './interrupt.js';
 import { Progress } from './progress.js';
-import { train, type Trained, type TrainTask } from './trainer.js';
+import { train, type Trained, type Tracker, type TrainTask } from './trainer.js';
 
 export interface RunFolder {
   runId: string;
@@ -32,6 +32,17 @@ export interface TrainingRunOptions {
   task: (runDir: string) => Promise<TrainTask>;
   /** Work to do with the trained model before the run is marked done (e.g. long-tail evaluation). */
   after?: (trained: Trained, task: TrainTask, runDir: string, manifest: Manifest) => Promise<void>;
+  /** Per-epoch measurements of the network on the task (spec.track), if on. */
+  track?: (task: TrainTask) => Tracker;
+}
+
+/** Seconds spent tracking vs training (the sum of metrics.csv `seconds`), into the log, the manifest and the console. */
+function reportTrackingCost(trained: Trained, manifest: Manifest, log: ReturnType<typeof runLogger>, id: string): void {
+  const training = trained.metrics.reduce((s, r) => s + r.seconds, 0);
+  const cost = { tracking_seconds: trained.trackSeconds, training_seconds: training, fraction: trained.trackSeconds / training };
+  manifest.details.tracking = cost;
+  log.info(cost, 'tracking cost');
+  info(`${id}: tracking took ${cost.tracking_seconds.toFixed(1)} s, ${(100 * cost.fraction).toFixed(1)}% of the ${training.toFixed(1)} s of training steps`);
 }
 
 /** Forget a run (its folder) so that it starts over. */
@@ -74,11 +85,13 @@ export async function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise
       runDir,
       stop,
       progress: new Progress(id, Boolean(opts.quiet)),
-      onEpoch: (row) => log.info({ ...row }, 'epoch'),
+      onEpoch: (row, trackSeconds) => log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
+      track: opts.track?.(task),
     });
     try {
       manifest.details.epochs = trained.metrics.length;
       manifest.details.final = trained.metrics[trained.metrics.length - 1];
+      if (opts.track) reportTrackingCost(trained, manifest, log, id);
       await opts.after?.(trained, task, runDir, manifest);
     } finally {
       trained.dispose();
