@@ -206,7 +206,7 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
     let trackSeconds = 0;
     if (ctx.track) {
       const started = performance.now();
-      state.tracked = [...(state.tracked ?? []), ...(await ctx.track.measure(epoch + 1, model, loss))];
+      state.tracked = [...(state.tracked ?? []), ...(await ctx.track.measure(epoch + 1, model, loss)).map(jsonSafe)];
       trackSeconds = (performance.now() - started) / 1000;
       state.track_seconds = (state.track_seconds ?? 0) + trackSeconds;
     }
@@ -222,6 +222,11 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
     }
   }
   return lastPredictions;
+}
+
+/** NaN and ±Infinity as text: state.json (JSON) would turn them into null, and a resumed file would differ. */
+function jsonSafe(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]));
 }
 
 function epochLine(row: MetricsRow, epochs: number): string {
