@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
 import { probeMetric } from '../eval/probes/registry.js';
+import { TRAJECTORY_FILE, trajectoryBest } from '../eval/trajectory.js';
 import { readCsv } from '../io/csv.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
@@ -19,7 +20,8 @@ function readIfExists(file: string): Record<string, string>[] {
 
 /**
  * The numbers of one finished cell under the summary's metric names (see docs/design.md §6):
- * `<level>.accuracy`, `<level>.<probe>`, geometry columns, and `lt.*` for long-tail cells.
+ * `<level>.accuracy`, `<level>.<probe>`, geometry columns, `lt.*` for long-tail cells, and for
+ * tracked runs `<level>.<probe>@best` and `@best_epoch` from trajectory.csv.
  */
 export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, number> {
   const out: Record<string, number> = {};
@@ -39,5 +41,5 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
     const lt = readIfExists(path.join(cell.runDir, 'longtail.csv'))[0];
     if (lt) for (const m of ['overall', 'many', 'medium', 'few']) out[`lt.${m}`] = num(lt[m]);
   }
-  return out;
+  return { ...out, ...trajectoryBest(readIfExists(path.join(cell.runDir, TRAJECTORY_FILE))) };
 }
