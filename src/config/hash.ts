@@ -26,6 +26,8 @@ export type RunKind = 'pretrain' | 'longtail';
 export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   const scientific: Record<string, unknown> = { ...spec };
   for (const f of EXECUTION_FIELDS) delete scientific[f];
+  // Tracking off (the default) leaves the hash as it was before tracking existed, so existing run ids stay.
+  if (!spec.track || spec.track.every === 0) delete scientific.track;
   // Pretraining hashes the spec alone, so its run ids stay what they were before long-tail runs existed.
   if (kind !== 'pretrain') scientific.kind = kind;
   return crypto.createHash('sha256').update(JSON.stringify(canonical(scientific))).digest('hex').slice(0, 8);

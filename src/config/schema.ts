@@ -122,6 +122,17 @@ export const specSchema = {
         few_threshold: { type: ['number', 'null'], default: null, description: 'few-shot: fewer train images than this (null = 20, scaled)' },
       },
     },
+    track: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'collapse over training: probes and geometry on fixed subsets, written to trajectory.csv',
+      properties: {
+        every: { type: 'integer', minimum: 0, default: 0, description: 'measure after every N-th epoch and the last (0 = off)' },
+        subset: { type: 'integer', minimum: 1, default: 2000, description: 'seeded class-balanced images of each split (train, test) measured' },
+        probes: { type: 'array', items: { enum: PROBE_NAMES }, uniqueItems: true, default: ['linear', 'knn'], description: 'probes fitted at both label levels' },
+      },
+    },
     probe: {
       type: 'object',
       additionalProperties: false,
@@ -162,5 +173,6 @@ export interface Spec {
   threads: number | null;
   output: string;
   longtail: { imbalance: number; profile: LongtailProfile; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
+  track: { every: number; subset: number; probes: ProbeName[] };
   probe: { probes: ProbeName[]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
 }

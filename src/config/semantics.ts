@@ -74,5 +74,9 @@ export function checkSpecSemantics(spec: Spec): Problem[] {
   if (fewer !== null && many !== null && fewer > many) {
     problems.push({ field: ['longtail', 'few_threshold'], text: `must not exceed many_threshold (${many}) (got ${fewer})` });
   }
+  // Class-balanced subsets need an image of every fine class (nc1 and the probes need every class).
+  if (spec.track.every > 0 && spec.track.subset < counts.fine) {
+    problems.push({ field: ['track', 'subset'], text: `must be at least the number of fine classes (${counts.fine}) so every class is measured (got ${spec.track.subset})` });
+  }
   return problems;
 }

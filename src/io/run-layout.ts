@@ -17,6 +17,7 @@ export const RUN_FILES = {
   longtail: 'longtail.csv',
   perClass: 'per_class.csv',
   split: 'split.json',
+  trajectory: 'trajectory.csv',
 } as const;
 
 /** Files of a features folder (written by extract, read by probe). */

@@ -10,7 +10,7 @@ import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from './run-spec.js';
 import { info, warn } from '../log.js';
 import { hasCheckpoint, loadCheckpointTensors } from '../train/checkpoint.js';
-import { featuresOf } from '../train/predict.js';
+import { featuresOf, headMatrices } from '../train/predict.js';
 import { countNonFinite } from '../eval/features.js';
 import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '../data/task.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
@@ -96,14 +96,9 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       refuseNonFinite(features, `${runDir}: the network's ${name} features`);
       computed.push({ name, split, features, seconds: (performance.now() - started) / 1000 });
     }
-    const directions = loss.classDirections();
-    const classifierTensor = directions ? directions : tf.transpose(loss.state()['head/kernel']);
-    const K = classifierTensor.shape[0];
-    const classifier = classifierTensor.dataSync() as Float32Array;
-    if (!directions) classifierTensor.dispose();
-    const bias = loss.state()['head/bias']?.dataSync() as Float32Array | undefined;
-    refuseNonFinite(classifier, `${runDir}: the run's classifier`);
-    if (bias) refuseNonFinite(bias, `${runDir}: the run's classifier bias`);
+    const head = headMatrices(loss);
+    refuseNonFinite(head.W, `${runDir}: the run's classifier`);
+    if (head.bias) refuseNonFinite(head.bias, `${runDir}: the run's classifier bias`);
 
     makeDir(outDir);
     for (const { name, split, features, seconds } of computed) {
@@ -112,8 +107,8 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       writeNpy(featureSplitFile(outDir, name, '.coarse'), split.coarse, [split.n]);
       info(`${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / seconds)} img/s)`);
     }
-    writeNpy(path.join(outDir, FEATURES_FILES.classifier), classifier, [K, d]);
-    if (bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), bias, [K]);
+    writeNpy(path.join(outDir, FEATURES_FILES.classifier), head.W, [head.K, d]);
+    if (head.bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), head.bias, [head.K]);
 
     const previous = readFeaturesMeta(outDir, { optional: true });
     const meta: FeaturesMeta = {
@@ -131,7 +126,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       fine_names: ds.fineNames,
       coarse_names: ds.coarseNames,
       fine_to_coarse: [...ds.fineToCoarse],
-      classifier: directions ? 'etf' : 'linear',
+      classifier: head.etf ? 'etf' : 'linear',
       backend: backend.name,
     };
     writeFileAtomic(path.join(outDir, FEATURES_FILES.meta), JSON.stringify(meta, null, 2) + '\n');

@@ -2,6 +2,7 @@ import { splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { loadSpecDataset, longtailTask, specLongtailSplit, type TrainTask } from '../data/task.js';
 import { RunError, UsageError } from '../errors.js';
 import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
+import { trackingHook } from './trajectory.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
@@ -97,6 +98,7 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
       writeFileAtomic(runPath(dir, 'split'), splitJson(prepared!.split));
       return prepared!.task;
     },
+    track: trackingHook(spec),
     after: async (trained, task, dir, manifest) => {
       const { split, classNames } = prepared!;
       // The trainer's last evaluation already scored the test set, unless this process only resumed a finished training.

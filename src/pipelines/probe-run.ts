@@ -6,18 +6,24 @@ import { readNpy } from '../io/npy.js';
 import type { Spec } from '../config/schema.js';
 import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
 import { countNonFinite, type FeatureMatrix } from '../eval/features.js';
-import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions } from '../eval/geometry.js';
+import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions, type GeometryRow } from '../eval/geometry.js';
 import type { ProbeResult } from '../eval/probes/probe-result.js';
 import { runProbe } from '../eval/probes/registry.js';
 import { FEATURES_FILES, featureSplitFile, probeOutputs } from '../io/run-layout.js';
 
 export type ProbeSettings = Spec['probe'];
 
-interface SplitFeatures {
+export interface SplitFeatures {
   features: FeatureMatrix;
   fine: Int32Array;
   coarse: Int32Array;
 }
+
+/** Number of classes at each label level. */
+export type ClassCounts = Record<'fine' | 'coarse', number>;
+
+/** The classifier of a run as the geometry metrics take it. */
+export type GeometryHead = Pick<GeometryOptions, 'classifier' | 'etf' | 'thetaDeg'>;
 
 export interface ProbeReport {
   featuresDir: string;
@@ -56,20 +62,36 @@ function refuseNonFinite(values: Float32Array, file: string): void {
   if (bad > 0) throw new RunError(`${file}: ${bad} of ${values.length} values are not finite (NaN or ±Inf); extract the features again from a run that trained without diverging`);
 }
 
-function classifierOf(dir: string, meta: FeaturesMeta): Pick<GeometryOptions, 'classifier' | 'etf' | 'thetaDeg'> {
-  const W = readNpy(path.join(dir, FEATURES_FILES.classifier));
-  if (W.dtype !== '<f4') throw new RunError(`${path.join(dir, FEATURES_FILES.classifier)}: expected float32`);
-  refuseNonFinite(W.data as Float32Array, path.join(dir, FEATURES_FILES.classifier));
-  if (meta.classifier === 'etf') return { etf: W.data as Float32Array, thetaDeg: meta.theta ?? undefined };
-  const biasFile = path.join(dir, FEATURES_FILES.classifierBias);
-  const b = fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
-  if (b) refuseNonFinite(b, biasFile);
-  return { classifier: { W: W.data as Float32Array, b } };
+/** The ETF rows (with the cone's θ) or a learnt linear head with its bias. */
+export function geometryHead(W: Float32Array, kind: FeaturesMeta['classifier'], thetaDeg: number | null, bias?: Float32Array): GeometryHead {
+  return kind === 'etf' ? { etf: W, thetaDeg: thetaDeg ?? undefined } : { classifier: { W, b: bias } };
 }
 
-function runProbes(train: SplitFeatures, test: SplitFeatures, meta: FeaturesMeta, s: ProbeSettings): ProbeResult[] {
-  const K = s.level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
-  return s.probes.flatMap((name) => runProbe(name, { train, test, level: s.level, K, seed: meta.seed, settings: s }));
+function classifierOf(dir: string, meta: FeaturesMeta): GeometryHead {
+  const file = path.join(dir, FEATURES_FILES.classifier);
+  const W = readNpy(file);
+  if (W.dtype !== '<f4') throw new RunError(`${file}: expected float32`);
+  refuseNonFinite(W.data as Float32Array, file);
+  const biasFile = path.join(dir, FEATURES_FILES.classifierBias);
+  const b = meta.classifier === 'linear' && fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
+  if (b) refuseNonFinite(b, biasFile);
+  return geometryHead(W.data as Float32Array, meta.classifier, meta.theta, b);
+}
+
+function classCounts(meta: FeaturesMeta): ClassCounts {
+  return { fine: meta.fine_names.length, coarse: meta.coarse_names.length };
+}
+
+/** Fits the probes of `s` on `train` and scores them on `test` at level `s.level`. */
+export function runProbes(train: SplitFeatures, test: SplitFeatures, classes: ClassCounts, seed: number, s: Pick<ProbeSettings, 'probes' | 'level' | 'C' | 'normalise' | 'k'>): ProbeResult[] {
+  return s.probes.flatMap((name) => runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s }));
+}
+
+/** Geometry rows of one split at both label levels, both feature variants; the head's directions only count at the level it was trained on. */
+export function splitGeometry(data: SplitFeatures, classes: ClassCounts, trainLevel: 'fine' | 'coarse', head: GeometryHead): ({ level: 'fine' | 'coarse' } & GeometryRow)[] {
+  return (['coarse', 'fine'] as const).flatMap((level) =>
+    geometryRows(data.features, data[level], classes[level], level === trainLevel ? head : {}).map((g) => ({ level, ...g })),
+  );
 }
 
 /** Histogram of the angle between each feature and its class direction, in ANGLE_BIN_DEG bins over [0, 180]. */
@@ -92,17 +114,12 @@ export function probeFeatures(featuresDir: string, settings: ProbeSettings): Pro
   const head = classifierOf(featuresDir, meta);
   const id = { run_id: meta.run_id, dataset: meta.dataset, method: meta.method, seed: meta.seed };
 
-  const probes: Row[] = runProbes(train, test, meta, settings).map((r) => ({ ...id, probe: r.probe, level: settings.level, accuracy: r.accuracy, ...r.settings }));
+  const probes: Row[] = runProbes(train, test, classCounts(meta), meta.seed, settings).map((r) => ({ ...id, probe: r.probe, level: settings.level, accuracy: r.accuracy, ...r.settings }));
 
   const geometry: Row[] = [];
   const angles: Row[] = [];
   for (const [split, data] of [['train', train], ['test', test]] as const) {
-    for (const level of ['coarse', 'fine'] as const) {
-      const K = level === 'fine' ? meta.fine_names.length : meta.coarse_names.length;
-      // The run's classifier only has directions for the classes it was trained on.
-      const opts = level === meta.train_level ? head : {};
-      for (const g of geometryRows(data.features, data[level], K, opts)) geometry.push({ run_id: meta.run_id, split, level, ...g });
-    }
+    for (const g of splitGeometry(data, classCounts(meta), meta.train_level, head)) geometry.push({ run_id: meta.run_id, split, ...g });
     const directions = head.etf ?? head.classifier!.W;
     const a = classAngles(data.features, data[meta.train_level], Float64Array.from(directions));
     for (const bin of angleHistogram(a)) angles.push({ split, level: meta.train_level, ...bin });

@@ -13,7 +13,7 @@ import { StopRequest } from '../train/interrupt.js';
 import { Progress } from '../train/progress.js';
 import type { TrainTask } from '../data/task.js';
 import { recoverCheckpoint } from '../train/checkpoint-recovery.js';
-import { checkpointDir, train, type Trained } from '../train/trainer.js';
+import { checkpointDir, train, type Trained, type Tracker } from '../train/trainer.js';
 import { RUN_FILES, runPath } from '../io/run-layout.js';
 
 export interface RunFolder {
@@ -38,6 +38,17 @@ export interface TrainingRunOptions {
   after?: (trained: Trained, task: TrainTask, runDir: string, manifest: Manifest) => Promise<void>;
   /** Files that `task` and `after` write into the run folder (a done run missing one is redone from its checkpoint). */
   outputs?: readonly string[];
+  /** Per-epoch measurements of the network on the task (spec.track), if on. */
+  track?: (task: TrainTask) => Tracker;
+}
+
+/** Seconds spent tracking vs training (the sum of metrics.csv `seconds`), into the log, the manifest and the console. */
+function reportTrackingCost(trained: Trained, manifest: Manifest, log: ReturnType<typeof runLogger>, id: string): void {
+  const training = trained.metrics.reduce((s, r) => s + r.seconds, 0);
+  const cost = { tracking_seconds: trained.trackSeconds, training_seconds: training, fraction: trained.trackSeconds / training };
+  manifest.details.tracking = cost;
+  log.info(cost, 'tracking cost');
+  info(`${id}: tracking took ${cost.tracking_seconds.toFixed(1)} s, ${(100 * cost.fraction).toFixed(1)}% of the ${training.toFixed(1)} s of training steps`);
 }
 
 /** Files every training run derives from its spec and checkpoint state. */
@@ -101,13 +112,15 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
       runDir,
       stop,
       progress: new Progress(id, Boolean(opts.quiet)),
-      onEpoch: (row) => log.info({ ...row }, 'epoch'),
+      onEpoch: (row, trackSeconds) => log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
       // Said only once a checkpoint is loaded: a run folder without one starts from epoch 1.
       onResume: (s) => info(`${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`),
+      track: opts.track?.(task),
     });
     try {
       manifest.details.epochs = trained.metrics.length;
       manifest.details.final = trained.metrics[trained.metrics.length - 1];
+      if (opts.track) reportTrackingCost(trained, manifest, log, id);
       await opts.after?.(trained, task, runDir, manifest);
     } finally {
       trained.dispose();

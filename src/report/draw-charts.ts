@@ -33,6 +33,12 @@ export const DRAW_CHARTS_JS = `
     var drawn = 0;
     specs.forEach(function (spec) {
       var canvas = document.getElementById(spec.id);
+      // Datasets marked hideInLegend (the ± std bands) stay out of the legend; a filter is a function, so it is set here.
+      var legend = spec.config.options && spec.config.options.plugins && spec.config.options.plugins.legend;
+      if (legend) {
+        legend.labels = legend.labels || {};
+        legend.labels.filter = function (item, data) { return !data.datasets[item.datasetIndex].hideInLegend; };
+      }
       var chart = new Chart(canvas, spec.config);
       var n = dataPixels(chart);
       canvas.setAttribute('data-data-pixels', String(n));

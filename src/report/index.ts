@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { aggregate } from './aggregate.js';
 import { accuracySection } from './charts/accuracy.js';
 import { anglesSection } from './charts/angles.js';
+import { collapseSection } from './charts/collapse.js';
 import { curvesSection } from './charts/curves.js';
 import { geometrySection } from './charts/geometry.js';
 import { groupsOf } from './groups.js';
@@ -36,7 +37,7 @@ export async function writeReport(suiteDir: string): Promise<string> {
     suite,
     groups,
     agg,
-    sections: [accuracySection(agg, groups), geometrySection(agg, groups), anglesSection(suite.runs, runGroup), curvesSection(suite.runs, runGroup)],
+    sections: [accuracySection(agg, groups), geometrySection(agg, groups), anglesSection(suite.runs, runGroup), collapseSection(suite.runs, runGroup), curvesSection(suite.runs, runGroup)],
     libraries: chartLibraries(),
   });
   const file = path.join(suiteDir, SUITE_FILES.report);

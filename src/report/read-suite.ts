@@ -36,6 +36,14 @@ export interface EpochRow {
   testAccuracy: number;
 }
 
+/** One row of a run's trajectory.csv (collapse over training): its metric columns as numbers, NaN where empty. */
+export interface TrajectoryRow {
+  epoch: number;
+  split: string;
+  level: string;
+  values: Record<string, number>;
+}
+
 /** What the report knows of one run folder `runs/<run_id>/`. */
 export interface RunFiles {
   runId: string;
@@ -45,6 +53,9 @@ export interface RunFiles {
   angles: AngleBin[] | null;
   /** Cone half-angle in degrees from the run's resolved spec.yaml (`method.theta`), null for methods without one. */
   thetaDeg: number | null;
+  trajectory: TrajectoryRow[] | null;
+  /** The label level the run trained on (spec.yaml `dataset.level`, coarse when not given). */
+  trainLevel: string;
 }
 
 export interface SuiteData {
@@ -80,10 +91,25 @@ function readAngles(file: string): AngleBin[] {
   return readCsv(file).map((r) => ({ split: r.split, level: r.level, start: num(r.bin_start_deg), end: num(r.bin_end_deg), count: num(r.count) }));
 }
 
+function readTrajectory(file: string): TrajectoryRow[] {
+  return readCsv(file).map(({ epoch, split, level, ...rest }) => ({
+    epoch: num(epoch),
+    split,
+    level,
+    values: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, num(v)])),
+  }));
+}
+
+type SpecFacts = { method?: { theta?: unknown }; dataset?: { level?: unknown } } | null;
+
 function readTheta(file: string): number | null {
-  const spec = YAML.parse(fs.readFileSync(file, 'utf8')) as { method?: { theta?: unknown } } | null;
-  const theta = spec?.method?.theta;
+  const theta = (YAML.parse(fs.readFileSync(file, 'utf8')) as SpecFacts)?.method?.theta;
   return typeof theta === 'number' && Number.isFinite(theta) ? theta : null;
+}
+
+function readLevel(file: string): string | null {
+  const level = (YAML.parse(fs.readFileSync(file, 'utf8')) as SpecFacts)?.dataset?.level;
+  return level === 'fine' || level === 'coarse' ? level : null;
 }
 
 /** Read one optional file of a run folder; a missing or unreadable file becomes a note, not a failure. */
@@ -97,7 +123,7 @@ function optional<T>(file: string, read: (f: string) => T, notes: string[]): T |
   }
 }
 
-/** Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle histogram and θ. */
+/** Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle histogram, θ and trajectory. */
 export function readSuite(suiteDir: string): SuiteData {
   const rows = readSummary(path.join(suiteDir, SUITE_FILES.summaryCsv));
   const notes: string[] = [];
@@ -112,6 +138,8 @@ export function readSuite(suiteDir: string): SuiteData {
       epochs: optional(runPath(dir, 'metrics'), readEpochs, notes),
       angles: optional(runPath(dir, 'angles'), readAngles, notes),
       thetaDeg: optional(runPath(dir, 'spec'), readTheta, notes),
+      trajectory: optional(runPath(dir, 'trajectory'), readTrajectory, notes),
+      trainLevel: optional(runPath(dir, 'spec'), readLevel, []) ?? 'coarse',
     };
   });
   return { dir: suiteDir, name: rows[0].suite || path.basename(path.resolve(suiteDir)), rows, runs, notes };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
 import { probeMetric, PROBE_ROWS } from '../eval/probes/registry.js';
+import { trajectoryBest } from '../pipelines/trajectory.js';
 import { readCsv } from '../io/csv.js';
 import type { Pipeline } from './schema.js';
 import type { Cell } from './expand.js';
@@ -31,7 +32,8 @@ function readIfExists(file: string): Record<string, string>[] {
 
 /**
  * The numbers of one finished cell under the summary's metric names (see docs/design.md §6):
- * `<level>.accuracy`, `<level>.<probe>`, geometry columns, and `lt.*` for long-tail cells.
+ * `<level>.accuracy`, `<level>.<probe>`, geometry columns, `lt.*` for long-tail cells, and for
+ * tracked runs `<level>.<probe>@best` and `@best_epoch` from trajectory.csv.
  */
 export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, number> {
   const out: Record<string, number> = {};
@@ -51,5 +53,5 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
     const lt = readIfExists(runPath(cell.runDir, 'longtail'))[0];
     if (lt) for (const m of LT_BUCKETS) out[ltMetric(m)] = num(lt[m]);
   }
-  return out;
+  return { ...out, ...trajectoryBest(readIfExists(runPath(cell.runDir, 'trajectory'))) };
 }

@@ -10,7 +10,7 @@ import type { Expectation, Suite } from './schema.js';
  * `a > b` means a > b + m and `a < b` means a < b − m. It is checked in every group
  * (dataset × grid overrides) of the left method.
  */
-const TERM = String.raw`([\w.\-]+)\(([\w\-*]+)\)`;
+const TERM = String.raw`([\w.@\-]+)\(([\w\-*]+)\)`;
 const PATTERN = new RegExp(String.raw`^\s*${TERM}\s*(>=|<=|>|<)\s*(?:${TERM}|(-?[\d.]+(?:e-?\d+)?))\s*$`);
 
 interface Parsed {

@@ -13,6 +13,7 @@ export const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method'
 /** Metrics shown in summary.md and at the end of `cone run`, in this order, when measured. */
 export const HEADLINE_METRICS = [
   'coarse.accuracy', 'fine.accuracy', ...PROBE_ROWS.map((r) => probeMetric('fine', r)),
+  'fine.linear@best', 'fine.linear@best_epoch',
   'nc1', 'nc1_ratio', 'nc2_etf_err', 'nc3_dual_err', 'angle_dir_mean', 'angle_mean_mean', 'in_cone_frac',
   'lt.overall', 'lt.many', 'lt.medium', 'lt.few',
 ];
@@ -35,7 +36,7 @@ export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
 }
 
 const isAccuracy = (m: string) =>
-  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) || PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m);
+  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) || PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
 
 function fmt(mean: number, std: number, n: number, metric: string): string {
   if (!Number.isFinite(mean)) return '-';

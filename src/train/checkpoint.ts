@@ -29,6 +29,9 @@ export interface TrainState {
   /** Sums over the finished steps of the epoch in progress. */
   running: { loss_sum: number; correct: number; seen: number; seconds: number };
   metrics: Record<string, number | string | null>[];
+  /** Rows of the run's tracker (trajectory.csv) and the seconds it took; absent in runs without tracking. */
+  tracked?: Record<string, number | string | boolean | null | undefined>[];
+  track_seconds?: number;
 }
 
 export interface CheckpointTensors {

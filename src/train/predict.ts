@@ -71,3 +71,22 @@ export function classify(loss: Loss, features: Float32Array, labels: Int32Array,
   for (let i = 0; i < n; i++) if (predictions[i] === labels[i]) correct++;
   return { loss: lossSum / n, accuracy: correct / n, predictions };
 }
+
+/** The classifier a loss predicts with, as host arrays: the fixed ETF rows, or ce's learnt head (kernel transposed) and bias. */
+export interface HeadMatrices {
+  /** K×d row-major. */
+  W: Float32Array;
+  K: number;
+  bias: Float32Array | null;
+  /** True for the fixed ETF directions of the ETF losses. */
+  etf: boolean;
+}
+
+export function headMatrices(loss: Loss): HeadMatrices {
+  const directions = loss.classDirections();
+  const W = directions ?? tf.transpose(loss.state()['head/kernel']);
+  const out = { W: W.dataSync() as Float32Array, K: W.shape[0], etf: directions !== null };
+  if (!directions) W.dispose();
+  const bias = loss.state()['head/bias'];
+  return { ...out, bias: bias ? (bias.dataSync() as Float32Array) : null };
+}

@@ -1,8 +1,9 @@
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
 import type { TrainTask } from '../data/task.js';
 import { batchIndices, batchTensor, takeSplit } from '../data/batches.js';
-import { writeCsv } from '../io/csv.js';
+import { columnsOf, writeCsv, type Row } from '../io/csv.js';
 import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
 import type { Spec } from '../config/schema.js';
 import { Rng } from '../util/rng.js';
@@ -23,10 +24,22 @@ export interface TrainContext {
   runDir: string;
   stop: StopRequest;
   progress: Progress;
-  /** Called after each epoch with its metrics row (already in metrics.csv). */
-  onEpoch?: (row: MetricsRow) => void;
+  /** Called after each epoch with its metrics row (already in metrics.csv) and the seconds `track` took after it. */
+  onEpoch?: (row: MetricsRow, trackSeconds: number) => void;
   /** Called once a checkpoint has been loaded, with the position training continues from. */
   onResume?: (state: TrainState) => void;
+  /** Measurements after epochs (collapse over training); the pipelines supply it, the trainer only keeps its rows. */
+  track?: Tracker;
+}
+
+/**
+ * A per-epoch measurement of the network. Its rows are part of the checkpoint state and are written
+ * to `file` (in the run folder) with every checkpoint, so a resumed run's file equals an uninterrupted one's.
+ */
+export interface Tracker {
+  file: string;
+  /** Rows for the network after `epoch` (1-based), [] when this epoch is not measured; must not change the model or loss. */
+  measure(epoch: number, model: tf.LayersModel, loss: Loss): Promise<Row[]>;
 }
 
 export interface MetricsRow {
@@ -49,6 +62,8 @@ export interface Trained {
   metrics: MetricsRow[];
   /** Test-split predictions of the final evaluation, when it ran in this process (not on a resume of a finished run). */
   testPredictions: Int32Array | null;
+  /** Seconds spent in `track` over the whole run (resumes included). */
+  trackSeconds: number;
   dispose(): void;
 }
 
@@ -85,7 +100,7 @@ export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained
   try {
     const state = await restoreOrStart(ctx, model, loss, optimizer);
     const testPredictions = await runEpochs(task, ctx, state, model, loss, optimizer);
-    return { model, loss, metrics: state.metrics as MetricsRow[], testPredictions, dispose };
+    return { model, loss, metrics: state.metrics as MetricsRow[], testPredictions, trackSeconds: state.track_seconds ?? 0, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -109,7 +124,7 @@ async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Lo
     tf.dispose([...saved.model, ...Object.values(saved.head), ...saved.optimizer.map((o) => o.tensor)]);
   }
   // metrics.csv derives from the state: rebuild a lost one, or one that a kill left a row short.
-  writeMetrics(ctx.runDir, state.metrics);
+  writeDerivedFiles(ctx, state);
   ctx.onResume?.(state);
   return state;
 }
@@ -182,18 +197,30 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
       images_per_s: r.seen / r.seconds,
     };
     state.metrics.push(row);
+    let trackSeconds = 0;
+    if (ctx.track) {
+      const started = performance.now();
+      state.tracked = [...(state.tracked ?? []), ...(await ctx.track.measure(epoch + 1, model, loss)).map(jsonSafe)];
+      trackSeconds = (performance.now() - started) / 1000;
+      state.track_seconds = (state.track_seconds ?? 0) + trackSeconds;
+    }
     state.epoch = epoch + 1;
     state.step_in_epoch = 0;
     state.running = { loss_sum: 0, correct: 0, seen: 0, seconds: 0 };
     state.rng = rng.state();
     await saveState(ctx, state, model, loss, optimizer);
     ctx.progress.endEpoch(epochLine(row, spec.epochs));
-    ctx.onEpoch?.(row);
+    ctx.onEpoch?.(row, trackSeconds);
     if (ctx.stop.stopping && epoch + 1 < spec.epochs) {
       throw new InterruptedError(`interrupted after epoch ${epoch + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
     }
   }
   return lastPredictions;
+}
+
+/** NaN and ±Infinity as text: state.json (JSON) would turn them into null, and a resumed file would differ. */
+function jsonSafe(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]));
 }
 
 function epochLine(row: MetricsRow, epochs: number): string {
@@ -209,11 +236,14 @@ async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersM
   await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
   // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
   optimizerWeights[0]?.tensor.dispose();
-  writeMetrics(ctx.runDir, state.metrics);
+  writeDerivedFiles(ctx, state);
 }
 
-function writeMetrics(runDir: string, rows: TrainState['metrics']): void {
-  writeCsv(runPath(runDir, 'metrics'), rows, METRICS_COLUMNS);
+/** metrics.csv and the tracker's file derive from the checkpoint state: written with it, rebuilt from it. */
+function writeDerivedFiles(ctx: TrainContext, state: TrainState): void {
+  writeCsv(runPath(ctx.runDir, 'metrics'), state.metrics, METRICS_COLUMNS);
+  const tracked = state.tracked ?? [];
+  if (ctx.track && tracked.length > 0) writeCsv(path.join(ctx.runDir, ctx.track.file), tracked, columnsOf(tracked));
 }
 
 /** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */

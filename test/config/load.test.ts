@@ -97,4 +97,25 @@ describe('spec loading', () => {
       `${path.join(dir, 'subset.yaml')}:1: dataset.subset: must be at least the 10 fine classes, or a class has no sample (got 9)`,
     ]);
   });
+
+  it('keeps the run ids of specs without tracking (track.every: 0, the default) as they were', () => {
+    const f = specFile('t.yaml', 'epochs: 3\n');
+    // The ids this spec had before `track` existed.
+    expect(runId(loadSpec(f))).toBe('mnist-cone-s0-71519f1e');
+    expect(runId(loadSpec(f), 'longtail')).toBe('mnist-cone-s0-f895db53');
+    expect(runId(loadSpec(f, { 'track.subset': 500, 'track.probes': ['ncc'] }))).toBe('mnist-cone-s0-71519f1e');
+    expect(runId(loadSpec(f, { 'track.every': 2 }))).not.toBe('mnist-cone-s0-71519f1e');
+  });
+
+  it('validates the track block', () => {
+    const f = specFile('tb.yaml', 'track: {every: -1, subset: 0, probes: [linear, svm]}\n');
+    const p = problems(f);
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringMatching(/tb\.yaml:1: track\.every: must be >= 0 \(got -1\)/),
+      expect.stringMatching(/track\.subset: must be >= 1 \(got 0\)/),
+      expect.stringMatching(/track\.probes\.1: must be one of linear, .*kmeans \(got "svm"\)/),
+    ]));
+    expect(problems(specFile('ts.yaml', 'track: {every: 1, subset: 5}\n'))[0]).toMatch(/ts\.yaml:1: track\.subset: must be at least the number of fine classes \(10\)/);
+    expect(problems(specFile('tu.yaml', 'track: {every: 1, probes: [knn, knn]}\n'))[0]).toMatch(/track\.probes: /);
+  });
 });

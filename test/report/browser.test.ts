@@ -10,10 +10,10 @@ import { missingSystemPackage } from '../helpers/system.js';
 import { CHROMIUM, dumpDom, screenshot } from './chromium.js';
 import { writeFixtureSuite } from './fixture.js';
 
-/** 3 accuracy families + 4 geometry metrics + 1 angle histogram + 2 pipelines × (loss, accuracy). */
-const EXPECTED_CHARTS = 12;
+/** 3 accuracy families + 4 geometry metrics + 1 angle histogram + 3 collapse charts + 2 pipelines × (loss, accuracy). */
+const EXPECTED_CHARTS = 15;
 /** Tall enough for the whole fixture page at this width. */
-const SHOT = { width: 1280, height: 2820 };
+const SHOT = { width: 1280, height: 3560 };
 /** The first two group colours (ce, cone) of the page's palette. */
 const GROUP_RGB = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00]];
 
@@ -48,8 +48,9 @@ describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromiu
     expect(bodyAttr(dom, 'data-charts-drawn')).toBe(String(EXPECTED_CHARTS));
     const pixels = dataPixelsPerCanvas(dom);
     expect(Object.keys(pixels)).toHaveLength(EXPECTED_CHARTS);
-    // A 2-px line over a few epochs already covers well over a thousand device pixels.
-    for (const [id, n] of Object.entries(pixels)) expect(n, id).toBeGreaterThan(1000);
+    // A 2-px line over a few epochs already covers well over a thousand device pixels; the scatter's
+    // 12 points of radius 4 about 600.
+    for (const [id, n] of Object.entries(pixels)) expect(n, id).toBeGreaterThan(id.startsWith('collapse-scatter') ? 300 : 1000);
   });
 
   it('counts no data pixels when the charts have no data (the check can fail)', () => {

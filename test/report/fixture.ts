@@ -4,7 +4,7 @@ import { writeCsv } from '../../src/io/csv.js';
 
 /**
  * A tiny suite folder that follows docs/design.md (suite and run folders) to the column: 2 methods ×
- * 2 seeds of a coarse-pretraining pipeline (probe, geometry and per-epoch metrics, angle histograms)
+ * 2 seeds of a coarse-pretraining pipeline (probe, geometry and per-epoch metrics, angle histograms, trajectories)
  * and the same 2 × 2 as long-tail cells.
  */
 export const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value'];
@@ -25,6 +25,16 @@ export const BASE: Record<string, number> = {
 };
 export const METHOD_SHIFT = { ce: 0, cone: 0.05 };
 export const SEED_SHIFT = { 0: -0.01, 1: 0.01 };
+
+/**
+ * trajectory.csv of the pretrain runs (tracked every epoch): the fine linear probe climbs and nc1 (at
+ * the training level, coarse) falls with the epoch, faster for ce; seeds again at ± 0.01.
+ */
+export function trajectoryValue(column: 'linear' | 'nc1', method: keyof typeof METHOD_SHIFT, seed: keyof typeof SEED_SHIFT, epoch: number): number {
+  return column === 'linear' ? 0.5 + 0.05 * epoch + METHOD_SHIFT[method] + SEED_SHIFT[seed] : NC1_START[method] / epoch + SEED_SHIFT[seed];
+}
+const NC1_START = { ce: 2, cone: 3 };
+const TRAJECTORY_COLUMNS = ['epoch', 'split', 'level', 'linear', 'knn', 'features', 'nc1', 'in_cone_frac'];
 
 /** Where the angle histogram of each method peaks (degrees) and how wide it is. */
 const ANGLE_PEAK = { ce: [8, 3], cone: [30, 7] };
@@ -66,6 +76,15 @@ export function writeFixtureSuite(dir: string, opts: FixtureOptions = {}): void 
           test_loss: 2.1 / (e + 1), test_accuracy: 0.45 + 0.1 * e + METHOD_SHIFT[method], seconds: 1.5, images_per_s: 800,
         })), METRICS_COLUMNS);
         if (pipeline === 'pretrain') {
+          writeCsv(path.join(runDir, 'trajectory.csv'), Array.from({ length: EPOCHS }, (_, e) => e + 1).flatMap((epoch) =>
+            ['train', 'test'].flatMap((split) => ['coarse', 'fine'].map((level) => ({
+              epoch, split, level,
+              linear: split === 'test' ? (level === 'fine' ? trajectoryValue('linear', method, seed, epoch) : 0.9) : null,
+              knn: split === 'test' ? 0.5 : null,
+              features: 'l2',
+              nc1: level === 'coarse' ? trajectoryValue('nc1', method, seed, epoch) : 5,
+              in_cone_frac: method === 'ce' ? NaN : 0.5,
+            })))), TRAJECTORY_COLUMNS);
           writeCsv(path.join(runDir, 'angles.csv'), angleCounts(method, seed).map((count, i) => ({
             split: 'test', level: 'coarse', bin_start_deg: 2 * i, bin_end_deg: 2 * i + 2, count,
           })), ANGLES_COLUMNS);

@@ -7,12 +7,14 @@ import { writeCsv } from '../../src/io/csv.js';
 import { aggregate } from '../../src/report/aggregate.js';
 import { anglesSection } from '../../src/report/charts/angles.js';
 import { geometrySection } from '../../src/report/charts/geometry.js';
+import { collapseSection } from '../../src/report/charts/collapse.js';
 import { curvesSection } from '../../src/report/charts/curves.js';
 import { groupsOf } from '../../src/report/groups.js';
 import { writeReport } from '../../src/report/index.js';
 import { readSuite } from '../../src/report/read-suite.js';
+import { spearman } from '../../src/report/stats.js';
 import { cone } from '../helpers/cli.js';
-import { angleCounts, BASE, EPOCHS, METHOD_SHIFT, SUMMARY_COLUMNS, THETA, writeFixtureSuite } from './fixture.js';
+import { angleCounts, BASE, EPOCHS, METHOD_SHIFT, METHODS, SEEDS, SUMMARY_COLUMNS, THETA, trajectoryValue, writeFixtureSuite } from './fixture.js';
 
 let tmp: string;
 let suiteDir: string;
@@ -95,6 +97,38 @@ describe('suite data', () => {
     expect(datasets[2].data.every((p) => p.x === THETA)).toBe(true);
   });
 
+  it('shows collapse over training: mean ± std over seeds per epoch, and accuracy against nc1 with Spearman ρ', () => {
+    const suite = readSuite(suiteDir);
+    const { groupOf } = groupsOf(suite.rows);
+    // Only the pretrain runs of the fixture are tracked.
+    const charts = collapseSection(suite.runs, (r) => groupOf(r.cell)).charts;
+    expect(charts.map((c) => c.id)).toEqual(['collapse-acc-0', 'collapse-nc1-0', 'collapse-scatter-0']);
+    type Dataset = { label: string; data: { x: number; y: number }[]; fill?: unknown; hideInLegend?: boolean };
+    const [acc, nc1, scatter] = charts.map((c) => c.config.data.datasets as unknown as Dataset[]);
+    expect(acc.map((d) => d.label)).toEqual(['ce', 'ce + std', 'ce − std', 'cone', 'cone + std', 'cone − std']);
+    expect(acc.map((d) => Boolean(d.hideInLegend))).toEqual([false, true, true, false, true, true]);
+    expect(acc[1].fill).toBe('+1');
+    const std = Math.SQRT2 * 0.01;
+    for (let e = 1; e <= EPOCHS; e++) {
+      const mean = 0.5 + 0.05 * e + METHOD_SHIFT.cone;
+      expect(acc[3].data[e - 1].x).toBe(e);
+      expect(acc[3].data[e - 1].y).toBeCloseTo(mean, 12);
+      expect(acc[4].data[e - 1].y).toBeCloseTo(mean + std, 12);
+      expect(acc[5].data[e - 1].y).toBeCloseTo(mean - std, 12);
+      // nc1 at the training level (coarse), not the fine level's constant 5.
+      expect(nc1[0].data[e - 1].y).toBeCloseTo(2 / e, 12);
+    }
+    expect((charts[1].config.options?.scales?.y as { type: string } | undefined)?.type).toBe('logarithmic');
+    const points = (method: (typeof METHODS)[number]) => SEEDS.flatMap((seed) => Array.from({ length: EPOCHS }, (_, i) => i + 1).map((e) => ({ x: trajectoryValue('nc1', method, seed, e), y: trajectoryValue('linear', method, seed, e) })));
+    const rho = (ps: { x: number; y: number }[]) => spearman(ps.map((p) => p.x), ps.map((p) => p.y)).toFixed(2);
+    expect(scatter.map((d) => d.label)).toEqual(METHODS.map((m) => `${m} (ρ = ${rho(points(m))}, n = ${SEEDS.length * EPOCHS})`));
+    scatter[0].data.forEach((p, i) => {
+      expect(p.x).toBeCloseTo(points('ce')[i].x, 12);
+      expect(p.y).toBeCloseTo(points('ce')[i].y, 12);
+    });
+    expect(charts[2].config.options?.plugins?.subtitle?.text).toContain(`Spearman ρ over all points: ${rho([...points('ce'), ...points('cone')])} (n = 12)`);
+  });
+
   it('draws one line per run and epoch, one pair of charts per pipeline', () => {
     const suite = readSuite(suiteDir);
     const { groupOf } = groupsOf(suite.rows);
@@ -127,7 +161,7 @@ describe('writeReport', () => {
     const specs = chartData(html);
     expect(specs.map((s) => s.id)).toEqual([
       'acc-fine', 'acc-coarse', 'acc-longtail', 'geom-0', 'geom-1', 'geom-2', 'geom-3', 'angles-0',
-      'curve-loss-0', 'curve-acc-0', 'curve-loss-1', 'curve-acc-1',
+      'collapse-acc-0', 'collapse-nc1-0', 'collapse-scatter-0', 'curve-loss-0', 'curve-acc-0', 'curve-loss-1', 'curve-acc-1',
     ]);
     expect(specs[0].config.data.labels).toEqual(['fine.linear', 'fine.knn', 'fine.ncc']);
     // The group labels went through the JSON block and come back intact.

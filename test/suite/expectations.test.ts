@@ -38,6 +38,8 @@ describe('expectations', () => {
   it('parses method comparisons and constant bounds, and rejects anything else', () => {
     expect(parseExpectation({ check: 'fine.linear(cone) > fine.linear(ce)', margin: 0 }, 's')).toMatchObject({ metric: 'fine.linear', method: 'cone', op: '>', right: { metric: 'fine.linear', method: 'ce' } });
     expect(parseExpectation({ check: 'coarse.accuracy(*) >= 0.9', margin: 0 }, 's').right).toBe(0.9);
+    // Trajectory metrics (trajectory.csv of tracked runs).
+    expect(parseExpectation({ check: 'fine.linear@best(cone) > fine.linear@best(ce)', margin: 0 }, 's')).toMatchObject({ metric: 'fine.linear@best', right: { metric: 'fine.linear@best', method: 'ce' } });
     expect(() => parseExpectation({ check: 'cone beats ce', margin: 0 }, 'suite.yaml')).toThrow(/suite\.yaml: expectation 'cone beats ce' is not of the form/);
   });
 

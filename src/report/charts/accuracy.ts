@@ -11,7 +11,12 @@ const FAMILIES = [
 ];
 
 export function isAccuracyMetric(metric: string): boolean {
-  return FAMILIES.some((f) => metric.startsWith(f.prefix));
+  return FAMILIES.some((f) => metric.startsWith(f.prefix)) && !isEpochMetric(metric);
+}
+
+/** `<level>.<probe>@best_epoch` (trajectory.csv): an epoch number, shown in the table only. */
+export function isEpochMetric(metric: string): boolean {
+  return metric.split(' ')[0].endsWith('@best_epoch');
 }
 
 /** One bar chart per accuracy family that the suite measured. */

@@ -1,6 +1,6 @@
 import { measuredMetrics, type Aggregates } from '../aggregate.js';
 import type { Group } from '../groups.js';
-import { isAccuracyMetric } from './accuracy.js';
+import { isAccuracyMetric, isEpochMetric } from './accuracy.js';
 import { barsWithErrors } from './bars.js';
 import type { Section } from './types.js';
 
@@ -29,7 +29,7 @@ function baseName(metric: string): string {
 
 /** One small bar chart per geometry metric: their scales differ by orders of magnitude. */
 export function geometrySection(agg: Aggregates, groups: Group[]): Section {
-  const metrics = measuredMetrics(agg).filter((m) => !isAccuracyMetric(m));
+  const metrics = measuredMetrics(agg).filter((m) => !isAccuracyMetric(m) && !isEpochMetric(m));
   return {
     title: 'Neural-collapse and cone geometry',
     intro: 'Test-split features at the training level, L2-normalised; mean ± std over seeds. Collapse shows as small NC1 and angles near 0°.',

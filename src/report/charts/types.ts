@@ -5,7 +5,7 @@ import type {} from 'chartjs-chart-error-bars';
 /** One chart of the page: a canvas id, and the Chart.js configuration drawn on it (JSON only, no functions). */
 export interface ChartSpec {
   id: string;
-  config: ChartConfiguration<'barWithErrorBars' | 'line'>;
+  config: ChartConfiguration<'barWithErrorBars' | 'line' | 'scatter'>;
 }
 
 export interface Section {

@@ -1,0 +1,129 @@
+import type { Group } from '../groups.js';
+import { runsByPipeline, type RunFiles } from '../read-suite.js';
+import { meanStd, spearman } from '../stats.js';
+import { commonOptions, type ChartSpec, type Section } from './types.js';
+
+/** One measured value of a run at a tracked epoch. */
+interface Point {
+  epoch: number;
+  value: number;
+}
+
+/** The fine linear probe's test accuracy at each tracked epoch (trajectory.csv, test rows, fine level). */
+function fineLinear(run: RunFiles): Point[] {
+  return series(run, 'fine', 'linear');
+}
+
+/** nc1 of the test features at the level the run trained on (as in summary.csv). */
+function nc1(run: RunFiles): Point[] {
+  return series(run, run.trainLevel, 'nc1');
+}
+
+function series(run: RunFiles, level: string, column: string): Point[] {
+  return (run.trajectory ?? [])
+    .filter((r) => r.split === 'test' && r.level === level && Number.isFinite(r.values[column]))
+    .map((r) => ({ epoch: r.epoch, value: r.values[column] }));
+}
+
+const BAND_ALPHA = '33';
+
+/**
+ * Mean over the seeds of each group at every tracked epoch, with a ± one sample std band: the mean
+ * line, then the upper edge filled down to the lower edge ('+1'), both edges without a legend entry.
+ */
+function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => Group, value: (r: RunFiles) => Point[]): ChartSpec | null {
+  const byGroup = new Map<Group, Map<number, number[]>>();
+  for (const run of runs) {
+    const g = groupOf(run);
+    const epochs = byGroup.get(g) ?? new Map<number, number[]>();
+    for (const p of value(run)) epochs.set(p.epoch, [...(epochs.get(p.epoch) ?? []), p.value]);
+    if (epochs.size > 0) byGroup.set(g, epochs);
+  }
+  if (byGroup.size === 0) return null;
+  let positive = true;
+  const datasets = [...byGroup].flatMap(([g, epochs]) => {
+    const stats = [...epochs].sort((a, b) => a[0] - b[0]).map(([epoch, values]) => ({ epoch, s: meanStd(values)! }));
+    if (stats.some(({ s }) => s.mean - s.std <= 0)) positive = false;
+    const line = (label: string, y: (s: { mean: number; std: number }) => number) => ({ label, data: stats.map(({ epoch, s }) => ({ x: epoch, y: y(s) })), borderColor: g.color });
+    return [
+      { ...line(g.label, (s) => s.mean), backgroundColor: g.color, borderWidth: 2, pointRadius: 3 },
+      { ...line(`${g.label} + std`, (s) => s.mean + s.std), backgroundColor: `${g.color}${BAND_ALPHA}`, borderWidth: 0, pointRadius: 0, fill: '+1', hideInLegend: true },
+      { ...line(`${g.label} − std`, (s) => s.mean - s.std), backgroundColor: `${g.color}${BAND_ALPHA}`, borderWidth: 0, pointRadius: 0, fill: false, hideInLegend: true },
+    ];
+  });
+  return {
+    id,
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: {
+        ...commonOptions(title),
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+          // nc1 spans orders of magnitude while features collapse: log scale whenever the band stays positive.
+          y: { type: positive && yTitle === 'nc1' ? 'logarithmic' : 'linear', title: { display: true, text: yTitle } },
+        },
+      },
+    } as ChartSpec['config'],
+  };
+}
+
+const fmtRho = (rho: number) => (Number.isFinite(rho) ? rho.toFixed(2) : '–');
+
+/** Fine linear accuracy against nc1 at every tracked epoch of every run, with Spearman's ρ per group and overall. */
+function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: RunFiles) => Group): ChartSpec | null {
+  const byGroup = new Map<Group, { x: number; y: number }[]>();
+  for (const run of runs) {
+    const acc = new Map(fineLinear(run).map((p) => [p.epoch, p.value]));
+    const points = nc1(run).filter((p) => acc.has(p.epoch)).map((p) => ({ x: p.value, y: acc.get(p.epoch)! }));
+    if (points.length > 0) byGroup.set(groupOf(run), [...(byGroup.get(groupOf(run)) ?? []), ...points]);
+  }
+  const all = [...byGroup.values()].flat();
+  if (all.length === 0) return null;
+  const rho = (ps: { x: number; y: number }[]) => spearman(ps.map((p) => p.x), ps.map((p) => p.y));
+  const datasets = [...byGroup].map(([g, ps]) => ({
+    label: `${g.label} (ρ = ${fmtRho(rho(ps))}, n = ${ps.length})`,
+    data: ps,
+    borderColor: g.color,
+    backgroundColor: g.color,
+    pointRadius: 4,
+  }));
+  return {
+    id,
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        ...commonOptions(title, `Spearman ρ over all points: ${fmtRho(rho(all))} (n = ${all.length}); ρ < 0: the more collapsed, the better the transfer`),
+        scales: {
+          x: { type: all.every((p) => p.x > 0) ? 'logarithmic' : 'linear', title: { display: true, text: 'nc1 (test features, training level)' } },
+          y: { title: { display: true, text: 'fine linear probe accuracy' } },
+        },
+      },
+    } as ChartSpec['config'],
+  };
+}
+
+/**
+ * "Collapse over training", from the runs' trajectory.csv: per method (and grid value), the fine
+ * linear probe's accuracy and nc1 against epoch (mean ± std over seeds), and the two against each
+ * other at every tracked epoch of every run. One set of charts per pipeline.
+ */
+export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Group): Section {
+  const pipelines = runsByPipeline(runs.filter((r) => r.trajectory && r.trajectory.length > 0));
+  const charts = [...pipelines].flatMap(([pipeline, pipelineRuns], i) => {
+    const prefix = pipelines.size > 1 ? `${pipeline}: ` : '';
+    return [
+      meanBandChart(`collapse-acc-${i}`, `${prefix}Fine linear probe accuracy per tracked epoch`, 'fine linear probe accuracy', pipelineRuns, groupOf, fineLinear),
+      meanBandChart(`collapse-nc1-${i}`, `${prefix}nc1 per tracked epoch (test features, training level)`, 'nc1', pipelineRuns, groupOf, nc1),
+      scatterChart(`collapse-scatter-${i}`, `${prefix}Fine linear accuracy against nc1 (every tracked epoch of every run)`, pipelineRuns, groupOf),
+    ].filter((c): c is ChartSpec => c !== null);
+  });
+  return {
+    title: 'Collapse over training',
+    intro: 'From trajectory.csv of runs with spec `track`: fixed subsets of train and test measured every few epochs. ' +
+      'Lines are means over seeds with a ± one std band; collapse shows as nc1 falling, and the first chart shows what it does to fine-grained transfer. ' +
+      'The scatter pools every tracked epoch of every run (points of one run are not independent), with Spearman\'s ρ per method and overall.',
+    charts,
+  };
+}
