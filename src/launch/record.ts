@@ -31,7 +31,9 @@ export function readSubmissions(suiteDir: string): Submission[] {
     const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { submissions: Submission[] };
     return doc.submissions;
   } catch (e) {
-    throw new RunError(`${file}: corrupt submission record (${(e as Error).message}); delete it, and cancel this suite's jobs with scancel if any are left`);
+    throw new RunError(
+      `${file}: corrupt submission record (${(e as Error).message}); delete it, and cancel this suite's jobs with scancel if any are left`,
+    );
   }
 }
 

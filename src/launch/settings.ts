@@ -1,40 +1,8 @@
 import { Ajv } from 'ajv';
+import { launcherSchema, type LauncherSettings } from '../config/launcher.js';
 import { UsageError } from '../errors.js';
 
-/**
- * Where a suite's cells run on a cluster: the suite's `launcher:` block, overridden field by field
- * by `cone run` flags. Every value ends up on an `#SBATCH` line, so the patterns also keep newlines
- * and shell metacharacters out of the generated scripts.
- */
-export const launcherSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    partition: { type: ['string', 'null'], pattern: '^[\\w.,-]+$', default: null, description: 'Slurm partition(s)' },
-    time: { type: ['string', 'null'], default: null, description: 'time limit per cell, in a Slurm format (minutes, HH:MM:SS, D-HH:MM:SS)' },
-    gres: { type: ['string', 'null'], pattern: '^[\\w.,:/-]+$', default: null, description: 'generic resources per cell, e.g. gpu:1' },
-    cpus_per_task: { type: 'integer', minimum: 1, default: 1, description: 'cpus per cell; also its --threads' },
-    mem: { type: ['string', 'null'], pattern: '^\\d+[KMGT]?$', default: null, description: 'memory per cell, e.g. 8G' },
-    account: { type: ['string', 'null'], pattern: '^[\\w.-]+$', default: null },
-    qos: { type: ['string', 'null'], pattern: '^[\\w.-]+$', default: null },
-    max_running: { type: ['integer', 'null'], minimum: 1, default: null, description: 'cells running at once (the job array throttle)' },
-    signal_before: { type: ['integer', 'null'], minimum: 1, default: null, description: 'seconds before the time limit at which a cell checkpoints and requeues (default 120, at most a quarter of the limit)' },
-    sbatch_args: { type: 'array', items: { type: 'string', pattern: '^--?[\\w-]+(=[^\\s\'"`$;&|<>\\\\]*)?$' }, default: [], description: 'extra sbatch options, e.g. --constraint=a100' },
-  },
-} as const;
-
-export interface LauncherSettings {
-  partition: string | null;
-  time: string | null;
-  gres: string | null;
-  cpus_per_task: number;
-  mem: string | null;
-  account: string | null;
-  qos: string | null;
-  max_running: number | null;
-  signal_before: number | null;
-  sbatch_args: string[];
-}
+export type { LauncherSettings };
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const validate = ajv.compile(launcherSchema);
@@ -61,13 +29,20 @@ export function parseSlurmTime(t: string): number | null {
  * Validate the suite's block merged with the flags (flags win) and fill defaults; every problem is one
  * line naming where the value came from and the field.
  */
-export function resolveLauncher(block: Record<string, unknown> | undefined, flags: Partial<LauncherSettings>, source: string): LauncherSettings {
+export function resolveLauncher(
+  block: Record<string, unknown> | undefined,
+  flags: Partial<LauncherSettings>,
+  source: string,
+): LauncherSettings {
   const merged: Record<string, unknown> = { ...(block ?? {}) };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
   if (!validate(merged)) {
     const problems = (validate.errors ?? []).map((e) => {
       const field = e.instancePath.split('/').filter(Boolean).join('.');
-      const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+      const extra =
+        e.keyword === 'additionalProperties'
+          ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+          : '';
       return `${source}: launcher${field ? `.${field}` : ''}: ${e.message}${extra}`;
     });
     throw new UsageError([...new Set(problems)].join('\n'));
@@ -75,9 +50,14 @@ export function resolveLauncher(block: Record<string, unknown> | undefined, flag
   const s = merged as unknown as LauncherSettings;
   if (s.time !== null) {
     const limit = parseSlurmTime(s.time);
-    if (limit === null || limit === 0) throw new UsageError(`${source}: launcher.time: '${s.time}' is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS)`);
+    if (limit === null || limit === 0)
+      throw new UsageError(
+        `${source}: launcher.time: '${s.time}' is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS)`,
+      );
     if (s.signal_before !== null && s.signal_before >= limit) {
-      throw new UsageError(`${source}: launcher.signal_before: ${s.signal_before} s is not before the time limit ${s.time} (${limit} s); make it shorter`);
+      throw new UsageError(
+        `${source}: launcher.signal_before: ${s.signal_before} s is not before the time limit ${s.time} (${limit} s); make it shorter`,
+      );
     }
   }
   return s;

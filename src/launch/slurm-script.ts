@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SUITE_FILES } from '../io/run-layout.js';
 import { signalBefore, type LauncherSettings } from './settings.js';
 
 /** Everything a job needs to find, as absolute paths: nodes share nothing else with the submitter. */
@@ -15,7 +16,7 @@ export interface JobContext {
 
 /** Where the scripts, the submission record and the task logs live: inside the suite folder. */
 export function slurmDir(suiteDir: string): string {
-  return path.join(suiteDir, 'slurm');
+  return path.join(suiteDir, SUITE_FILES.slurm);
 }
 
 export function logDir(suiteDir: string): string {
@@ -57,7 +58,11 @@ function commonDirectives(s: LauncherSettings, withTaskResources: boolean): stri
 /** `node cone.js run <suite> ... --out <root>`; `words` are already shell words (they may expand variables). */
 function coneCommand(ctx: JobContext, words: string[]): string {
   const backend = ctx.backend ? ['--backend', ctx.backend] : [];
-  return [...[ctx.node, ctx.coneBin, 'run', ctx.suiteFile].map(shellQuote), ...words, ...['--out', ctx.outputRoot, ...backend].map(shellQuote)].join(' ');
+  return [
+    ...[ctx.node, ctx.coneBin, 'run', ctx.suiteFile].map(shellQuote),
+    ...words,
+    ...['--out', ctx.outputRoot, ...backend].map(shellQuote),
+  ].join(' ');
 }
 
 /**
@@ -86,11 +91,12 @@ export function arrayScript(ctx: JobContext, cells: string[], s: LauncherSetting
     'cells=(',
     ...cells.map((c) => `  ${shellQuote(c)}`),
     ')',
-    'cell=${cells[$SLURM_ARRAY_TASK_ID]}',
-    'task="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
-    'echo "cone: cell $cell, task $task on $(hostname), $(date -u +%FT%TZ), restart ${SLURM_RESTART_COUNT:-0}"',
+    // \${ is bash's ${ (parameter expansion), not a JS placeholder.
+    `cell=\${cells[$SLURM_ARRAY_TASK_ID]}`,
+    `task="\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}"`,
+    `echo "cone: cell $cell, task $task on $(hostname), $(date -u +%FT%TZ), restart \${SLURM_RESTART_COUNT:-0}"`,
     '# node runs in the background so that this shell can take signals while it trains.',
-    `${coneCommand(ctx, ['--cell', '"$cell"', '--threads', '"${SLURM_CPUS_PER_TASK:-1}"'])} &`,
+    `${coneCommand(ctx, ['--cell', '"$cell"', '--threads', `"\${SLURM_CPUS_PER_TASK:-1}"`])} &`,
     'pid=$!',
     'warned=0',
     '# The warning before the time limit reaches only this shell: pass it on as SIGTERM (checkpoint, exit 130).',
@@ -115,7 +121,11 @@ export function arrayScript(ctx: JobContext, cells: string[], s: LauncherSetting
  * check the expectations, write summary.csv, summary.md and report.html, and report failed cells.
  */
 export function finalizeScript(ctx: JobContext, s: LauncherSettings): string {
-  const directives = [`--job-name=${jobName(ctx.suiteName, '-finalize')}`, `--output=${path.join(logDir(ctx.suiteDir), 'finalize-%j.log')}`, ...commonDirectives(s, false)];
+  const directives = [
+    `--job-name=${jobName(ctx.suiteName, '-finalize')}`,
+    `--output=${path.join(logDir(ctx.suiteDir), 'finalize-%j.log')}`,
+    ...commonDirectives(s, false),
+  ];
   return [
     '#!/bin/bash',
     `# cone: summary, expectations and report of suite ${ctx.suiteName} once its cells have ended.`,

@@ -18,7 +18,22 @@ export interface JobState {
 }
 
 /** States in which a job has not ended: it holds or waits for its cell. */
-const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESIZING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT', 'SPECIAL_EXIT', 'RESV_DEL_HOLD']);
+const ACTIVE = new Set([
+  'PENDING',
+  'RUNNING',
+  'CONFIGURING',
+  'COMPLETING',
+  'REQUEUED',
+  'REQUEUE_FED',
+  'REQUEUE_HOLD',
+  'RESIZING',
+  'SUSPENDED',
+  'STOPPED',
+  'SIGNALING',
+  'STAGE_OUT',
+  'SPECIAL_EXIT',
+  'RESV_DEL_HOLD',
+]);
 
 export function isActive(state: string): boolean {
   return ACTIVE.has(state);
@@ -81,7 +96,10 @@ function run(cmd: string, args: string[], input?: string): string {
     return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; status?: number };
-    if (err.code === 'ENOENT') throw new SlurmError(`${cmd} not found: run this on a Slurm login node (Debian: apt-get install slurm-client), or use --launcher local`);
+    if (err.code === 'ENOENT')
+      throw new SlurmError(
+        `${cmd} not found: run this on a Slurm login node (Debian: apt-get install slurm-client), or use --launcher local`,
+      );
     const said = (err.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? err.message;
     throw new SlurmError(`${cmd} ${args.join(' ')} failed: ${said}`);
   }
@@ -102,7 +120,9 @@ export function sbatch(scriptFile: string, args: string[] = []): string {
 export function queueStates(jobs: string[]): JobState[] {
   if (!jobs.length) return [];
   const wanted = new Set(jobs);
-  return parseSqueue(run('squeue', ['-h', '-r', '-t', 'all', '-u', os.userInfo().username, '-o', SQUEUE_FORMAT])).filter((j) => wanted.has(j.job));
+  return parseSqueue(
+    run('squeue', ['-h', '-r', '-t', 'all', '-u', os.userInfo().username, '-o', SQUEUE_FORMAT]),
+  ).filter((j) => wanted.has(j.job));
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
+import { runPath } from '../io/run-layout.js';
 import { UsageError } from '../errors.js';
 import { expandSuite, suiteDir, type Cell } from '../suite/expand.js';
 import { loadSuite } from '../suite/load.js';
@@ -49,16 +50,22 @@ export interface SuiteStatus {
 }
 
 function epochsDone(runDir: string): number {
-  const file = path.join(runDir, 'metrics.csv');
+  const file = runPath(runDir, 'metrics');
   return fs.existsSync(file) ? readCsv(file).length : 0;
 }
 
 /** A cell's state from its run folder, refined by what Slurm says about its last task. */
-export function cellState(cell: Cell, pipeline: Suite['pipeline'], job: JobState | null, submitted: boolean): { state: CellState; detail: string | null } {
+export function cellState(
+  cell: Cell,
+  pipeline: Suite['pipeline'],
+  job: JobState | null,
+  submitted: boolean,
+): { state: CellState; detail: string | null } {
   if (cellDone(cell, pipeline)) return { state: 'done', detail: null };
   const m = readManifest(cell.runDir);
   if (job && isActive(job.state)) {
-    if (job.state !== 'RUNNING' && job.state !== 'COMPLETING') return { state: 'pending', detail: m ? `resumes from ${m.status}` : null };
+    if (job.state !== 'RUNNING' && job.state !== 'COMPLETING')
+      return { state: 'pending', detail: m ? `resumes from ${m.status}` : null };
     return { state: 'running', detail: m?.status === 'done' ? 'extract and probe' : null };
   }
   if (!m) return { state: 'pending', detail: null };
@@ -66,7 +73,8 @@ export function cellState(cell: Cell, pipeline: Suite['pipeline'], job: JobState
   if (m.status === 'interrupted') return { state: 'interrupted', detail: 'resumes from its checkpoint' };
   // Training finished but the later steps did not, or the manifest still says running: if this cell's
   // Slurm task has ended, its process was killed before it could record anything.
-  if (submitted && job && !isActive(job.state)) return { state: 'stopped', detail: `slurm ${job.state}${job.reason ? ` (${job.reason})` : ''}` };
+  if (submitted && job && !isActive(job.state))
+    return { state: 'stopped', detail: `slurm ${job.state}${job.reason ? ` (${job.reason})` : ''}` };
   if (submitted && !job) return { state: 'stopped', detail: 'its Slurm task is no longer in the queue' };
   return { state: m.status === 'done' ? 'stopped' : 'running', detail: null };
 }
@@ -81,7 +89,9 @@ export function suiteStatus(suite: Suite, outputRoot: string, dir: string): Suit
   let scheduler: SuiteStatus['scheduler'] = null;
   let schedulerError: string | null = null;
   if (subs.length) {
-    const jobs = [...new Set(subs.flatMap((s) => [s.array_job, s.finalize_job]).filter((j): j is string => j !== null))];
+    const jobs = [
+      ...new Set(subs.flatMap((s) => [s.array_job, s.finalize_job]).filter((j): j is string => j !== null)),
+    ];
     try {
       const r = jobStates(jobs);
       states = r.states;
@@ -93,7 +103,7 @@ export function suiteStatus(suite: Suite, outputRoot: string, dir: string): Suit
   }
   const rows = cells.map((cell): CellStatus => {
     const t = tasks.get(cell.runId);
-    const job = t ? states.get(jobKey(t.job, t.task)) ?? null : null;
+    const job = t ? (states.get(jobKey(t.job, t.task)) ?? null) : null;
     const { state, detail } = cellState(cell, suite.pipeline, job, Boolean(t) && scheduler !== null);
     return {
       cell: cell.index,
@@ -112,7 +122,11 @@ export function suiteStatus(suite: Suite, outputRoot: string, dir: string): Suit
     };
   });
   const finalize = last
-    ? { job: last.finalize_job, state: states.get(last.finalize_job)?.state ?? null, log: finalizeLog(dir, last.finalize_job) }
+    ? {
+        job: last.finalize_job,
+        state: states.get(last.finalize_job)?.state ?? null,
+        log: finalizeLog(dir, last.finalize_job),
+      }
     : null;
   return { suite: suite.name, dir, scheduler, scheduler_error: schedulerError, finalize, cells: rows };
 }
@@ -126,7 +140,10 @@ export function statusOf(target: string, outputRoot = 'results'): SuiteStatus {
   if (fs.statSync(target).isDirectory()) {
     const subs = readSubmissions(target);
     const last = subs[subs.length - 1];
-    if (!last) throw new UsageError(`${target}: no Slurm submission recorded here (${recordFile(target)}); for a suite run locally, give its file: cone status <suite.yaml> --out <results root>`);
+    if (!last)
+      throw new UsageError(
+        `${target}: no Slurm submission recorded here (${recordFile(target)}); for a suite run locally, give its file: cone status <suite.yaml> --out <results root>`,
+      );
     return suiteStatus(loadSuite(last.suite_file), last.output_root, target);
   }
   const suite = loadSuite(target);

@@ -8,7 +8,15 @@ import type { Suite } from '../suite/schema.js';
 import { appendSubmission, lastTaskOfCell, readSubmissions } from './record.js';
 import type { LauncherSettings } from './settings.js';
 import { isActive, jobKey, jobStates, sbatch, scancel, type JobState } from './slurm.js';
-import { arrayScript, finalizeLog, finalizeScript, logDir, slurmDir, taskLog, type JobContext } from './slurm-script.js';
+import {
+  arrayScript,
+  finalizeLog,
+  finalizeScript,
+  logDir,
+  slurmDir,
+  taskLog,
+  type JobContext,
+} from './slurm-script.js';
 
 export interface SubmitOptions {
   /** Results root; made absolute, as every path handed to a job. */
@@ -63,7 +71,11 @@ function plan(suite: Suite, settings: LauncherSettings, opts: SubmitOptions): Su
   const activeJob = (key: string | undefined) => key !== undefined && isActive(states.get(key)?.state ?? '');
 
   const done = cells.filter((c) => cellDone(c, suite.pipeline));
-  const active = cells.filter((c) => !done.includes(c) && activeJob(tasks.has(c.runId) ? jobKey(tasks.get(c.runId)!.job, tasks.get(c.runId)!.task) : undefined));
+  const active = cells.filter(
+    (c) =>
+      !done.includes(c) &&
+      activeJob(tasks.has(c.runId) ? jobKey(tasks.get(c.runId)!.job, tasks.get(c.runId)!.task) : undefined),
+  );
   const submit = cells.filter((c) => !done.includes(c) && !active.includes(c));
   const activeArrays = [...new Set(active.map((c) => tasks.get(c.runId)!.job))];
   const finalizes = subs.map((s) => s.finalize_job).filter((j) => activeJob(j));
@@ -88,7 +100,16 @@ function plan(suite: Suite, settings: LauncherSettings, opts: SubmitOptions): Su
     done,
     active,
     submit,
-    arrayScript: submit.length ? { file: file('array'), text: arrayScript(ctx, submit.map((c) => c.runId), settings) } : null,
+    arrayScript: submit.length
+      ? {
+          file: file('array'),
+          text: arrayScript(
+            ctx,
+            submit.map((c) => c.runId),
+            settings,
+          ),
+        }
+      : null,
     finalizeScript: pendingFinalize ? null : { file: file('finalize'), text: finalizeScript(ctx, settings) },
     waitsFor: activeArrays,
     supersedes: pendingFinalize ? [] : finalizes.filter((j) => states.get(j)?.state !== 'RUNNING'),
@@ -110,7 +131,11 @@ export function submitSuite(suite: Suite, settings: LauncherSettings, opts: Subm
   if (p.arrayScript) {
     writeFileAtomic(p.arrayScript.file, p.arrayScript.text);
     result.arrayJob = sbatch(p.arrayScript.file);
-    result.logs = p.submit.map((c, i) => ({ runId: c.runId, task: jobKey(result.arrayJob!, i), log: taskLog(p.dir, result.arrayJob!, i) }));
+    result.logs = p.submit.map((c, i) => ({
+      runId: c.runId,
+      task: jobKey(result.arrayJob!, i),
+      log: taskLog(p.dir, result.arrayJob!, i),
+    }));
   }
   if (p.finalizeScript) {
     writeFileAtomic(p.finalizeScript.file, p.finalizeScript.text);

@@ -1,4 +1,4 @@
-import { launcherSchema } from '../launch/settings.js';
+import { launcherSchema } from '../config/launcher.js';
 
 /**
  * A suite: a base spec, a grid of fields to vary, the pipeline every cell runs, and expectations

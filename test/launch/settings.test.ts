@@ -14,8 +14,19 @@ describe('launcher settings', () => {
   });
 
   it('fills defaults, and flags override the suite block field by field', () => {
-    const s = resolveLauncher({ partition: 'gpu', gres: 'gpu:1', cpus_per_task: 4 }, { partition: 'short', cpus_per_task: undefined }, 'x.yaml');
-    expect(s).toMatchObject({ partition: 'short', gres: 'gpu:1', cpus_per_task: 4, time: null, max_running: null, sbatch_args: [] });
+    const s = resolveLauncher(
+      { partition: 'gpu', gres: 'gpu:1', cpus_per_task: 4 },
+      { partition: 'short', cpus_per_task: undefined },
+      'x.yaml',
+    );
+    expect(s).toMatchObject({
+      partition: 'short',
+      gres: 'gpu:1',
+      cpus_per_task: 4,
+      time: null,
+      max_running: null,
+      sbatch_args: [],
+    });
   });
 
   it('warns 120 s before the limit, or a quarter of a short limit, unless told', () => {
@@ -34,12 +45,20 @@ describe('launcher settings', () => {
       }
       throw new Error('accepted');
     };
-    expect(problems({ time: '4h' })).toEqual(["suite.yaml: launcher.time: '4h' is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS)"]);
-    expect(problems({ time: '2', signal_before: 120 })[0]).toMatch(/^suite\.yaml: launcher\.signal_before: 120 s is not before the time limit 2 \(120 s\)/);
+    expect(problems({ time: '4h' })).toEqual([
+      "suite.yaml: launcher.time: '4h' is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS)",
+    ]);
+    expect(problems({ time: '2', signal_before: 120 })[0]).toMatch(
+      /^suite\.yaml: launcher\.signal_before: 120 s is not before the time limit 2 \(120 s\)/,
+    );
     expect(problems({ cpus_per_task: 0 })[0]).toMatch(/^suite\.yaml: launcher\.cpus_per_task: must be >= 1/);
-    expect(problems({ partitions: 'gpu' })).toEqual(["suite.yaml: launcher: must NOT have additional properties 'partitions'"]);
+    expect(problems({ partitions: 'gpu' })).toEqual([
+      "suite.yaml: launcher: must NOT have additional properties 'partitions'",
+    ]);
     // Values land on #SBATCH lines: nothing that could end the line or run a command gets there.
-    expect(problems({ partition: 'gpu\n#SBATCH --x' })[0]).toMatch(/^suite\.yaml: launcher\.partition: must match pattern/);
+    expect(problems({ partition: 'gpu\n#SBATCH --x' })[0]).toMatch(
+      /^suite\.yaml: launcher\.partition: must match pattern/,
+    );
     expect(problems({ sbatch_args: ['--constraint=a100', 'x; rm -rf /', '--comment=$(id)'] })).toHaveLength(2);
   });
 });

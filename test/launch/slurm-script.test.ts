@@ -22,18 +22,41 @@ setTimeout(() => process.exit(0), Number(process.env.FAKE_RUN_MS ?? 10000));
 function context(): JobContext {
   const bin = path.join(dir, 'fake cone.mjs');
   fs.writeFileSync(bin, FAKE_CONE);
-  return { suiteName: 'my suite', suiteFile: '/abs/suites/s.yaml', outputRoot: '/abs/results', suiteDir: '/abs/results/my suite', node: process.execPath, coneBin: bin, backend: 'wasm' };
+  return {
+    suiteName: 'my suite',
+    suiteFile: '/abs/suites/s.yaml',
+    outputRoot: '/abs/results',
+    suiteDir: '/abs/results/my suite',
+    node: process.execPath,
+    coneBin: bin,
+    backend: 'wasm',
+  };
 }
 
 const cells = ['synthetic-ce-s0-aaaaaaaa', 'synthetic-cone-s0-bbbbbbbb', 'synthetic-cone-s1-cccccccc'];
 
 /** Runs the array script as Slurm would run task 1 of job 5, with scontrol replaced by a recorder. */
-async function runTask(signal: (bash: number, node: number) => void, runMs = 10_000): Promise<{ code: number | null; out: string; args: string[]; terms: number; scontrol: string }> {
+async function runTask(
+  signal: (bash: number, node: number) => void,
+  runMs = 10_000,
+): Promise<{ code: number | null; out: string; args: string[]; terms: number; scontrol: string }> {
   const work = fs.mkdtempSync(path.join(dir, 'task-'));
   const script = path.join(work, 'array.sh');
   fs.writeFileSync(script, arrayScript(context(), cells, resolveLauncher({ cpus_per_task: 3 }, {}, 'x')));
-  fs.writeFileSync(path.join(work, 'scontrol'), `#!/bin/sh\necho "$@" >> ${shellQuote(path.join(work, 'scontrol.args'))}\n`, { mode: 0o755 });
-  const env = { ...process.env, PATH: `${work}:${process.env.PATH}`, SLURM_ARRAY_JOB_ID: '5', SLURM_ARRAY_TASK_ID: '1', SLURM_CPUS_PER_TASK: '3', FAKE_OUT: work, FAKE_RUN_MS: String(runMs) };
+  fs.writeFileSync(
+    path.join(work, 'scontrol'),
+    `#!/bin/sh\necho "$@" >> ${shellQuote(path.join(work, 'scontrol.args'))}\n`,
+    { mode: 0o755 },
+  );
+  const env = {
+    ...process.env,
+    PATH: `${work}:${process.env.PATH}`,
+    SLURM_ARRAY_JOB_ID: '5',
+    SLURM_ARRAY_TASK_ID: '1',
+    SLURM_CPUS_PER_TASK: '3',
+    FAKE_OUT: work,
+    FAKE_RUN_MS: String(runMs),
+  };
   const bash = spawn('bash', [script], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   bash.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -43,13 +66,40 @@ async function runTask(signal: (bash: number, node: number) => void, runMs = 10_
   while (!fs.existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
   signal(bash.pid!, Number(fs.readFileSync(pidFile, 'utf8')));
   const read = (f: string) => (fs.existsSync(path.join(work, f)) ? fs.readFileSync(path.join(work, f), 'utf8') : '');
-  return { code: await code, out, args: JSON.parse(read('args.json')), terms: Number(read('terms') || 0), scontrol: read('scontrol.args').trim() };
+  return {
+    code: await code,
+    out,
+    args: JSON.parse(read('args.json')),
+    terms: Number(read('terms') || 0),
+    scontrol: read('scontrol.args').trim(),
+  };
 }
 
 describe('Slurm scripts', () => {
   it('array: one task per cell, the resources asked for, warning signal and requeue, logs in the suite folder', () => {
-    const s = arrayScript(context(), cells, resolveLauncher({ partition: 'gpu', gres: 'gpu:1', time: '01:00:00', mem: '8G', account: 'lab', qos: 'normal', cpus_per_task: 4, max_running: 2, sbatch_args: ['--constraint=a100'] }, {}, 'x'));
-    const directives = s.split('\n').filter((l) => l.startsWith('#SBATCH ')).map((l) => l.slice(8));
+    const s = arrayScript(
+      context(),
+      cells,
+      resolveLauncher(
+        {
+          partition: 'gpu',
+          gres: 'gpu:1',
+          time: '01:00:00',
+          mem: '8G',
+          account: 'lab',
+          qos: 'normal',
+          cpus_per_task: 4,
+          max_running: 2,
+          sbatch_args: ['--constraint=a100'],
+        },
+        {},
+        'x',
+      ),
+    );
+    const directives = s
+      .split('\n')
+      .filter((l) => l.startsWith('#SBATCH '))
+      .map((l) => l.slice(8));
     expect(directives).toEqual([
       '--job-name=cone-my_suite',
       '--array=0-2%2',
@@ -70,7 +120,10 @@ describe('Slurm scripts', () => {
   });
 
   it('finalize: one cpu, no gres, runs cone run --finalize on absolute paths', () => {
-    const s = finalizeScript(context(), resolveLauncher({ partition: 'gpu', gres: 'gpu:1', cpus_per_task: 4 }, {}, 'x'));
+    const s = finalizeScript(
+      context(),
+      resolveLauncher({ partition: 'gpu', gres: 'gpu:1', cpus_per_task: 4 }, {}, 'x'),
+    );
     expect(s).toMatch(/#SBATCH --cpus-per-task=1\n/);
     expect(s).not.toMatch(/gres/);
     expect(s).toMatch(/#SBATCH --output=\/abs\/results\/my suite\/slurm\/logs\/finalize-%j\.log/);
@@ -81,7 +134,18 @@ describe('Slurm scripts', () => {
   it('a task runs its own cell with the task cpus as --threads', async () => {
     const r = await runTask(() => undefined, 0);
     expect(r.code).toBe(0);
-    expect(r.args).toEqual(['run', '/abs/suites/s.yaml', '--cell', cells[1], '--threads', '3', '--out', '/abs/results', '--backend', 'wasm']);
+    expect(r.args).toEqual([
+      'run',
+      '/abs/suites/s.yaml',
+      '--cell',
+      cells[1],
+      '--threads',
+      '3',
+      '--out',
+      '/abs/results',
+      '--backend',
+      'wasm',
+    ]);
     expect(r.scontrol).toBe('');
   });
 

@@ -10,7 +10,13 @@ describe('Slurm state parsing', () => {
   });
 
   it('parses squeue -h -r -o "%i|%T|%r"', () => {
-    const out = ['21_0|RUNNING|None', '21_2|PENDING|Resources', '21_3|PENDING|JobArrayTaskLimit', '22|PENDING|Dependency', ''].join('\n');
+    const out = [
+      '21_0|RUNNING|None',
+      '21_2|PENDING|Resources',
+      '21_3|PENDING|JobArrayTaskLimit',
+      '22|PENDING|Dependency',
+      '',
+    ].join('\n');
     expect(parseSqueue(out)).toEqual([
       { job: '21', task: 0, state: 'RUNNING', reason: null },
       { job: '21', task: 2, state: 'PENDING', reason: 'Resources' },
@@ -20,7 +26,13 @@ describe('Slurm state parsing', () => {
   });
 
   it('parses sacct -n -P -X -o JobID,State,ExitCode, including "CANCELLED by <uid>"', () => {
-    const out = ['30_0|COMPLETED|0:0', '30_1|CANCELLED by 0|0:15', '30_2|FAILED|1:0', '30_[3-4]|PENDING|0:0', '31|TIMEOUT|0:0'].join('\n');
+    const out = [
+      '30_0|COMPLETED|0:0',
+      '30_1|CANCELLED by 0|0:15',
+      '30_2|FAILED|1:0',
+      '30_[3-4]|PENDING|0:0',
+      '31|TIMEOUT|0:0',
+    ].join('\n');
     const states = parseSacct(out);
     expect(states.map((s) => [s.job, s.task, s.state, s.reason])).toEqual([
       ['30', 0, 'COMPLETED', '0:0'],
@@ -34,6 +46,7 @@ describe('Slurm state parsing', () => {
 
   it('counts a job as holding its cell until it has ended', () => {
     for (const s of ['PENDING', 'RUNNING', 'REQUEUED', 'COMPLETING', 'SUSPENDED']) expect(isActive(s)).toBe(true);
-    for (const s of ['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'OUT_OF_MEMORY', '']) expect(isActive(s)).toBe(false);
+    for (const s of ['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'OUT_OF_MEMORY', ''])
+      expect(isActive(s)).toBe(false);
   });
 });

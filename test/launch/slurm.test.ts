@@ -15,7 +15,12 @@ import { tinySpec } from '../helpers/tiny-spec.js';
  * a cancelled task and a task warned of its time limit, resubmission of only the unfinished cell.
  */
 const missing =
-  missingSystemPackage({ path: '/usr/sbin/slurmctld', apt: 'slurm-wlm', use: 'the Slurm launcher test', executable: true }) ||
+  missingSystemPackage({
+    path: '/usr/sbin/slurmctld',
+    apt: 'slurm-wlm',
+    use: 'the Slurm launcher test',
+    executable: true,
+  }) ||
   missingSystemPackage({ path: '/usr/sbin/munged', apt: 'munge', use: 'the Slurm launcher test', executable: true });
 
 const SCRIPT = path.join(ROOT, 'scripts/slurm-local.sh');
@@ -36,14 +41,19 @@ async function until(what: string, done: (s: SuiteStatus) => boolean, timeoutMs:
   for (;;) {
     const s = statusOf(suiteDir);
     if (done(s)) return s;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s.cells.map((c) => [c.run_id, c.state, c.epoch, c.slurm_state]))}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(s.cells.map((c) => [c.run_id, c.state, c.epoch, c.slurm_state]))}`,
+      );
     await sleep(200);
   }
 }
 
-const finalizeEnded = (s: SuiteStatus) => s.finalize !== null && s.finalize.state !== null && !['PENDING', 'RUNNING', 'COMPLETING'].includes(s.finalize.state);
+const finalizeEnded = (s: SuiteStatus) =>
+  s.finalize !== null && s.finalize.state !== null && !['PENDING', 'RUNNING', 'COMPLETING'].includes(s.finalize.state);
 
-const manifest = (runId: string) => JSON.parse(fs.readFileSync(path.join(suiteDir, 'runs', runId, 'manifest.json'), 'utf8')) as Manifest;
+const manifest = (runId: string) =>
+  JSON.parse(fs.readFileSync(path.join(suiteDir, 'runs', runId, 'manifest.json'), 'utf8')) as Manifest;
 
 /**
  * What `#SBATCH --signal=B:USR1@<s>` does before the time limit: USR1 to the task's batch shell (found with
@@ -52,7 +62,11 @@ const manifest = (runId: string) => JSON.parse(fs.readFileSync(path.join(suiteDi
  */
 function warnBatchShell(task: string): void {
   const id = execFileSync('squeue', ['-h', '-j', task, '-o', '%A'], { encoding: 'utf8' }).trim();
-  const rows = execFileSync('scontrol', ['listpids', id], { encoding: 'utf8' }).trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  const rows = execFileSync('scontrol', ['listpids', id], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/));
   const shell = rows.find(([, , step, local]) => step === 'batch' && local === '0');
   expect(shell, `batch shell of ${task} in ${JSON.stringify(rows)}`).toBeDefined();
   process.kill(Number(shell![0]), 'SIGUSR1');
@@ -74,7 +88,15 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
       startedSlurm = true;
     }
     const { method: _m, ...spec } = tinySpec({ epochs: EPOCHS, probe: { probes: ['linear', 'knn', 'ncc'] } });
-    fs.writeFileSync(suiteFile, YAML.stringify({ name: 'cluster', spec, grid: { 'method.name': ['ce', 'etf-ce', 'cone'] }, launcher: { cpus_per_task: 1, time: '10' } }));
+    fs.writeFileSync(
+      suiteFile,
+      YAML.stringify({
+        name: 'cluster',
+        spec,
+        grid: { 'method.name': ['ce', 'etf-ce', 'cone'] },
+        launcher: { cpus_per_task: 1, time: '10' },
+      }),
+    );
   });
 
   afterAll(() => {
@@ -86,7 +108,10 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
     const first = await submit();
     // One task cancelled while it trains (scancel: SIGTERM, checkpoint, exit 130: it stays unfinished), and one
     // sent the time-limit warning as Slurm would (USR1 to the batch shell: checkpoint, requeue, resume).
-    const training = (s: SuiteStatus) => s.cells.filter((c) => c.state === 'running' && c.slurm_state === 'RUNNING' && c.epoch >= 2 && c.epoch < EPOCHS - 4);
+    const training = (s: SuiteStatus) =>
+      s.cells.filter(
+        (c) => c.state === 'running' && c.slurm_state === 'RUNNING' && c.epoch >= 2 && c.epoch < EPOCHS - 4,
+      );
     let s = await until('a cell training', (x) => training(x).length > 0, 60_000);
     const cancelled = training(s)[0];
     expect(cancelled.job).toMatch(new RegExp(`^${first.array}_\\d$`));
@@ -98,7 +123,11 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
     expect(viaCli.code, viaCli.stderr).toBe(0);
     expect(viaCli.stdout).toMatch(new RegExp(`\\| ${cancelled.run_id} +\\| (running|interrupted)`));
     // Submitting again now would submit only the cancelled cell: the others are done or still in Slurm.
-    await until('the cancelled task to end', (x) => x.cells.find((c) => c.run_id === cancelled.run_id)!.slurm_state === 'CANCELLED', 30_000);
+    await until(
+      'the cancelled task to end',
+      (x) => x.cells.find((c) => c.run_id === cancelled.run_id)!.slurm_state === 'CANCELLED',
+      30_000,
+    );
     const dry = await coneAsync(['run', suiteFile, '--launcher', 'slurm', '--out', onSlurm, '--dry-run']);
     expect(dry.stdout).toMatch(/3 cells, \d done, \d pending or running in Slurm, 1 to submit/);
     expect(dry.stdout).toMatch(new RegExp(`--array=0-0\n[\\s\\S]*cells=\\(\n  ${cancelled.run_id}\n\\)`));
@@ -113,7 +142,9 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
     expect(fs.readFileSync(warned.log!, 'utf8')).toMatch(/requeueing .* to resume from it[\s\S]*restart 1/);
     // The finalize job reports the unfinished cell (and exits 1).
     expect(s.finalize!.state).toBe('FAILED');
-    expect(fs.readFileSync(path.join(suiteDir, 'summary.md'), 'utf8')).toMatch(new RegExp(`## Failed cells\\n\\n- ${cancelled.run_id}: interrupted`));
+    expect(fs.readFileSync(path.join(suiteDir, 'summary.md'), 'utf8')).toMatch(
+      new RegExp(`## Failed cells\\n\\n- ${cancelled.run_id}: interrupted`),
+    );
     const t1 = Date.now();
 
     const started = new Map(s.cells.map((c) => [c.run_id, manifest(c.run_id).started]));
@@ -131,12 +162,16 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
     // Same seeds, same numbers: resumed cells included, the summary is the local run's.
     const r = await localRun;
     expect(r.code, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(suiteDir, 'summary.csv'), 'utf8')).toBe(fs.readFileSync(path.join(local, 'cluster', 'summary.csv'), 'utf8'));
+    expect(fs.readFileSync(path.join(suiteDir, 'summary.csv'), 'utf8')).toBe(
+      fs.readFileSync(path.join(local, 'cluster', 'summary.csv'), 'utf8'),
+    );
     expect(fs.existsSync(path.join(suiteDir, 'report.html'))).toBe(true);
 
     // Nothing is left to submit.
     const last = await coneAsync(['run', suiteFile, '--launcher', 'slurm', '--out', onSlurm, '--dry-run']);
     expect(last.stdout).toMatch(/3 cells, 3 done, 0 pending or running in Slurm, 0 to submit/);
-    console.info(`slurm test: first submission ${((t1 - t0) / 1000).toFixed(0)} s, resubmission ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+    console.info(
+      `slurm test: first submission ${((t1 - t0) / 1000).toFixed(0)} s, resubmission ${((Date.now() - t1) / 1000).toFixed(0)} s`,
+    );
   }, 300_000);
 });
