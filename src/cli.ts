@@ -11,6 +11,7 @@ import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
+import { statusCommand } from './commands/status.js';
 
 /** The `cone` command line: every command is registered here, explicitly. */
 export async function main(argv = hideBin(process.argv)): Promise<void> {
@@ -26,6 +27,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(probeCommand)
     .command(longtailCommand)
     .command(runCommand)
+    .command(statusCommand)
     .command(reportCommand)
     .command(benchCommand)
     .demandCommand(1, 'name a command (cone --help lists them)')

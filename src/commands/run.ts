@@ -2,12 +2,15 @@ import type { CommandModule } from 'yargs';
 import { runSuite } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
 import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { rejectSlurmFlags, slurmOptions, submitToSlurm, type SlurmArgs } from './run-slurm.js';
 
-interface Args extends GlobalOptions {
+interface Args extends GlobalOptions, SlurmArgs {
   suite: string;
   jobs: number;
   'dry-run': boolean;
   cell?: string;
+  finalize: boolean;
+  launcher: 'local' | 'slurm';
 }
 
 /** Exit code when a suite's expectation fails (CI reproduction runs rely on it). */
@@ -21,12 +24,17 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
       .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' })
       .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'list the cells and which are done, run nothing' })
-      .option('cell', { type: 'string', hidden: true, describe: 'run one cell only (used by --jobs workers)' }),
+      .option('cell', { type: 'string', describe: 'run this one cell (a run id) and nothing else, as --jobs workers and Slurm tasks do' })
+      .option('finalize', { type: 'boolean', default: false, describe: 'run no cell: summarise the finished ones, check expectations, write the report' })
+      .option('launcher', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'local: run here; slurm: submit a job array and a finalize job' })
+      .options(slurmOptions),
   handler: (argv) =>
     runAndExit(() =>
       withResumeHint(async () => {
         const jobs = positiveInteger('jobs', argv.jobs);
         const suite = loadSuite(argv.suite);
+        if (argv.launcher === 'slurm' && !argv.cell && !argv.finalize) return submitToSlurm(suite, argv);
+        if (argv.launcher === 'local') rejectSlurmFlags(argv);
         const outcome = await runSuite(suite, {
           outputRoot: argv.out ?? 'results',
           jobs,
@@ -35,6 +43,7 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
           execution: { backend: argv.backend, threads: argv.threads },
           command: ['cone', ...process.argv.slice(2)].join(' '),
           onlyCell: argv.cell,
+          finalizeOnly: argv.finalize,
         });
         if (outcome.outcomes.some((o) => !o.pass)) return EXPECTATION_FAILED;
         return outcome.failed.length ? 1 : 0;

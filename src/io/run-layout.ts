@@ -33,6 +33,8 @@ export const SUITE_FILES = {
   summaryCsv: 'summary.csv',
   summaryMd: 'summary.md',
   report: 'report.html',
+  /** Job scripts, task logs and the submission record of `cone run --launcher slurm`. */
+  slurm: 'slurm',
 } as const;
 
 export type RunFile = keyof typeof RUN_FILES;

@@ -26,8 +26,10 @@ export interface RunSuiteOptions {
   execution?: { backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu'; threads?: number };
   /** The command line, recorded in summary.md. */
   command: string;
-  /** Run only this cell (used by the worker processes of --jobs). */
+  /** Run only this cell (the worker processes of --jobs, the tasks of a Slurm array). */
   onlyCell?: string;
+  /** Run no cell: aggregate the finished ones, check expectations, report the rest (Slurm's finalize job). */
+  finalizeOnly?: boolean;
 }
 
 export interface SuiteOutcome {
@@ -114,6 +116,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   }
 
   const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
+  const toRun = opts.finalizeOnly ? [] : pending;
   if (opts.dryRun) {
     for (const c of cells) process.stdout.write(`${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`);
     process.stdout.write(`${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`);
@@ -123,12 +126,12 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
-    info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${pending.length} to run -> ${dir}`);
+    info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`);
     const errors = new Map<string, string>();
-    if (opts.jobs > 1 && pending.length > 1) {
-      for (const [k, v] of await runInWorkers(pending, suite, opts)) errors.set(k, v);
+    if (opts.jobs > 1 && toRun.length > 1) {
+      for (const [k, v] of await runInWorkers(toRun, suite, opts)) errors.set(k, v);
     } else {
-      for (const cell of pending) {
+      for (const cell of toRun) {
         info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
         try {
           await runCell(cell, suite, opts.quiet);
@@ -145,7 +148,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
     const results: CellResult[] = cells.filter((c) => cellDone(c, suite.pipeline)).map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
     const groups = groupCells(results);
     const outcomes = evaluateExpectations(suite.expectations, groups, suite.file);
-    const failed = cells.filter((c) => !cellDone(c, suite.pipeline)).map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? 'not finished' }));
+    const failed = cells.filter((c) => !cellDone(c, suite.pipeline)).map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished' }));
     const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
     const files = writeSummary(dir, { suite, results, groups, baseline, outcomes, failedCells: failed, command: opts.command });
     const report = suite.report && results.length ? await writeReport(dir) : null;

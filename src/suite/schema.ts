@@ -1,3 +1,5 @@
+import { launcherSchema } from '../config/launcher.js';
+
 /**
  * A suite: a base spec, a grid of fields to vary, the pipeline every cell runs, and expectations
  * checked on the seed means. Validated with the same schema machinery as specs.
@@ -34,6 +36,7 @@ export const suiteSchema = {
       },
     },
     report: { type: 'boolean', default: true, description: 'write report.html at the end' },
+    launcher: { ...launcherSchema, description: 'Slurm settings for cone run --launcher slurm (flags override them)' },
   },
 } as const;
 
@@ -55,4 +58,6 @@ export interface Suite {
   baseline: string | null;
   expectations: Expectation[];
   report: boolean;
+  /** The `launcher:` block as written (validated; defaults are filled when it is resolved with the flags). */
+  launcher?: Record<string, unknown>;
 }

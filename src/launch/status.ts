@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCsv } from '../io/csv.js';
+import { readManifest } from '../io/manifest.js';
+import { runPath } from '../io/run-layout.js';
+import { UsageError } from '../errors.js';
+import { expandSuite, suiteDir, type Cell } from '../suite/expand.js';
+import { loadSuite } from '../suite/load.js';
+import { cellDone } from '../suite/run-suite.js';
+import type { Suite } from '../suite/schema.js';
+import { lastTaskOfCell, readSubmissions, recordFile, type Submission } from './record.js';
+import { isActive, jobKey, jobStates, SlurmError, type JobState } from './slurm.js';
+import { finalizeLog, taskLog } from './slurm-script.js';
+
+/**
+ * done: the whole pipeline finished; running: in progress; pending: not started (or queued);
+ * interrupted: stopped with a checkpoint, resumable; failed: ended with an error;
+ * stopped: its process ended without recording why (killed), resumable from the last checkpoint.
+ */
+export type CellState = 'done' | 'running' | 'pending' | 'interrupted' | 'failed' | 'stopped';
+
+export interface CellStatus {
+  cell: number;
+  run_id: string;
+  method: string;
+  seed: number;
+  overrides: Record<string, unknown>;
+  state: CellState;
+  /** Epochs finished (rows of metrics.csv) of `epochs`. */
+  epoch: number;
+  epochs: number;
+  /** The error of a failed cell, or what a running one is doing. */
+  detail: string | null;
+  /** Slurm job of the cell's last submission ("123_4"), its state and reason/exit code. */
+  job: string | null;
+  slurm_state: string | null;
+  slurm_reason: string | null;
+  log: string | null;
+}
+
+export interface SuiteStatus {
+  suite: string;
+  dir: string;
+  /** Where Slurm states came from: the queue alone when accounting (sacct) is not kept; null when never submitted or Slurm is not reachable. */
+  scheduler: 'squeue+sacct' | 'squeue' | null;
+  /** Why Slurm could not be asked, when it was needed. */
+  scheduler_error: string | null;
+  finalize: { job: string; state: string | null; log: string } | null;
+  cells: CellStatus[];
+}
+
+function epochsDone(runDir: string): number {
+  const file = runPath(runDir, 'metrics');
+  return fs.existsSync(file) ? readCsv(file).length : 0;
+}
+
+/** A cell's state from its run folder, refined by what Slurm says about its last task. */
+export function cellState(
+  cell: Cell,
+  pipeline: Suite['pipeline'],
+  job: JobState | null,
+  submitted: boolean,
+): { state: CellState; detail: string | null } {
+  if (cellDone(cell, pipeline)) return { state: 'done', detail: null };
+  const m = readManifest(cell.runDir);
+  if (job && isActive(job.state)) {
+    if (job.state !== 'RUNNING' && job.state !== 'COMPLETING')
+      return { state: 'pending', detail: m ? `resumes from ${m.status}` : null };
+    return { state: 'running', detail: m?.status === 'done' ? 'extract and probe' : null };
+  }
+  if (!m) return { state: 'pending', detail: null };
+  if (m.status === 'failed') return { state: 'failed', detail: m.error };
+  if (m.status === 'interrupted') return { state: 'interrupted', detail: 'resumes from its checkpoint' };
+  // Training finished but the later steps did not, or the manifest still says running: if this cell's
+  // Slurm task has ended, its process was killed before it could record anything.
+  if (submitted && job && !isActive(job.state))
+    return { state: 'stopped', detail: `slurm ${job.state}${job.reason ? ` (${job.reason})` : ''}` };
+  if (submitted && !job) return { state: 'stopped', detail: 'its Slurm task is no longer in the queue' };
+  return { state: m.status === 'done' ? 'stopped' : 'running', detail: null };
+}
+
+/** The suite's cells as a table of states; Slurm is asked only when the suite was submitted there. */
+export function suiteStatus(suite: Suite, outputRoot: string, dir: string): SuiteStatus {
+  const cells = expandSuite(suite, { outputRoot });
+  const subs: Submission[] = readSubmissions(dir);
+  const tasks = lastTaskOfCell(subs);
+  const last = subs[subs.length - 1];
+  let states = new Map<string, JobState>();
+  let scheduler: SuiteStatus['scheduler'] = null;
+  let schedulerError: string | null = null;
+  if (subs.length) {
+    const jobs = [
+      ...new Set(subs.flatMap((s) => [s.array_job, s.finalize_job]).filter((j): j is string => j !== null)),
+    ];
+    try {
+      const r = jobStates(jobs);
+      states = r.states;
+      scheduler = r.accounting ? 'squeue+sacct' : 'squeue';
+    } catch (e) {
+      if (!(e instanceof SlurmError)) throw e;
+      schedulerError = e.message;
+    }
+  }
+  const rows = cells.map((cell): CellStatus => {
+    const t = tasks.get(cell.runId);
+    const job = t ? (states.get(jobKey(t.job, t.task)) ?? null) : null;
+    const { state, detail } = cellState(cell, suite.pipeline, job, Boolean(t) && scheduler !== null);
+    return {
+      cell: cell.index,
+      run_id: cell.runId,
+      method: cell.spec.method.name,
+      seed: cell.spec.seed,
+      overrides: cell.overrides,
+      state,
+      epoch: epochsDone(cell.runDir),
+      epochs: cell.spec.epochs,
+      detail,
+      job: t ? jobKey(t.job, t.task) : null,
+      slurm_state: job?.state ?? null,
+      slurm_reason: job?.reason ?? null,
+      log: t ? taskLog(dir, t.job, t.task) : null,
+    };
+  });
+  const finalize = last
+    ? {
+        job: last.finalize_job,
+        state: states.get(last.finalize_job)?.state ?? null,
+        log: finalizeLog(dir, last.finalize_job),
+      }
+    : null;
+  return { suite: suite.name, dir, scheduler, scheduler_error: schedulerError, finalize, cells: rows };
+}
+
+/**
+ * `cone status <target>`: a suite folder that was submitted to Slurm (its record names the suite file),
+ * or a suite file with the results root it was run under.
+ */
+export function statusOf(target: string, outputRoot = 'results'): SuiteStatus {
+  if (!fs.existsSync(target)) throw new UsageError(`${target}: no such suite folder or suite file`);
+  if (fs.statSync(target).isDirectory()) {
+    const subs = readSubmissions(target);
+    const last = subs[subs.length - 1];
+    if (!last)
+      throw new UsageError(
+        `${target}: no Slurm submission recorded here (${recordFile(target)}); for a suite run locally, give its file: cone status <suite.yaml> --out <results root>`,
+      );
+    return suiteStatus(loadSuite(last.suite_file), last.output_root, target);
+  }
+  const suite = loadSuite(target);
+  const root = path.resolve(outputRoot);
+  return suiteStatus(suite, root, suiteDir(suite, root));
+}

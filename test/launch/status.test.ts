@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/io/manifest.js';
+import type { JobState } from '../../src/launch/slurm.js';
+import { cellState } from '../../src/launch/status.js';
+import type { Cell } from '../../src/suite/expand.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-status-'));
+let n = 0;
+
+/** A run folder with a manifest of `status` (none when null) and, when `finished`, every file a finished transfer cell has. */
+function cell(status: Manifest['status'] | null, finished = false): Cell {
+  const runDir = path.join(root, `run-${n++}`);
+  fs.mkdirSync(runDir, { recursive: true });
+  if (status)
+    fs.writeFileSync(
+      path.join(runDir, 'manifest.json'),
+      JSON.stringify({ status, error: status === 'failed' ? 'loss became NaN at epoch 3' : null }),
+    );
+  if (finished) {
+    const files = [
+      'spec.yaml',
+      'metrics.csv',
+      'probe.csv',
+      'geometry.csv',
+      'angles.csv',
+      'features/meta.json',
+      'features/classifier.npy',
+    ];
+    for (const split of ['train', 'test'])
+      files.push(`features/${split}.npy`, `features/${split}.fine.npy`, `features/${split}.coarse.npy`);
+    fs.mkdirSync(path.join(runDir, 'features'));
+    for (const f of files) fs.writeFileSync(path.join(runDir, f), 'x\n');
+  }
+  return { index: n, runId: `run-${n}`, runDir, overrides: {}, spec: { epochs: 10 } } as unknown as Cell;
+}
+
+const job = (state: string, reason: string | null = null): JobState => ({ job: '7', task: 0, state, reason });
+
+describe('cell states', () => {
+  it('done wins over anything Slurm says', () => {
+    expect(cellState(cell('done', true), 'transfer', job('RUNNING'), true)).toEqual({ state: 'done', detail: null });
+  });
+
+  it('an active Slurm task decides between pending and running', () => {
+    expect(cellState(cell(null), 'transfer', job('PENDING', 'Resources'), true).state).toBe('pending');
+    expect(cellState(cell('interrupted'), 'transfer', job('PENDING', 'BeginTime'), true)).toEqual({
+      state: 'pending',
+      detail: 'resumes from interrupted',
+    });
+    expect(cellState(cell('running'), 'transfer', job('RUNNING'), true)).toEqual({ state: 'running', detail: null });
+    expect(cellState(cell('done'), 'transfer', job('RUNNING'), true)).toEqual({
+      state: 'running',
+      detail: 'extract and probe',
+    });
+  });
+
+  it('otherwise the manifest: failed with its error, interrupted, never started', () => {
+    expect(cellState(cell('failed'), 'transfer', job('FAILED', '1:0'), true)).toEqual({
+      state: 'failed',
+      detail: 'loss became NaN at epoch 3',
+    });
+    expect(cellState(cell('interrupted'), 'transfer', job('CANCELLED'), true).state).toBe('interrupted');
+    expect(cellState(cell(null), 'transfer', null, false).state).toBe('pending');
+  });
+
+  it('a manifest still saying running whose task has ended was killed: stopped', () => {
+    expect(cellState(cell('running'), 'transfer', job('CANCELLED', '0:9'), true)).toEqual({
+      state: 'stopped',
+      detail: 'slurm CANCELLED (0:9)',
+    });
+    expect(cellState(cell('running'), 'transfer', null, true).state).toBe('stopped');
+    // Not submitted to Slurm: a local process may be running it.
+    expect(cellState(cell('running'), 'transfer', null, false).state).toBe('running');
+  });
+});
