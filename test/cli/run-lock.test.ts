@@ -53,7 +53,9 @@ describe('one trainer per run folder', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`locked by pid ${first.child.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT`));
     const r = await first.done;
-    expect(r.stderr).toBe('');
+    // Paused past the lock's refresh window on a loaded machine, proper-lockfile says so (a warning, not
+    // an error: on this host the holder's live pid keeps the lock); nothing else may be printed.
+    expect(r.stderr.split('\n').filter((l) => l && !/ConeLockWarning|--trace-warnings/.test(l))).toEqual([]);
     expect(r.code).toBe(0);
     expect(readManifest(runDir)?.status).toBe('done');
     expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(6);
