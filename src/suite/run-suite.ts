@@ -4,6 +4,7 @@ import { ConeError, fromSystemError, InterruptedError, RunError } from '../error
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
+import { PACKAGE_ROOT } from '../io/package-root.js';
 import { acquireLock, withRunLock } from '../io/run-lock.js';
 import { info, warn } from '../log.js';
 import { writeReport } from '../report/index.js';
@@ -77,7 +78,7 @@ export function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void>
 async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions): Promise<Map<string, string>> {
   const errors = new Map<string, string>();
   const queue = [...cells];
-  const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/cone.js');
+  const bin = path.join(PACKAGE_ROOT, 'bin', 'cone.js');
   const worker = async () => {
     for (let cell = queue.shift(); cell; cell = queue.shift()) {
       const args = [bin, 'run', suite.file, '--cell', cell.runId, '--out', opts.outputRoot, '--quiet'];
