@@ -1,9 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { OPTIMIZER_NAMES } from '../config/schema.js';
 import { compileInferenceNetwork, type InferenceNetwork } from '../model/inference-network.js';
 import { createLoss } from '../train/losses/index.js';
 import { createOptimizer, disposeOptimizer } from '../train/optimizer.js';
 
-export type BenchOptimizer = 'sgd' | 'adam';
+export type BenchOptimizer = (typeof OPTIMIZER_NAMES)[number];
 
 /** The classes of the benchmark's linear head: CIFAR-10/MNIST sized, as bench/torch_reference.py. */
 export const BENCH_CLASSES = 10;

@@ -4,6 +4,8 @@ import { compareBench, runBench, type BenchOptions, type BenchResult } from '../
 import { debug, info, warn } from '../log.js';
 import { NETWORK_NAMES } from '../model/networks/index.js';
 import { BACKEND_NAMES } from '../backend/names.js';
+import { OPTIMIZER_NAMES } from '../config/schema.js';
+import type { BenchOptimizer } from '../bench/step.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {
@@ -11,7 +13,7 @@ interface Args extends GlobalOptions {
   batch: number;
   steps: number;
   warmup: number;
-  optimizer: 'sgd' | 'adam';
+  optimizer: BenchOptimizer;
   compare?: (typeof BACKEND_NAMES)[number];
   profile: boolean;
   json: boolean;
@@ -26,7 +28,7 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
       .option('batch', { type: 'number', default: 128, describe: 'batch size' })
       .option('steps', { type: 'number', default: 20, describe: 'timed training steps (and as many inference passes)' })
       .option('warmup', { type: 'number', default: 3, describe: 'untimed training steps first (at least 1)' })
-      .option('optimizer', { choices: ['sgd', 'adam'] as const, default: 'sgd' as const, describe: 'sgd = SGD with momentum 0.9' })
+      .option('optimizer', { choices: OPTIMIZER_NAMES, default: 'sgd' as const, describe: 'sgd = SGD with momentum 0.9' })
       .option('compare', { choices: BACKEND_NAMES, describe: 'also run on this backend and print the throughput ratio' })
       .option('profile', { type: 'boolean', default: false, describe: 'time each kernel over one extra step' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of text' }),

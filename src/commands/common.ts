@@ -2,6 +2,9 @@ import type { Argv } from 'yargs';
 import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { BACKEND_NAMES } from '../backend/names.js';
+import type { RunKind } from '../config/hash.js';
+import { METHOD_NAMES, type Spec } from '../config/schema.js';
+import { discardRun } from '../pipelines/training-run.js';
 
 /** Options every command accepts (registered once in src/cli.ts). */
 export interface GlobalOptions {
@@ -64,4 +67,43 @@ export async function withResumeHint<T>(body: () => Promise<T>): Promise<T> {
     }
     throw e;
   }
+}
+
+/** Options of the commands that train (pretrain, longtail). */
+export interface TrainingOptions extends GlobalOptions {
+  config: string;
+  method?: (typeof METHOD_NAMES)[number];
+  epochs?: number;
+  subset?: number;
+  resume: boolean;
+}
+
+/** The options every training command takes; `help` says what some of them mean for this command. */
+export function trainingOptions<T>(y: Argv<T>, help: { config: string; method: string; subset: string; resume: string }) {
+  return y
+    .option('config', { type: 'string', demandOption: true, describe: help.config })
+    .option('method', { choices: METHOD_NAMES, describe: help.method })
+    .option('epochs', { type: 'number', describe: 'override epochs' })
+    .option('subset', { type: 'number', describe: help.subset })
+    .option('resume', { type: 'boolean', default: true, describe: help.resume });
+}
+
+/**
+ * The body of a training command, under runAndExit and withResumeHint. `body` trains each spec
+ * through `train`, which runs `pipeline` on it, first deleting its run folder under --no-resume.
+ */
+export function runTraining<R>(
+  argv: TrainingOptions,
+  kind: RunKind,
+  pipeline: (spec: Spec, opts: { quiet: boolean }) => Promise<R>,
+  body: (train: (spec: Spec) => Promise<R>) => Promise<void>,
+): Promise<void> {
+  return runAndExit(() =>
+    withResumeHint(() =>
+      body(async (spec) => {
+        if (!argv.resume) await discardRun(spec, kind);
+        return pipeline(spec, { quiet: argv.quiet });
+      }),
+    ),
+  );
 }

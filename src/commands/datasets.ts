@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { describeDataset, fetchDataset, listDatasets, loadDataset } from '../data/registry.js';
+import { DATASET_NAMES, describeDataset, fetchDataset, listDatasets, loadDataset } from '../data/registry.js';
 import { info } from '../log.js';
-import { DATASET_NAMES } from '../config/schema.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 

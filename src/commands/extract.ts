@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { extractFeatures, type SplitChoice } from '../pipelines/extract.js';
-import { DATASET_NAMES } from '../config/schema.js';
+import { extractFeatures, SPLIT_CHOICES, type SplitChoice } from '../pipelines/extract.js';
+import { DATASET_NAMES } from '../data/registry.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {
@@ -25,7 +25,7 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
   builder: (y) =>
     y
       .option('run', { type: 'string', demandOption: true, describe: 'run folder (as printed by cone pretrain)' })
-      .option('split', { choices: ['train', 'test', 'both'] as const, default: 'both' as SplitChoice })
+      .option('split', { choices: SPLIT_CHOICES, default: 'both' as SplitChoice })
       .option('dataset', { choices: DATASET_NAMES, describe: 'another dataset with the same input shape (default: the run\'s)' })
       .option('subset', { type: 'string', default: 'spec', describe: 'images per split: spec (the run\'s subsets), all, or a class-balanced count' })
       .option('batch', { type: 'number', default: 256, describe: 'inference batch size' }),

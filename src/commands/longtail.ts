@@ -1,20 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { LONGTAIL_PROFILES } from '../data/longtail.js';
-import { METHOD_NAMES } from '../config/schema.js';
 import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } from '../pipelines/longtail.js';
-import { discardRun } from '../pipelines/training-run.js';
-import { runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { runTraining, trainingOptions, type GlobalOptions, type TrainingOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
 import { formatTable } from './table.js';
 
-interface Args extends GlobalOptions {
-  config: string;
+interface Args extends TrainingOptions {
   imbalance?: number;
   profile?: (typeof LONGTAIL_PROFILES)[number];
-  method?: (typeof METHOD_NAMES)[number];
-  epochs?: number;
-  subset?: number;
-  resume: boolean;
 }
 
 const percent = (x: number | null) => (x === null ? '-' : (100 * x).toFixed(2));
@@ -34,25 +27,19 @@ export const longtailCommand: CommandModule<GlobalOptions, Args> = {
   command: 'longtail',
   describe: 'train on a long-tailed split of the fine classes and report many/medium/few-shot accuracy (all of ce, etf-ce, cone, la-ce unless --method)',
   builder: (y) =>
-    y
-      .option('config', { type: 'string', demandOption: true, describe: 'experiment spec (YAML, dataset.level: fine)' })
+    trainingOptions(y, {
+      config: 'experiment spec (YAML, dataset.level: fine)',
+      method: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)`,
+      subset: 'override dataset.subset (class-balanced set the long tail is cut from)',
+      resume: 'continue from each run folder\'s checkpoint (--no-resume deletes the run folders and starts over)',
+    })
       .option('imbalance', { type: 'number', describe: 'override longtail.imbalance: ρ = images of the largest class / of the smallest (>= 1)' })
-      .option('profile', { choices: LONGTAIL_PROFILES, describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)' })
-      .option('method', { choices: METHOD_NAMES, describe: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)` })
-      .option('epochs', { type: 'number', describe: 'override epochs' })
-      .option('subset', { type: 'number', describe: 'override dataset.subset (class-balanced set the long tail is cut from)' })
-      .option('resume', { type: 'boolean', default: true, describe: 'continue from each run folder\'s checkpoint (--no-resume deletes the run folders and starts over)' }),
+      .option('profile', { choices: LONGTAIL_PROFILES, describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)' }),
   handler: (argv) =>
-    runAndExit(() =>
-      withResumeHint(async () => {
-        const { 'method.name': _, ...overrides } = overridesFrom(argv);
-        const specs = longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS);
-        const results: LongtailRunResult[] = [];
-        for (const spec of specs) {
-          if (!argv.resume) await discardRun(spec, 'longtail');
-          results.push(await longtail(spec, { quiet: argv.quiet }));
-        }
-        process.stdout.write(resultTable(results));
-      }),
-    ),
+    runTraining(argv, 'longtail', longtail, async (train) => {
+      const { 'method.name': _, ...overrides } = overridesFrom(argv);
+      const results: LongtailRunResult[] = [];
+      for (const spec of longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS)) results.push(await train(spec));
+      process.stdout.write(resultTable(results));
+    }),
 };

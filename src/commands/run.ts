@@ -1,6 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { runSuite } from '../suite/run-suite.js';
+import { info, warn } from '../log.js';
+import { formatOutcome } from '../suite/expectations.js';
+import { runSuite, type SuiteOutcome } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
+import { CONSOLE_METRICS, methodTable } from '../suite/summary.js';
 import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { rejectSlurmFlags, slurmOptions, submitToSlurm, type SlurmArgs } from './run-slurm.js';
 
@@ -15,6 +18,20 @@ interface Args extends GlobalOptions, SlurmArgs {
 
 /** Exit code when a suite's expectation fails (CI reproduction runs rely on it). */
 export const EXPECTATION_FAILED = 3;
+
+/** --dry-run: every cell, whether it is done, and the counts. */
+function cellList({ cells, pending }: SuiteOutcome): string {
+  const lines = cells.map((c) => `${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`);
+  return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`;
+}
+
+/** After a run: each dataset's table of the headline metrics, the expectations, failed cells, where the files are. */
+function runSummary({ groups, outcomes, failed, summary, report }: SuiteOutcome): string {
+  const tables = [...new Set(groups.map((g) => g.dataset))].map((dataset) => `\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`);
+  const checks = outcomes.map((o) => `${formatOutcome(o)}\n`);
+  const failures = failed.map((f) => `FAILED CELL ${f.runId}: ${f.error}\n`);
+  return `${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;
+}
 
 export const runCommand: CommandModule<GlobalOptions, Args> = {
   command: 'run <suite>',
@@ -44,7 +61,9 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
           command: ['cone', ...process.argv.slice(2)].join(' '),
           onlyCell: argv.cell,
           finalizeOnly: argv.finalize,
+          log: { info, warn },
         });
+        if (!argv.cell) process.stdout.write(argv['dry-run'] ? cellList(outcome) : runSummary(outcome));
         if (outcome.outcomes.some((o) => !o.pass)) return EXPECTATION_FAILED;
         return outcome.failed.length ? 1 : 0;
       }),

@@ -1,5 +1,6 @@
 import { BACKEND_NAMES } from '../backend/names.js';
 import { LONGTAIL_PROFILES, type LongtailProfile } from '../data/longtail.js';
+import { DATASET_NAMES, type DatasetName } from '../data/registry.js';
 import { PROBE_NAMES, type ProbeName } from '../eval/probes/registry.js';
 import { NETWORK_NAMES } from '../model/networks/types.js';
 import { methodNames } from '../train/losses/index.js';
@@ -13,7 +14,9 @@ const nonNegative = (def: number) => ({ type: 'number', minimum: 0, default: def
 
 /** Method names come from the loss registry (read when this module loads). */
 export const METHOD_NAMES = methodNames();
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'synthetic'] as const;
+/** Optimizer and schedule names are owned here: train/ implements them, bench/ and the spec take them from here. */
+export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
+export const SCHEDULE_NAMES = ['constant', 'step', 'cosine', 'onecycle'] as const;
 
 export const specSchema = {
   type: 'object',
@@ -81,7 +84,7 @@ export const specSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        name: { enum: ['sgd', 'adam'], default: 'sgd' },
+        name: { enum: OPTIMIZER_NAMES, default: 'sgd' },
         lr: { type: 'number', exclusiveMinimum: 0, default: 0.05 },
         momentum: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
         weight_decay: nonNegative(5e-4),
@@ -95,7 +98,7 @@ export const specSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        name: { enum: ['constant', 'step', 'cosine', 'onecycle'], default: 'cosine' },
+        name: { enum: SCHEDULE_NAMES, default: 'cosine' },
         warmup_epochs: nonNegative(0),
         milestones: { type: 'array', items: { type: 'number', minimum: 0 }, default: [], description: 'epochs at which step decays' },
         gamma: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
@@ -151,7 +154,7 @@ export const specSchema = {
 export interface Spec {
   name: string | null;
   dataset: {
-    name: (typeof DATASET_NAMES)[number];
+    name: DatasetName;
     path: string | null;
     hierarchy: string | null;
     level: 'coarse' | 'fine';
@@ -162,8 +165,8 @@ export interface Spec {
   model: { name: (typeof NETWORK_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
   /** After resolution: the name and exactly the parameters that method uses. */
   method: { name: string; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
-  optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
-  schedule: { name: 'constant' | 'step' | 'cosine' | 'onecycle'; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
+  optimizer: { name: (typeof OPTIMIZER_NAMES)[number]; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
+  schedule: { name: (typeof SCHEDULE_NAMES)[number]; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
   epochs: number;
   batch_size: number;
   eval_every: number;

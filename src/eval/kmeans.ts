@@ -2,12 +2,6 @@ import type { Rng } from '../util/rng.js';
 import { nearestCentres } from './centres.js';
 import type { FeatureMatrix } from './features.js';
 
-/**
- * Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii 2007), in float64, with every random
- * choice drawn from the caller's Rng, so a seed fixes the clustering. The best of `restarts` runs
- * (lowest inertia) is returned. A cluster that empties is re-seeded with the point farthest from its
- * centre, which keeps k clusters without a random draw.
- */
 export interface KmeansOptions {
   restarts: number;
   maxIter: number;
@@ -21,6 +15,12 @@ export interface Clustering {
   inertia: number;
 }
 
+/**
+ * Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii 2007), in float64, with every random
+ * choice drawn from the caller's Rng, so a seed fixes the clustering. The best of `restarts` runs
+ * (lowest inertia) is returned. A cluster that empties is re-seeded with the point farthest from its
+ * centre, which keeps k clusters without a random draw.
+ */
 export function kmeans(x: FeatureMatrix, k: number, rng: Rng, opts: KmeansOptions): Clustering {
   if (!Number.isInteger(k) || k < 1 || k > x.n) throw new Error(`kmeans: k must be in [1, ${x.n}] (got ${k})`);
   let best: Clustering | undefined;

@@ -16,7 +16,9 @@ import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '.
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
 import { FEATURES_FILES, featureSplitFile, featuresDir } from '../io/run-layout.js';
 
-export type SplitChoice = 'train' | 'test' | 'both';
+/** The splits extract writes features of (`cone extract --split`). */
+export const SPLIT_CHOICES = ['train', 'test', 'both'] as const;
+export type SplitChoice = (typeof SPLIT_CHOICES)[number];
 
 export interface ExtractOptions {
   split: SplitChoice;

@@ -1,6 +1,6 @@
 import { groupKey } from './groups.js';
 import type { SummaryRow } from './read-suite.js';
-import { meanStd, type MeanStd } from './stats.js';
+import { meanStd, type MeanStd } from '../util/stats.js';
 
 /** metric -> group key -> mean ± std over the seeds of that group. */
 export type Aggregates = Map<string, Map<string, MeanStd | null>>;

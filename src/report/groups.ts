@@ -1,7 +1,11 @@
 import type { SummaryRow } from './read-suite.js';
 
-/** The runs that differ only by seed: one dataset, method and set of grid overrides. */
-export interface Group {
+/**
+ * A group as report.html shows it: the runs that differ only by seed (one dataset, method and set
+ * of grid overrides), named and coloured alike in every chart. (suite/aggregate.ts's `Group` holds
+ * the same runs' metrics, for summary.md and the expectations.)
+ */
+export interface ReportGroup {
   key: string;
   label: string;
   color: string;
@@ -35,9 +39,9 @@ export function groupKey(c: CellKey): string {
 }
 
 /** Groups in the order summary.csv first names them, each with a colour used by every chart of the page. */
-export function groupsOf(rows: SummaryRow[]): { groups: Group[]; groupOf: (c: CellKey) => Group } {
+export function groupsOf(rows: SummaryRow[]): { groups: ReportGroup[]; groupOf: (c: CellKey) => ReportGroup } {
   const manyDatasets = new Set(rows.map((r) => r.dataset)).size > 1;
-  const byKey = new Map<string, Group>();
+  const byKey = new Map<string, ReportGroup>();
   for (const r of rows) {
     const key = groupKey(r);
     if (byKey.has(key)) continue;

@@ -1,7 +1,7 @@
 import type { Aggregates } from './aggregate.js';
 import type { Section } from './charts/types.js';
 import { DRAW_CHARTS_JS } from './draw-charts.js';
-import type { Group } from './groups.js';
+import type { ReportGroup } from './groups.js';
 import type { SuiteData } from './read-suite.js';
 
 export function escapeHtml(s: string): string {
@@ -25,7 +25,7 @@ function fmt(x: number): string {
   return String(Number(x.toPrecision(3)));
 }
 
-function numbersTable(agg: Aggregates, groups: Group[]): string {
+function numbersTable(agg: Aggregates, groups: ReportGroup[]): string {
   const head = `<tr><th>metric</th>${groups.map((g) => `<th><span class="swatch" style="background:${g.color}"></span>${escapeHtml(g.label)}</th>`).join('')}</tr>`;
   const rows = [...agg].map(([metric, byGroup]) => {
     const cells = groups.map((g) => {
@@ -54,7 +54,7 @@ th:first-child{text-align:left}.swatch{display:inline-block;width:10px;height:10
 
 export interface PageParts {
   suite: SuiteData;
-  groups: Group[];
+  groups: ReportGroup[];
   agg: Aggregates;
   sections: Section[];
   /** Library sources to inline, in load order. */

@@ -1,3 +1,4 @@
+import { meanStd, type MeanStd } from '../util/stats.js';
 import type { Cell } from './expand.js';
 
 export interface CellResult {
@@ -11,12 +12,6 @@ export interface Group {
   method: string;
   overrides: Record<string, unknown>;
   results: CellResult[];
-}
-
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
 }
 
 export function overridesKey(o: Record<string, unknown>): string {
@@ -34,17 +29,9 @@ export function groupCells(results: CellResult[]): Group[] {
   return [...groups.values()];
 }
 
-/** Mean and sample standard deviation (n − 1; 0 for a single value) of the finite values. */
-export function stat(values: number[]): Stat {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
-
-export function metricStat(g: Group, metric: string): Stat {
-  return stat(g.results.map((r) => r.metrics[metric] ?? NaN));
+/** One metric over the seeds of a group; null when no seed measured it. */
+export function metricStat(g: Group, metric: string): MeanStd | null {
+  return meanStd(g.results.map((r) => r.metrics[metric] ?? NaN));
 }
 
 /**
@@ -61,8 +48,8 @@ export function matchingGroups(groups: Group[], g: Pick<Group, 'dataset' | 'over
   return groups.filter((x) => x.method === method && compatible(g, x));
 }
 
-/** Per-seed differences method − baseline on one metric, paired by seed. */
-export function pairedDifference(g: Group, baseline: Group, metric: string): Stat {
+/** Per-seed differences method − baseline on one metric, paired by seed; null when no seed has both. */
+export function pairedDifference(g: Group, baseline: Group, metric: string): MeanStd | null {
   const bySeed = new Map(baseline.results.map((r) => [r.cell.spec.seed, r.metrics[metric]]));
-  return stat(g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!));
+  return meanStd(g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!));
 }

@@ -88,12 +88,12 @@ export function evaluateExpectations(expectations: Expectation[], groups: Group[
       continue;
     }
     for (const g of lefts) {
-      const left = metricStat(g, p.metric).mean;
+      const left = metricStat(g, p.metric)?.mean ?? NaN;
       const leftLabel = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
       const rights: { label: string; value: number; detail: string }[] =
         typeof p.right === 'number'
           ? [{ label: leftLabel, value: p.right, detail: '' }]
-          : matchingGroups(groups, g, p.right.method).map((r) => ({ label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }), value: metricStat(r, (p.right as { metric: string }).metric).mean, detail: '' }));
+          : matchingGroups(groups, g, p.right.method).map((r) => ({ label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }), value: metricStat(r, (p.right as { metric: string }).metric)?.mean ?? NaN, detail: '' }));
       if (rights.length === 0) rights.push({ label: leftLabel, value: NaN, detail: `no cells of method ${(p.right as { method: string }).method} to compare with` });
       for (const r of rights) {
         let detail = r.detail;

@@ -4,17 +4,17 @@ import { ConeError, fromSystemError, InterruptedError, RunError } from '../error
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
+import { PACKAGE_ROOT } from '../io/package-root.js';
 import { acquireLock, withRunLock } from '../io/run-lock.js';
-import { info, warn } from '../log.js';
 import { writeReport } from '../report/index.js';
 import { LONGTAIL_FILES, longtail } from '../pipelines/longtail.js';
 import { pretrain } from '../pipelines/pretrain.js';
 import { missingRunFiles } from '../pipelines/training-run.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics, metricNames } from './cell-metrics.js';
-import { checkSuiteNames, evaluateExpectations, formatOutcome, type ExpectationOutcome } from './expectations.js';
+import { checkSuiteNames, evaluateExpectations, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
-import { CONSOLE_METRICS, methodTable, writeSummary } from './summary.js';
+import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
 import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
 
@@ -30,14 +30,27 @@ export interface RunSuiteOptions {
   onlyCell?: string;
   /** Run no cell: aggregate the finished ones, check expectations, report the rest (Slurm's finalize job). */
   finalizeOnly?: boolean;
+  /** Where progress goes (a cell started, finished or failed); the library itself prints nothing. */
+  log?: SuiteLog;
 }
+
+export interface SuiteLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+const SILENT: SuiteLog = { info: () => {}, warn: () => {} };
 
 export interface SuiteOutcome {
   dir: string;
   cells: Cell[];
+  /** The cells not done when the run began (with dryRun: those a run would run; with onlyCell: that cell). */
+  pending: Cell[];
   groups: Group[];
   outcomes: ExpectationOutcome[];
   failed: { runId: string; error: string }[];
+  /** summary.md, once written. */
+  summary: string | null;
   report: string | null;
 }
 
@@ -76,10 +89,10 @@ export function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void>
 }
 
 /** Runs cells in worker processes, at most `jobs` at once; each worker is `cone run <suite> --cell <id>`. */
-async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions): Promise<Map<string, string>> {
+async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions, log: SuiteLog): Promise<Map<string, string>> {
   const errors = new Map<string, string>();
   const queue = [...cells];
-  const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/cone.js');
+  const bin = path.join(PACKAGE_ROOT, 'bin', 'cone.js');
   const worker = async () => {
     for (let cell = queue.shift(); cell; cell = queue.shift()) {
       const args = [bin, 'run', suite.file, '--cell', cell.runId, '--out', opts.outputRoot, '--quiet'];
@@ -91,7 +104,7 @@ async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions):
         child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
         child.on('close', resolve);
       });
-      info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
+      log.info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
       if (code !== 0) errors.set(cell.runId, stderr.join('').trim().split('\n').pop() ?? `exit ${code}`);
     }
   };
@@ -107,41 +120,38 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   const cells = expandSuite(suite, { outputRoot: opts.outputRoot, execution: opts.execution });
   checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
   const dir = suiteDir(suite, opts.outputRoot);
+  const log = opts.log ?? SILENT;
 
   if (opts.onlyCell) {
     const cell = cells.find((c) => c.runId === opts.onlyCell);
     if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
     await runCell(cell, suite, opts.quiet);
-    return { dir, cells: [cell], groups: [], outcomes: [], failed: [], report: null };
+    return { dir, cells: [cell], pending: [cell], groups: [], outcomes: [], failed: [], summary: null, report: null };
   }
 
   const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
   const toRun = opts.finalizeOnly ? [] : pending;
-  if (opts.dryRun) {
-    for (const c of cells) process.stdout.write(`${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`);
-    process.stdout.write(`${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`);
-    return { dir, cells, groups: [], outcomes: [], failed: [], report: null };
-  }
+  if (opts.dryRun) return { dir, cells, pending, groups: [], outcomes: [], failed: [], summary: null, report: null };
 
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
-    info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`);
+    log.info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`);
     const errors = new Map<string, string>();
     if (opts.jobs > 1 && toRun.length > 1) {
-      for (const [k, v] of await runInWorkers(toRun, suite, opts)) errors.set(k, v);
+      for (const [k, v] of await runInWorkers(toRun, suite, opts, log)) errors.set(k, v);
     } else {
       for (const cell of toRun) {
-        info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
+        log.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
         try {
           await runCell(cell, suite, opts.quiet);
         } catch (caught) {
           if (caught instanceof InterruptedError) throw caught;
           const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);
           const message = e instanceof Error ? e.message : String(e);
-          warn(`${cell.runId} failed: ${message}`);
+          log.warn(`${cell.runId} failed: ${message}`);
           errors.set(cell.runId, message);
-          if (!(e instanceof ConeError)) warn('(an internal error: run the cell alone with --verbose for the stack trace)');
+          if (!(e instanceof ConeError)) log.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
         }
       }
     }
@@ -152,11 +162,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
     const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
     const files = writeSummary(dir, { suite, results, groups, baseline, outcomes, failedCells: failed, command: opts.command });
     const report = suite.report && results.length ? await writeReport(dir) : null;
-    for (const dataset of [...new Set(groups.map((g) => g.dataset))]) process.stdout.write(`\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`);
-    for (const o of outcomes) process.stdout.write(`${formatOutcome(o)}\n`);
-    for (const f of failed) process.stdout.write(`FAILED CELL ${f.runId}: ${f.error}\n`);
-    process.stdout.write(`\nsummary: ${files.md}\n${report ? `report: ${report}\n` : ''}`);
-    return { dir, cells, groups, outcomes, failed, report };
+    return { dir, cells, pending, groups, outcomes, failed, summary: files.md, report };
   } finally {
     await release();
   }

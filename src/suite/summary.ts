@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
 import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
+import type { MeanStd } from '../util/stats.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES } from '../io/run-layout.js';
@@ -38,8 +39,9 @@ export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
 const isAccuracy = (m: string) =>
   /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) || PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
 
-function fmt(mean: number, std: number, n: number, metric: string): string {
-  if (!Number.isFinite(mean)) return '-';
+function fmt(s: MeanStd | null, metric: string): string {
+  if (!s) return '-';
+  const { mean, std, n } = s;
   const scale = isAccuracy(metric) ? 100 : 1;
   const digits = isAccuracy(metric) ? 2 : 4;
   const v = (x: number) => (scale === 100 ? (x * 100).toFixed(digits) : x.toPrecision(digits));
@@ -56,14 +58,14 @@ export const CONSOLE_METRICS = ['coarse.accuracy', 'fine.accuracy', 'fine.linear
 
 /** Metrics of a list that any group measured. */
 export function measured(groups: Group[], list = HEADLINE_METRICS): string[] {
-  return list.filter((m) => groups.some((g) => Number.isFinite(metricStat(g, m).mean)));
+  return list.filter((m) => groups.some((g) => metricStat(g, m) !== null));
 }
 
 /** One table per dataset: methods (and grid values) by metric, mean ± std over seeds. */
 export function methodTable(groups: Group[], dataset: string, list = HEADLINE_METRICS): string {
   const gs = groups.filter((g) => g.dataset === dataset);
   const metrics = measured(gs, list);
-  const rows = gs.map((g) => [label(g), String(g.results.length), ...metrics.map((m) => { const s = metricStat(g, m); return fmt(s.mean, s.std, s.n, m); })]);
+  const rows = gs.map((g) => [label(g), String(g.results.length), ...metrics.map((m) => fmt(metricStat(g, m), m))]);
   return markdownTable([['method', 'seeds', ...metrics], ...rows]);
 }
 
@@ -74,7 +76,7 @@ function differenceTable(groups: Group[], dataset: string, baseline: string): st
   for (const g of gs) {
     const [base] = matchingGroups(groups, g, baseline);
     if (!base) continue;
-    rows.push([label(g), ...metrics.map((m) => { const d = pairedDifference(g, base, m); return fmt(d.mean, d.std, d.n, m); })]);
+    rows.push([label(g), ...metrics.map((m) => fmt(pairedDifference(g, base, m), m))]);
   }
   return rows.length ? markdownTable([[`method − ${baseline}`, ...metrics], ...rows]) : null;
 }

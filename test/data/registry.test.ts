@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir, projectRoot } from '../../src/data/paths.js';
+import { defaultCacheDir } from '../../src/data/paths.js';
 import { describeDataset, fetchDataset, listDatasets, loadDataset } from '../../src/data/registry.js';
 import { UsageError } from '../../src/errors.js';
+import { PACKAGE_ROOT } from '../../src/io/package-root.js';
 import { missingSystemPackage } from '../helpers/system.js';
 import { expectOneLineRunError, tempDir } from './fixtures.js';
 
@@ -46,7 +47,7 @@ describe('registry', () => {
 
   it('puts the cache under the package root unless CONE_CACHE_DIR says otherwise', () => {
     delete process.env.CONE_CACHE_DIR;
-    expect(defaultCacheDir()).toBe(join(projectRoot(), 'datasets', 'cache'));
+    expect(defaultCacheDir()).toBe(join(PACKAGE_ROOT, 'datasets', 'cache'));
     process.env.CONE_CACHE_DIR = '/tmp/elsewhere';
     expect(defaultCacheDir()).toBe('/tmp/elsewhere');
   });

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../../src/io/package-root.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ROOT = PACKAGE_ROOT;
 
 export interface CliResult {
   code: number | null;

@@ -12,7 +12,7 @@ import { curvesSection } from '../../src/report/charts/curves.js';
 import { groupsOf } from '../../src/report/groups.js';
 import { writeReport } from '../../src/report/index.js';
 import { readSuite } from '../../src/report/read-suite.js';
-import { spearman } from '../../src/report/stats.js';
+import { spearman } from '../../src/util/stats.js';
 import { cone } from '../helpers/cli.js';
 import { angleCounts, BASE, EPOCHS, METHOD_SHIFT, METHODS, SEEDS, SUMMARY_COLUMNS, THETA, trajectoryValue, writeFixtureSuite } from './fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../src/config/load.js';
-import { groupCells, pairedDifference, stat, type CellResult } from '../../src/suite/aggregate.js';
+import { groupCells, metricStat, pairedDifference, type CellResult } from '../../src/suite/aggregate.js';
 import { metricNames } from '../../src/suite/cell-metrics.js';
 import { checkSuiteNames, evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
 
@@ -18,17 +18,18 @@ const results = [
 const groups = groupCells(results);
 
 describe('aggregation', () => {
-  it('takes the mean and sample standard deviation over seeds', () => {
-    const s = stat([0.8, 0.7]);
+  it('takes the mean and sample standard deviation over seeds, and null for a metric no seed measured', () => {
+    const ce = groups.find((g) => g.method === 'ce')!;
+    const s = metricStat(ce, 'fine.linear')!;
     expect(s.mean).toBeCloseTo(0.75, 12);
     expect(s.std).toBeCloseTo(Math.sqrt(0.005), 12);
-    expect(stat([1]).std).toBe(0);
+    expect(metricStat(ce, 'fine.knn')).toBeNull();
   });
 
   it('pairs differences by seed, matching ce to cone across a theta override ce does not have', () => {
     const cone = groups.find((g) => g.method === 'cone')!;
     const ce = groups.find((g) => g.method === 'ce')!;
-    const d = pairedDifference(cone, ce, 'fine.linear');
+    const d = pairedDifference(cone, ce, 'fine.linear')!;
     expect(d.mean).toBeCloseTo((0.1 + 0.15) / 2, 12);
     expect(d.n).toBe(2);
   });

@@ -5,15 +5,6 @@ import { checkFeatures, featureVariant, l2NormaliseRows, type FeatureMatrix } fr
 import { kmeans } from '../kmeans.js';
 import type { ProbeResult } from './probe-result.js';
 
-/**
- * Unsupervised fine-structure probe: within each coarse class, k-means with k = the number of
- * distinct fine labels among its samples; the clusters are matched one-to-one to those fine labels
- * by the Hungarian algorithm (package `munkres`) so as to maximise the samples whose cluster maps to
- * their own fine label. Accuracy = matched samples / all samples. This asks whether the fine classes
- * are still separable *without* labels inside features trained only on coarse ones.
- *
- * Seeded: the same seed gives the same clusters. By default on L2-normalised features.
- */
 export interface KmeansProbeOptions {
   seed: number | string;
   normalise?: boolean;
@@ -23,6 +14,15 @@ export interface KmeansProbeOptions {
   maxIter?: number;
 }
 
+/**
+ * Unsupervised fine-structure probe: within each coarse class, k-means with k = the number of
+ * distinct fine labels among its samples; the clusters are matched one-to-one to those fine labels
+ * by the Hungarian algorithm (package `munkres`) so as to maximise the samples whose cluster maps to
+ * their own fine label. Accuracy = matched samples / all samples. This asks whether the fine classes
+ * are still separable *without* labels inside features trained only on coarse ones.
+ *
+ * Seeded: the same seed gives the same clusters. By default on L2-normalised features.
+ */
 export function kmeansProbe(features: FeatureMatrix, fine: Int32Array, coarse: Int32Array, opts: KmeansProbeOptions): ProbeResult {
   const normalise = opts.normalise ?? true;
   const restarts = opts.restarts ?? 4;

@@ -3,18 +3,6 @@ import { RunError } from '../../errors.js';
 import { checkFeatures, checkLabels, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
-/**
- * k-nearest-neighbour probe under cosine similarity: each test feature takes the labels of its k most
- * similar training features. Two votes are reported, as two rows, because they come from one search:
- *
- * - `knn`:          majority vote; a tie goes to the tied class that holds the nearest neighbour.
- * - `knn-weighted`: each neighbour votes with weight exp(sim/T) (T = 0.07, as in Wu et al. 2018 and
- *                   DINO), so near neighbours dominate.
- *
- * Similarities are tfjs matMuls on the active backend, over batches of test rows sized so a batch's
- * similarity block holds at most `batchElements` values (16 MB at the default): memory stays bounded
- * for 60000 × 10000 features. k above the training-set size is reduced to it.
- */
 export interface KnnOptions {
   k?: number;
   temperature?: number;
@@ -62,6 +50,18 @@ export function cosineNeighbours(train: FeatureMatrix, test: FeatureMatrix, k: n
   return { index, similarity, k };
 }
 
+/**
+ * k-nearest-neighbour probe under cosine similarity: each test feature takes the labels of its k most
+ * similar training features. Two votes are reported, as two rows, because they come from one search:
+ *
+ * - `knn`:          majority vote; a tie goes to the tied class that holds the nearest neighbour.
+ * - `knn-weighted`: each neighbour votes with weight exp(sim/T) (T = 0.07, as in Wu et al. 2018 and
+ *                   DINO), so near neighbours dominate.
+ *
+ * Similarities are tfjs matMuls on the active backend, over batches of test rows sized so a batch's
+ * similarity block holds at most `batchElements` values (16 MB at the default): memory stays bounded
+ * for 60000 × 10000 features. k above the training-set size is reduced to it.
+ */
 export function knnProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: KnnOptions = {}): ProbeResult[] {
   const o = { ...DEFAULTS, ...opts };
   for (const [name, split] of [['train', train], ['test', test]] as const) {

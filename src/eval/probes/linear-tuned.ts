@@ -13,24 +13,6 @@ import {
 } from './linear.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
-/**
- * The linear probe with its penalty chosen on the training features alone, so that methods whose
- * features differ in scale and spread each get their best C rather than one fixed C for all:
- *
- * 1. a seeded, stratified split of the training rows: `valFraction` of each class is held out;
- * 2. the feature map (for 'std', its statistics) is fitted on the remaining rows, and softmax
- *    regression is fitted along the grid C = 10^from … 10^to at `perDecade` points per decade, each
- *    fit warm-started from the previous one;
- * 3. C = the grid value with the best validation accuracy; among ties, the lowest validation
- *    cross-entropy (accuracy is flat over whole ranges of C, e.g. towards small C, where the model
- *    tends to a class-mean classifier; the cross-entropy has a unique minimum there), then the
- *    smallest C. If that is the grid's first or last value, the optimum may
- *    lie beyond it: the grid is extended one step at a time in that direction until the best C is
- *    interior or C reaches 10^±`limit`; a best C still at an end is reported in `C_edge`;
- * 4. the map and the model are refitted on all training rows at that C, and scored on `test`.
- *
- * The test features are used only in step 4.
- */
 export interface CSelectionOptions {
   /** Seed of the validation split (the same seed gives the same split, hence the same C). */
   seed: number | string;
@@ -87,7 +69,7 @@ function takeRows(x: LabelledFeatures, rows: Int32Array): LabelledFeatures {
   return { features: { data, n: rows.length, d }, labels: Int32Array.from(rows, (i) => x.labels[i]) };
 }
 
-/** Chooses C on a validation split of `train` (steps 1–3 above). */
+/** Chooses C on a validation split of `train` (steps 1–3 of tunedLinearProbe, below). */
 export function selectC(
   train: LabelledFeatures,
   K: number,
@@ -169,7 +151,24 @@ function validationScore(x: FeatureMatrix, labels: Int32Array, model: SoftmaxReg
   return { valAccuracy: hits / n, valLoss: loss / n };
 }
 
-/** Chooses C on the training features, refits on all of them at that C, reports accuracy on `test`. */
+/**
+ * The linear probe with its penalty chosen on the training features alone, so that methods whose
+ * features differ in scale and spread each get their best C rather than one fixed C for all:
+ *
+ * 1. a seeded, stratified split of the training rows: `valFraction` of each class is held out;
+ * 2. the feature map (for 'std', its statistics) is fitted on the remaining rows, and softmax
+ *    regression is fitted along the grid C = 10^from … 10^to at `perDecade` points per decade, each
+ *    fit warm-started from the previous one;
+ * 3. C = the grid value with the best validation accuracy; among ties, the lowest validation
+ *    cross-entropy (accuracy is flat over whole ranges of C, e.g. towards small C, where the model
+ *    tends to a class-mean classifier; the cross-entropy has a unique minimum there), then the
+ *    smallest C. If that is the grid's first or last value, the optimum may
+ *    lie beyond it: the grid is extended one step at a time in that direction until the best C is
+ *    interior or C reaches 10^±`limit`; a best C still at an end is reported in `C_edge`;
+ * 4. the map and the model are refitted on all training rows at that C, and scored on `test`.
+ *
+ * The test features are used only in step 4.
+ */
 export function tunedLinearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,

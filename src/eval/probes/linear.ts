@@ -7,18 +7,6 @@ import { accuracy, type ProbeResult } from './probe-result.js';
 /** What a linear probe fits on: L2-normalised rows, the raw features, or raw features standardised per column with training statistics. */
 export type LinearFeatures = 'l2' | 'raw' | 'std';
 
-/**
- * Linear probe: multinomial logistic (softmax) regression, fitted full-batch and deterministically
- * by L-BFGS from W = 0, b = 0 (or a warm start). The objective is scikit-learn's `LogisticRegression(C)`:
- *
- *   Σ_i CE(W x_i + b, y_i) + (0.5/C) ‖W‖_F²      (no penalty on the bias b)
- *
- * so, with the same features, its optimum is sklearn's (which test/eval/linear-probe.test.ts checks).
- * The two N-sized products per evaluation (W Xᵀ and Xᵀ R) run as tfjs matMuls on the active backend,
- * with no transposed operands (the wasm backend's slow path); the softmax, loss and gradient sums
- * are float64 in JavaScript, because a float32 sum over 60000 losses is too coarse for the line
- * search near the optimum.
- */
 export interface LinearProbeOptions {
   /** Feature map (default 'l2': the geometry the ETF losses train). */
   features?: LinearFeatures;
@@ -45,6 +33,18 @@ export const LINEAR_DEFAULTS = { features: 'l2' as LinearFeatures, C: 1, maxIter
 
 type FitOptions = Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>>;
 
+/**
+ * Multinomial logistic (softmax) regression, fitted full-batch and deterministically by L-BFGS
+ * from W = 0, b = 0 (or a warm start). The objective is scikit-learn's `LogisticRegression(C)`:
+ *
+ *   Σ_i CE(W x_i + b, y_i) + (0.5/C) ‖W‖_F²      (no penalty on the bias b)
+ *
+ * so, with the same features, its optimum is sklearn's (which test/eval/linear-probe.test.ts checks).
+ * The two N-sized products per evaluation (W Xᵀ and Xᵀ R) run as tfjs matMuls on the active backend,
+ * with no transposed operands (the wasm backend's slow path); the softmax, loss and gradient sums
+ * are float64 in JavaScript, because a float32 sum over 60000 losses is too coarse for the line
+ * search near the optimum.
+ */
 export function fitSoftmaxRegression(
   x: FeatureMatrix,
   labels: Int32Array,
@@ -177,7 +177,7 @@ export function checkProbeSplits(train: LabelledFeatures, test: LabelledFeatures
   if (train.features.d !== test.features.d) throw new RunError(`${what}: train features have d=${train.features.d}, test features d=${test.features.d}`);
 }
 
-/** Fits on `train` at a fixed C, reports accuracy on `test`. */
+/** The linear probe at a fixed C: fitSoftmaxRegression on `train`, accuracy on `test`. */
 export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: LinearProbeOptions = {}): ProbeResult {
   const o = { ...LINEAR_DEFAULTS, ...opts };
   checkProbeSplits(train, test, K, 'linear probe');

@@ -3,15 +3,15 @@ import { classMeans, nearestCentres } from '../centres.js';
 import { checkFeatures, checkLabels, featureVariant, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
+export interface NccOptions {
+  normalise?: boolean;
+}
+
 /**
  * Nearest-class-centre probe: class means of the training features, each test feature labelled by
  * the nearest mean in Euclidean distance (ties to the lower class). By default on L2-normalised
  * features, like the linear probe; means are of the normalised features and are not renormalised.
  */
-export interface NccOptions {
-  normalise?: boolean;
-}
-
 export function nccProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: NccOptions = {}): ProbeResult {
   const normalise = opts.normalise ?? true;
   for (const [name, split] of [['train', train], ['test', test]] as const) {

@@ -1,5 +1,5 @@
 import { measuredMetrics, type Aggregates } from '../aggregate.js';
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { barsWithErrors } from './bars.js';
 import type { Section } from './types.js';
 
@@ -20,7 +20,7 @@ export function isEpochMetric(metric: string): boolean {
 }
 
 /** One bar chart per accuracy family that the suite measured. */
-export function accuracySection(agg: Aggregates, groups: Group[]): Section {
+export function accuracySection(agg: Aggregates, groups: ReportGroup[]): Section {
   const metrics = measuredMetrics(agg);
   const charts = FAMILIES.flatMap((f) => {
     const ms = metrics.filter((m) => m.startsWith(f.prefix));

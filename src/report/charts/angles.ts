@@ -1,4 +1,4 @@
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type RunFiles } from '../read-suite.js';
 import { commonOptions, type ChartSpec, type Section } from './types.js';
 
@@ -11,8 +11,8 @@ interface Histogram {
 /** The x axis ends at the next multiple of 10° at least this far right of the last occupied bin (and θ). */
 const X_MARGIN_DEG = 5;
 
-function sumOverSeeds(runs: RunFiles[], groupOf: (r: RunFiles) => Group, split: string, level: string): Map<Group, Histogram> {
-  const hists = new Map<Group, Histogram>();
+function sumOverSeeds(runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, split: string, level: string): Map<ReportGroup, Histogram> {
+  const hists = new Map<ReportGroup, Histogram>();
   for (const run of runs) {
     const g = groupOf(run);
     const h = hists.get(g) ?? { bins: new Map(), theta: null };
@@ -27,7 +27,7 @@ function sumOverSeeds(runs: RunFiles[], groupOf: (r: RunFiles) => Group, split: 
   return hists;
 }
 
-function angleChart(id: string, title: string, hists: Map<Group, Histogram>): ChartSpec {
+function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram>): ChartSpec {
   let xMax = 0;
   let yMax = 0;
   const datasets = [...hists].flatMap(([g, h]) => {
@@ -75,7 +75,7 @@ function angleChart(id: string, title: string, hists: Map<Group, Histogram>): Ch
  * One chart per pipeline and (split, level) in the runs' angles.csv, one curve per group with its
  * cone half-angle θ.
  */
-export function anglesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Group): Section {
+export function anglesSection(runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): Section {
   const pipelines = runsByPipeline(runs);
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns]) => {
     const combos = new Map<string, [string, string]>();

@@ -1,5 +1,5 @@
 import type { Aggregates } from '../aggregate.js';
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { commonOptions, type ChartSpec } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ export function barsWithErrors(
   title: { text: string; subtitle?: string },
   metrics: string[],
   agg: Aggregates,
-  groups: Group[],
+  groups: ReportGroup[],
   yTitle: string,
 ): ChartSpec {
   return {

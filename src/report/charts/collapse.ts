@@ -1,6 +1,6 @@
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type RunFiles } from '../read-suite.js';
-import { meanStd, spearman } from '../stats.js';
+import { meanStd, spearman } from '../../util/stats.js';
 import { commonOptions, type ChartSpec, type Section } from './types.js';
 
 /** One measured value of a run at a tracked epoch. */
@@ -31,8 +31,8 @@ const BAND_ALPHA = '33';
  * Mean over the seeds of each group at every tracked epoch, with a ± one sample std band: the mean
  * line, then the upper edge filled down to the lower edge ('+1'), both edges without a legend entry.
  */
-function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => Group, value: (r: RunFiles) => Point[]): ChartSpec | null {
-  const byGroup = new Map<Group, Map<number, number[]>>();
+function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, value: (r: RunFiles) => Point[]): ChartSpec | null {
+  const byGroup = new Map<ReportGroup, Map<number, number[]>>();
   for (const run of runs) {
     const g = groupOf(run);
     const epochs = byGroup.get(g) ?? new Map<number, number[]>();
@@ -71,8 +71,8 @@ function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles
 const fmtRho = (rho: number) => (Number.isFinite(rho) ? rho.toFixed(2) : '–');
 
 /** Fine linear accuracy against nc1 at every tracked epoch of every run, with Spearman's ρ per group and overall. */
-function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: RunFiles) => Group): ChartSpec | null {
-  const byGroup = new Map<Group, { x: number; y: number }[]>();
+function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): ChartSpec | null {
+  const byGroup = new Map<ReportGroup, { x: number; y: number }[]>();
   for (const run of runs) {
     const acc = new Map(fineLinear(run).map((p) => [p.epoch, p.value]));
     const points = nc1(run).filter((p) => acc.has(p.epoch)).map((p) => ({ x: p.value, y: acc.get(p.epoch)! }));
@@ -109,7 +109,7 @@ function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: 
  * linear probe's accuracy and nc1 against epoch (mean ± std over seeds), and the two against each
  * other at every tracked epoch of every run. One set of charts per pipeline.
  */
-export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Group): Section {
+export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): Section {
   const pipelines = runsByPipeline(runs.filter((r) => r.trajectory && r.trajectory.length > 0));
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns], i) => {
     const prefix = pipelines.size > 1 ? `${pipeline}: ` : '';

@@ -1,4 +1,4 @@
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type EpochRow, type RunFiles } from '../read-suite.js';
 import { commonOptions, type ChartSpec, type Section } from './types.js';
 
@@ -6,8 +6,8 @@ import { commonOptions, type ChartSpec, type Section } from './types.js';
 const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'crossRot'] as const;
 
-function curveChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => Group, value: (e: EpochRow) => number): ChartSpec {
-  const seedIndex = new Map<Group, number>();
+function curveChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, value: (e: EpochRow) => number): ChartSpec {
+  const seedIndex = new Map<ReportGroup, number>();
   const datasets = runs.map((r) => {
     const g = groupOf(r);
     const i = seedIndex.get(g) ?? 0;
@@ -42,7 +42,7 @@ function curveChart(id: string, title: string, yTitle: string, runs: RunFiles[],
 }
 
 /** Train loss and test accuracy per epoch, one line per run (metrics.csv), one pair of charts per pipeline. */
-export function curvesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Group): Section {
+export function curvesSection(runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): Section {
   const pipelines = runsByPipeline(runs.filter((r) => r.epochs && r.epochs.length > 0));
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns], i) => {
     const prefix = pipelines.size > 1 ? `${pipeline}: ` : '';

@@ -1,5 +1,5 @@
 import { measuredMetrics, type Aggregates } from '../aggregate.js';
-import type { Group } from '../groups.js';
+import type { ReportGroup } from '../groups.js';
 import { isAccuracyMetric, isEpochMetric } from './accuracy.js';
 import { barsWithErrors } from './bars.js';
 import type { Section } from './types.js';
@@ -28,7 +28,7 @@ function baseName(metric: string): string {
 }
 
 /** One small bar chart per geometry metric: their scales differ by orders of magnitude. */
-export function geometrySection(agg: Aggregates, groups: Group[]): Section {
+export function geometrySection(agg: Aggregates, groups: ReportGroup[]): Section {
   const metrics = measuredMetrics(agg).filter((m) => !isAccuracyMetric(m) && !isEpochMetric(m));
   return {
     title: 'Neural-collapse and cone geometry',

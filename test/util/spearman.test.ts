@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { averageRanks, spearman } from '../../src/report/stats.js';
+import { averageRanks, spearman } from '../../src/util/stats.js';
 import { ROOT } from '../helpers/cli.js';
 
 /** Made by test/fixtures/spearman/make_fixtures.py with scipy.stats.spearmanr. */
