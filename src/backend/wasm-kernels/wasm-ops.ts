@@ -95,6 +95,14 @@ export class WasmOps {
     return out;
   }
 
+  /** Takes `x` off the list of intermediates, for a kernel with several outputs. */
+  keep(x: Info): Info {
+    const i = this.results.indexOf(x);
+    if (i < 0) throw new Error('keep: not a result of this kernel');
+    this.results.splice(i, 1);
+    return x;
+  }
+
   /** Byte offset of `x`'s data in the backend's memory (for the project's SIMD kernels). */
   address(x: Info): number {
     return this.internals.dataIdMap.get(x.dataId).memoryOffset;
