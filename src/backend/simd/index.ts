@@ -128,6 +128,13 @@ export function defaultKernelDir(): string {
 }
 
 /**
+ * Compiled modules by file. V8 runs a new module's functions as baseline code until it has tiered
+ * them up, so a backend restart reuses the module, and with it the optimised code, instead of
+ * compiling it again.
+ */
+const compiled = new Map<string, WebAssembly.Module>();
+
+/**
  * Instantiates the kernels on `memory` (the wasm backend's heap) with up to `threads` threads (more
  * than one only on a shared memory). Throws if the module is missing or does not link; a worker that
  * fails to start reduces the thread count instead (the returned object says how many it got).
@@ -136,7 +143,8 @@ export function startSimdKernels(memory: WebAssembly.Memory, threads: number, di
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const file = path.join(dir, shared ? 'kernels-shared.wasm' : 'kernels.wasm');
   if (!fs.existsSync(file)) throw new Error(`${file} is missing (run \`npm run build\`)`);
-  const module = new WebAssembly.Module(fs.readFileSync(file));
+  const module = compiled.get(file) ?? new WebAssembly.Module(fs.readFileSync(file));
+  compiled.set(file, module);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const helpers: Helper[] = [];
   for (let t = 1; shared && t < threads; t++) {
