@@ -85,6 +85,7 @@ export class SimdKernels {
    * passed as their 32-bit pattern, which the module reads back as unsigned).
    */
   run(op: SimdOp, args: number[], units: number): void {
+    if (units <= 0) return;
     const index = SIMD_OPS.indexOf(op);
     const parts = Math.min(this.threads, units);
     const bound = (t: number) => Math.round((units * t) / parts);

@@ -31,7 +31,7 @@ function fusedBatchNorm({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
 
 /** One float32 value per channel of the innermost axis (what batch-norm layers pass). */
 export function perChannel(t: tf.TensorInfo, channels: number): boolean {
-  return t.dtype === 'float32' && tf.util.sizeFromShape(t.shape) === channels && t.shape.at(-1) === channels;
+  return t.dtype === 'float32' && channels > 0 && tf.util.sizeFromShape(t.shape) === channels && t.shape.at(-1) === channels;
 }
 
 function xnnpackScaleShift(ops: WasmOps, x: tf.TensorInfo, k: tf.TensorInfo, shift: tf.TensorInfo): tf.TensorInfo {
