@@ -86,8 +86,13 @@ function round(model, i) {
     }
     return { ratio, best_ratio: bestRatio };
   };
-  return { cone, torch, ...ratios(cone), ...(before === undefined ? {} : { before, before_ratio: ratios(before).ratio }) };
+  const result = { cone, torch, ...ratios(cone), ...(before === undefined ? {} : { before, before_ratio: ratios(before).ratio }) };
+  // One line per finished round on stderr, so a run stopped early still leaves its rounds.
+  process.stderr.write(`${JSON.stringify({ model, round: i, ratio: result.ratio, before_ratio: result.before_ratio, images_per_s: { cone: pick(cone), torch: pick(torch), ...(before ? { before: pick(before) } : {}) } })}\n`);
+  return result;
 }
+
+const pick = (side) => ({ train: side.train_images_per_s, infer: side.infer_images_per_s });
 
 const rows = [];
 for (const model of opts.models.split(',')) {
