@@ -104,7 +104,9 @@ export class SimdKernels {
     } finally {
       for (const { control } of posted) {
         const seq = Atomics.load(control, SEQ);
-        while (Atomics.load(control, DONE) !== seq) Atomics.wait(control, DONE, Atomics.load(control, DONE));
+        // Wait on the value just compared: reading DONE again for the wait could see the worker's
+        // final store and then sleep on it for ever.
+        for (let done = Atomics.load(control, DONE); done !== seq; done = Atomics.load(control, DONE)) Atomics.wait(control, DONE, done);
         failed ||= control[STATUS] !== 0;
       }
     }
