@@ -11,9 +11,18 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../dist/backend/select.js';
 import { stopSimdKernels, useSimdKernels } from '../dist/backend/simd/index.js';
+import { BENCH_CLASSES, createBenchSteps } from '../dist/bench/step.js';
+import { BENCH_INPUT_SHAPES } from '../dist/bench/measure.js';
+import { buildNetwork } from '../dist/model/networks/index.js';
 
 const { values: opts } = parseArgs({
-  options: { threads: { type: 'string', default: '1' }, batch: { type: 'string', default: '128' }, rounds: { type: 'string', default: '7' } },
+  options: {
+    threads: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '7' },
+    // Whole training steps (`cone bench`'s step: SGD with momentum), SIMD on and off alternating.
+    steps: { type: 'string', default: 'cnn28,resnet20' },
+  },
 });
 const THREADS = Number(opts.threads);
 const B = Number(opts.batch);
@@ -96,3 +105,31 @@ cases.forEach((c, i) => {
       `${rate === null ? '–' : rate.toFixed(1)} | ${rate === null ? '–' : `${((100 * rate) / gemmRate(col(gemm, 0))).toFixed(0)}%`} |`,
   );
 });
+
+// Whole training steps, the two paths alternating step by step in one process.
+console.log('\n| training step (batch ' + B + ') | SIMD CPU ms (wall) | fallback CPU ms (wall) | CPU speed-up |');
+console.log('|---|---:|---:|---:|');
+for (const name of opts.steps.split(',').filter(Boolean)) {
+  const model = buildNetwork({ name, feature_dim: 128 }, BENCH_INPUT_SHAPES[name], 0);
+  const x = tf.randomNormal([B, ...BENCH_INPUT_SHAPES[name]], 0, 1, 'float32', 6);
+  const labels = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % BENCH_CLASSES), 'int32');
+  const steps = createBenchSteps(model, 'sgd', 0);
+  const runs = { simd: [], fallback: [] };
+  for (let round = 0; round <= Number(opts.rounds); round++) {
+    for (const mode of ['simd', 'fallback']) {
+      if (mode === 'simd') useSimdKernels(tf.backend(), THREADS);
+      else stopSimdKernels();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      steps.train(x, labels);
+      const wall = performance.now() - t0;
+      const { user, system } = process.cpuUsage(c0);
+      if (round > 0) runs[mode].push([(user + system) / 1e3, wall]);
+    }
+  }
+  useSimdKernels(tf.backend(), THREADS);
+  const [s, f] = [runs.simd, runs.fallback];
+  console.log(`| ${name} | ${col(s, 0).toFixed(0)} (${col(s, 1).toFixed(0)}) | ${col(f, 0).toFixed(0)} (${col(f, 1).toFixed(0)}) | ${(col(f, 0) / col(s, 0)).toFixed(2)}× |`);
+  tf.dispose([x, labels]);
+  model.dispose();
+}
