@@ -8,7 +8,9 @@
 //
 // Needs the built CLI (`npm run build`) and a Python with torch: PYTHON=/usr/bin/python3 when
 // another python3 (pyenv, a venv) comes first on PATH. CONE overrides the cone command line;
-// OMP_WAIT_POLICY (default PASSIVE here) is passed to PyTorch.
+// CONE_BEFORE (e.g. another checkout's `node ../main/bin/cone.js`) adds it as a third side in every
+// round, so a change is measured before/after in the same run; OMP_WAIT_POLICY (default PASSIVE
+// here) is passed to PyTorch.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +20,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** tfjs/PyTorch throughput ratios the project aims for (docs/performance.md); benchmarks, not tests. */
 const TARGETS = {
-  cnn28: { train: 0.35, infer: 0.7 },
-  resnet20: { train: 0.3 },
+  cnn28: { train: 0.4, infer: 0.6 },
+  resnet20: { train: 0.35 },
 };
 
 const { values: opts } = parseArgs({
@@ -51,6 +53,7 @@ const shared = ['--batch', opts.batch, '--steps', opts.steps, '--warmup', opts.w
 const withModel = (model) => ['--model', model, ...shared];
 const [coneCommand, ...coneArgs] = (process.env.CONE ?? `${process.execPath} bin/cone.js`).split(' ');
 const python = process.env.PYTHON ?? 'python3';
+const beforeCommand = process.env.CONE_BEFORE?.split(' ');
 
 const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const PHASES = ['train', 'infer'];
@@ -63,23 +66,33 @@ const PHASES = ['train', 'infer'];
 function round(model, i) {
   const runCone = () => runJson(coneCommand, [...coneArgs, 'bench', '--json', '--quiet', '--backend', opts.backend, ...withModel(model)]);
   const runTorch = () => runJson(python, ['bench/torch_reference.py', ...withModel(model)], torchEnv);
-  let cone;
-  let torch;
-  if (i % 2 === 0) {
-    cone = runCone();
-    torch = runTorch();
-  } else {
-    torch = runTorch();
-    cone = runCone();
+  const runBefore = () => runJson(beforeCommand[0], [...beforeCommand.slice(1), 'bench', '--json', '--quiet', '--backend', opts.backend, ...withModel(model)]);
+  const sides = beforeCommand === undefined ? [runCone, runTorch] : [runCone, runTorch, runBefore];
+  // Rotate the order between rounds so no side always runs first or last.
+  const results = new Map();
+  for (let k = 0; k < sides.length; k++) {
+    const side = sides[(i + k) % sides.length];
+    results.set(side, side());
   }
-  const ratio = {};
-  const bestRatio = {};
-  for (const phase of PHASES) {
-    ratio[phase] = cone[`${phase}_images_per_s`] / torch[`${phase}_images_per_s`];
-    bestRatio[phase] = torch[`${phase}_step_ms`].min_ms / cone[`${phase}_step_ms`].min_ms;
-  }
-  return { cone, torch, ratio, best_ratio: bestRatio };
+  const cone = results.get(runCone);
+  const torch = results.get(runTorch);
+  const before = results.get(runBefore);
+  const ratios = (side) => {
+    const ratio = {};
+    const bestRatio = {};
+    for (const phase of PHASES) {
+      ratio[phase] = side[`${phase}_images_per_s`] / torch[`${phase}_images_per_s`];
+      bestRatio[phase] = torch[`${phase}_step_ms`].min_ms / side[`${phase}_step_ms`].min_ms;
+    }
+    return { ratio, best_ratio: bestRatio };
+  };
+  const result = { cone, torch, ...ratios(cone), ...(before === undefined ? {} : { before, before_ratio: ratios(before).ratio }) };
+  // One line per finished round on stderr, so a run stopped early still leaves its rounds.
+  process.stderr.write(`${JSON.stringify({ model, round: i, ratio: result.ratio, before_ratio: result.before_ratio, images_per_s: { cone: pick(cone), torch: pick(torch), ...(before ? { before: pick(before) } : {}) } })}\n`);
+  return result;
 }
+
+const pick = (side) => ({ train: side.train_images_per_s, infer: side.infer_images_per_s });
 
 const rows = [];
 for (const model of opts.models.split(',')) {
@@ -93,6 +106,7 @@ for (const model of opts.models.split(',')) {
     ratio: summary((r, phase) => r.ratio[phase]),
     best_ratio: summary((r, phase) => r.best_ratio[phase]),
     ratio_range: spread,
+    ...(beforeCommand === undefined ? {} : { before_ratio: summary((r, phase) => r.before_ratio[phase]) }),
     target: TARGETS[model] ?? {},
     rounds,
   });
@@ -119,6 +133,7 @@ if (opts.json) {
         `${r.model.padEnd(9)} ${phase.padEnd(6)} ${f(r.cone_images_per_s[phase])}     ${f(r.torch_images_per_s[phase])}   ` +
           `${r.ratio[phase].toFixed(2).padEnd(20)}  ${range.padEnd(11)}  ${r.best_ratio[phase].toFixed(2)}${verdict(r.ratio[phase], r.target[phase])}\n`,
       );
+      if (r.before_ratio) process.stdout.write(`${''.padEnd(9)} ${phase.padEnd(6)} CONE_BEFORE: ratio ${r.before_ratio[phase].toFixed(2)} (median of the same rounds)\n`);
     }
   }
 }

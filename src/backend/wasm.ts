@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { RunError } from '../errors.js';
+import { useSimdKernels } from './simd/index.js';
 import { registerWasmKernels } from './wasm-kernels/index.js';
 import { MAX_WASM_THREADS, createThreadedWasmBackend } from './wasm-threaded.js';
 
@@ -38,6 +39,8 @@ export async function initWasmBackend(threads: number, log: (msg: string) => voi
     active = await startWasm(wanted, log);
   }
   registerWasmKernels();
+  const problem = useSimdKernels(tf.backend(), active.threads);
+  if (problem !== null) log(`wasm backend: project SIMD kernels: ${problem}`);
   return active;
 }
 

@@ -27,6 +27,9 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' },
   { x: [2, 6, 6, 48], filter: [3, 3, 48, 40], strides: 1, pad: 'same' },
   { x: [9, 16, 16, 1], filter: [3, 3, 1, 128], strides: 1, pad: 'same' },
+  // Whole 4-channel × 8-output tiles of the SIMD filter gradient, strided, and a strided 1×1 shortcut.
+  { x: [3, 9, 11, 8], filter: [3, 3, 8, 16], strides: 2, pad: 'same' },
+  { x: [2, 8, 8, 8], filter: [1, 1, 8, 24], strides: 2, pad: 'valid' },
   // One input channel takes the filter gradient's GEMM path: strides, odd windows, far-side crops.
   { x: [2, 11, 10, 1], filter: [3, 2, 1, 4], strides: [2, 3], pad: 'valid' },
   { x: [3, 9, 9, 1], filter: [5, 5, 1, 3], strides: 2, pad: 'same' },

@@ -118,6 +118,9 @@ describe('wasm FusedBatchNorm matches the cpu backend', () => {
     { x: [7, 9], withOffset: true, withScale: true },
     { x: [2, 3, 3, 5], withOffset: false, withScale: true },
     { x: [2, 3, 3, 5], withOffset: true, withScale: false },
+    // Whole 4-channel vectors of the SIMD pass, with and without a remainder.
+    { x: [2, 5, 5, 16], withOffset: true, withScale: true },
+    { x: [3, 4, 4, 10], withOffset: true, withScale: true },
   ];
   it.each(cases)('x $x, offset $withOffset, scale $withScale', async ({ x, withOffset, withScale }) => {
     const c = x.at(-1)!;

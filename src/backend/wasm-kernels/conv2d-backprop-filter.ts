@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { simdKernelsFor, type SimdKernels } from '../simd/index.js';
 import { wasmKernel } from './wasm-ops.js';
 
 type Shape4 = [number, number, number, number];
@@ -27,12 +28,29 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   // Pad the far side so the output is exactly kh × kw (negative: rows the forward pass never read).
   const bottom = kh - 1 + (ho - 1) * sh + 1 - info.inHeight - top;
   const right = kw - 1 + (wo - 1) * sw + 1 - info.inWidth - left;
+  const simd = simdKernelsFor(backend);
+  if (simd !== null) return simdGemm(simd, backend, x, dy, info);
   if (info.inChannels === 1) return singleChannel(backend, x, dy, info, { bottom, right });
   return wasmKernel(backend, (ops) => {
     const xByChannel = ops.transpose(x, [3, 1, 2, 0]);
     const dyAsFilter = ops.transpose(dy, [1, 2, 0, 3]);
     const grad = ops.conv2d(xByChannel, dyAsFilter, { strides: [1, 1], dilations: [sh, sw], pads: [[top, bottom], [left, right]] });
     return ops.transpose(grad, [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * The project's SIMD kernel (kernels/conv2d-backprop-filter.ts): a K-blocked GEMM over the output
+ * pixels reading x and dy in place, split over the threads by (filter tap, 4 input channels).
+ */
+function simdGemm(simd: SimdKernels, backend: unknown, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo, outChannels: cout } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  return wasmKernel(backend, (ops) => {
+    const dw = ops.empty([kh, kw, cin, cout]);
+    const geometry = [n, h, w, cin, ho, wo, cout, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left];
+    simd.run('conv2dBackpropFilter', [ops.address(x), ops.address(dy), ops.address(dw), ...geometry], kh * kw * Math.ceil(cin / 4));
+    return dw;
   });
 }
 

@@ -3,7 +3,7 @@ import { batchMatMulConfig } from './batch-mat-mul.js';
 import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
-import { fusedBatchNormConfig } from './fused-batch-norm.js';
+import { batchNormGradConfig, fusedBatchNormConfig } from './fused-batch-norm.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig } from './mean.js';
@@ -12,7 +12,7 @@ import { tileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { keepStockKernel } from './wasm-ops.js';
 
-/** The project's wasm training kernels (docs/design.md §5), each built from XNNPACK-backed stock kernels. */
+/** The project's wasm training kernels (docs/design.md §5), built from XNNPACK-backed stock kernels and the project's SIMD kernels (src/backend/simd/). */
 export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
@@ -22,6 +22,7 @@ export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
   meanConfig,
   maxPoolGradConfig,
   fusedBatchNormConfig,
+  batchNormGradConfig,
   unsortedSegmentSumConfig,
   identityConfig,
   castConfig,

@@ -88,6 +88,26 @@ export class WasmOps {
     return out;
   }
 
+  /** An uninitialised float32 tensor, for a kernel that writes every element itself. */
+  empty(shape: number[]): Info {
+    const out = this.internals.makeOutput(shape, 'float32');
+    this.results.push(out);
+    return out;
+  }
+
+  /** Takes `x` off the list of intermediates, for a kernel with several outputs. */
+  keep(x: Info): Info {
+    const i = this.results.indexOf(x);
+    if (i < 0) throw new Error('keep: not a result of this kernel');
+    this.results.splice(i, 1);
+    return x;
+  }
+
+  /** Byte offset of `x`'s data in the backend's memory (for the project's SIMD kernels). */
+  address(x: Info): number {
+    return this.internals.dataIdMap.get(x.dataId).memoryOffset;
+  }
+
   /** NHWC convolution with explicit padding; negative pads crop the output instead. */
   conv2d(x: Info, filter: Info, opts: { strides: [number, number]; dilations: [number, number]; pads: SpatialPads }): Info {
     const [[top, bottom], [left, right]] = opts.pads;
