@@ -18,7 +18,9 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
   const cli = yargs(argv);
   await globalOptions(cli)
     .scriptName('cone')
-    .usage('$0 <command> [options]\n\nDo features that keep their within-class spread (a maximal-separating cone) transfer better than collapsed ones?')
+    .usage(
+      '$0 <command> [options]\n\nDo features that keep their within-class spread (a maximal-separating cone) transfer better than collapsed ones?',
+    )
     .middleware((a) => setConsoleOptions({ verbose: Boolean(a.verbose), quiet: Boolean(a.quiet) }))
     .command(datasetsCommand)
     .command(specCommand)

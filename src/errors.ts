@@ -3,7 +3,10 @@
  * anything else is a bug and gets a stack trace under --verbose.
  */
 export class ConeError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = new.target.name;
   }

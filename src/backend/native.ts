@@ -29,7 +29,8 @@ export type NativeFailures = NativeFailure[];
  */
 export function missingBinding(pkg: string, dir: string): NativeFailure | undefined {
   const lib = path.join(dir, 'lib');
-  const built = fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
+  const built =
+    fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
   if (built) return undefined;
   // package.json's allowScripts lets npm run it, but --ignore-scripts or a policy without it skips
   // it; `npm rebuild` runs it (it downloads libtensorflow and the prebuilt binding).

@@ -50,7 +50,9 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
         // An installed but unbuilt package names its own fix; otherwise say how to install one.
         const fix = native.find((f) => f.fix)?.fix;
         const reasons = native.map((f) => f.reason).join('; ');
-        throw new RunError(`backend 'tensorflow' is not available (${reasons}): ${fix ? `run \`${fix}\`, or use --backend wasm` : INSTALL_HINT}`);
+        throw new RunError(
+          `backend 'tensorflow' is not available (${reasons}): ${fix ? `run \`${fix}\`, or use --backend wasm` : INSTALL_HINT}`,
+        );
       }
       return { name: 'tensorflow', threads, detail: native.detail };
     }
@@ -61,7 +63,10 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
       if (!Array.isArray(native)) return { name: 'tensorflow', threads, detail: native.detail };
       // Absent optional packages are the normal case; anything else is worth a word.
       const broken = native.filter((f) => f.installed);
-      if (broken.length > 0) log(`backend auto: ${broken.map((f) => (f.fix ? `${f.reason} (run \`${f.fix}\`)` : f.reason)).join('; ')}; using wasm`);
+      if (broken.length > 0)
+        log(
+          `backend auto: ${broken.map((f) => (f.fix ? `${f.reason} (run \`${f.fix}\`)` : f.reason)).join('; ')}; using wasm`,
+        );
       return { name: 'wasm', ...(await initWasmBackend(threads, log)) };
     }
     default:

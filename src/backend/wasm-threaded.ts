@@ -77,7 +77,10 @@ async function startModule(threads: number): Promise<ThreadedModule> {
       mainScriptUrlOrBlob: FACTORY_JS,
       locateFile: (file: string) => (file.endsWith('.worker.js') ? workerBootstrap() : WASM_BINARY),
       // The C++ side allows min(requested, logical cores / 2) threads; report twice the request.
-      instantiateWasm: (imports: ImportObject, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+      instantiateWasm: (
+        imports: ImportObject,
+        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+      ) => {
         imports.env.emscripten_num_logical_cores = () => 2 * threads;
         WebAssembly.instantiate(fs.readFileSync(WASM_BINARY), imports as WebAssembly.Imports).then(
           (result) => receive(result.instance, result.module),
@@ -91,7 +94,10 @@ async function startModule(threads: number): Promise<ThreadedModule> {
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`pthread workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`pthread workers did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     timer.unref();
   });
   try {

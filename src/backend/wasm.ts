@@ -14,7 +14,8 @@ export interface WasmBackendInfo {
 
 const require = createRequire(import.meta.url);
 /** The installed binaries, read as files: nothing is fetched. */
-const WASM_DIST_DIR = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+const WASM_DIST_DIR =
+  path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 /** tfjs-backend-wasm's own registration priority. */
 const WASM_PRIORITY = 2;
 
@@ -32,7 +33,8 @@ let active: WasmBackendInfo | null = null;
  */
 export async function initWasmBackend(threads: number, log: (msg: string) => void): Promise<WasmBackendInfo> {
   const wanted = Math.min(Math.max(1, Math.floor(threads)), MAX_WASM_THREADS);
-  if (wanted !== threads) log(`wasm backend: ${threads} threads requested, using ${wanted} (its limit is ${MAX_WASM_THREADS})`);
+  if (wanted !== threads)
+    log(`wasm backend: ${threads} threads requested, using ${wanted} (its limit is ${MAX_WASM_THREADS})`);
   if (active !== null && active.threads === wanted) {
     if (!(await tf.setBackend('wasm'))) throw new RunError('the wasm backend failed to restart; try --backend cpu');
   } else {
@@ -45,7 +47,8 @@ export async function initWasmBackend(threads: number, log: (msg: string) => voi
 }
 
 async function startWasm(threads: number, log: (msg: string) => void): Promise<WasmBackendInfo> {
-  if (stockFactory === null) throw new RunError('@tensorflow/tfjs-backend-wasm did not register its backend; reinstall it with `npm ci`');
+  if (stockFactory === null)
+    throw new RunError('@tensorflow/tfjs-backend-wasm did not register its backend; reinstall it with `npm ci`');
   if (!pathsSet) {
     setWasmPaths(WASM_DIST_DIR);
     pathsSet = true;
@@ -69,5 +72,8 @@ async function startWasm(threads: number, log: (msg: string) => void): Promise<W
   }
   const used = threaded === null ? 1 : threads;
   const build = simd ? 'SIMD' : 'no SIMD';
-  return { threads: used, detail: `tfjs-backend-wasm ${version_wasm}, ${build}, ${used} thread${used === 1 ? '' : 's'}` };
+  return {
+    threads: used,
+    detail: `tfjs-backend-wasm ${version_wasm}, ${build}, ${used} thread${used === 1 ? '' : 's'}`,
+  };
 }

@@ -96,7 +96,10 @@ export async function measureBench(settings: BenchSettings): Promise<BenchMeasur
     assertBatchFits(model, settings.batch, tf.getBackend());
     const rng = new Rng(`bench:${seed}`);
     const x = tf.randomNormal([settings.batch, ...inputShape], 0, 1, 'float32', rng.seed());
-    const labels = tf.tensor1d(Int32Array.from({ length: settings.batch }, () => rng.int(BENCH_CLASSES)), 'int32');
+    const labels = tf.tensor1d(
+      Int32Array.from({ length: settings.batch }, () => rng.int(BENCH_CLASSES)),
+      'int32',
+    );
     const steps = createBenchSteps(model, settings.optimizer, seed);
     try {
       for (let i = 0; i < settings.warmup; i++) steps.train(x, labels);
@@ -109,7 +112,10 @@ export async function measureBench(settings: BenchSettings): Promise<BenchMeasur
       const inferMs = timeEach(settings.steps, () => steps.infer(x));
       const tensorsAfter = tf.memory().numTensors;
       const kernelProfile = settings.profile
-        ? { train: await profileKernels(() => steps.train(x, labels)), infer: await profileKernels(() => steps.infer(x)) }
+        ? {
+            train: await profileKernels(() => steps.train(x, labels)),
+            infer: await profileKernels(() => steps.infer(x)),
+          }
         : undefined;
       const train = stepTimes(trainMs);
       const infer = stepTimes(inferMs);

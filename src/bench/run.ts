@@ -33,7 +33,12 @@ export interface BenchComparison extends BenchResult {
 }
 
 function machineInfo(): MachineInfo {
-  return { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, tfjs: tf.version.tfjs };
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+  };
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {

@@ -39,7 +39,11 @@ export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimize
     train(x, labels) {
       network?.dispose();
       network = null;
-      const cost = opt.minimize(() => head.loss(model.apply(x, { training: true }) as tf.Tensor2D, labels), true, variables);
+      const cost = opt.minimize(
+        () => head.loss(model.apply(x, { training: true }) as tf.Tensor2D, labels),
+        true,
+        variables,
+      );
       const value = (cost as tf.Scalar).dataSync()[0];
       cost?.dispose();
       return value;

@@ -28,8 +28,15 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
       .option('batch', { type: 'number', default: 128, describe: 'batch size' })
       .option('steps', { type: 'number', default: 20, describe: 'timed training steps (and as many inference passes)' })
       .option('warmup', { type: 'number', default: 3, describe: 'untimed training steps first (at least 1)' })
-      .option('optimizer', { choices: OPTIMIZER_NAMES, default: 'sgd' as const, describe: 'sgd = SGD with momentum 0.9' })
-      .option('compare', { choices: BACKEND_NAMES, describe: 'also run on this backend and print the throughput ratio' })
+      .option('optimizer', {
+        choices: OPTIMIZER_NAMES,
+        default: 'sgd' as const,
+        describe: 'sgd = SGD with momentum 0.9',
+      })
+      .option('compare', {
+        choices: BACKEND_NAMES,
+        describe: 'also run on this backend and print the throughput ratio',
+      })
       .option('profile', { type: 'boolean', default: false, describe: 'time each kernel over one extra step' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of text' }),
   handler: (argv) =>

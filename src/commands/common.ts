@@ -18,17 +18,27 @@ export interface GlobalOptions {
 
 export function globalOptions<T>(y: Argv<T>) {
   return y
-    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'more output, and stack traces on errors' })
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      global: true,
+      describe: 'more output, and stack traces on errors',
+    })
     .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
-    .option('backend', { choices: BACKEND_NAMES, global: true, describe: 'compute backend (default: the spec\'s, else auto)' })
+    .option('backend', {
+      choices: BACKEND_NAMES,
+      global: true,
+      describe: "compute backend (default: the spec's, else auto)",
+    })
     .option('threads', { type: 'number', global: true, describe: 'wasm threads (default: number of cores)' })
-    .option('out', { type: 'string', global: true, describe: 'results folder (default: the spec\'s, else results/)' })
+    .option('out', { type: 'string', global: true, describe: "results folder (default: the spec's, else results/)" })
     .option('seed', { type: 'number', global: true, describe: 'random seed (overrides the spec)' });
 }
 
 /** A count flag (e.g. --jobs) must be a positive integer; yargs parses `abc` as NaN and keeps 0, -1 and 1.5. */
 export function positiveInteger(flag: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag}: must be a positive integer (got ${value})`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`--${flag}: must be a positive integer (got ${value})`);
   return value;
 }
 
@@ -49,7 +59,9 @@ export async function runAndExit(body: () => Promise<number | void>): Promise<vo
       process.exitCode = e.exitCode;
     } else {
       const err = e as Error;
-      process.stderr.write(`cone: internal error: ${err?.message ?? String(e)}${isVerbose() ? '' : ' (run with --verbose for the stack trace)'}\n`);
+      process.stderr.write(
+        `cone: internal error: ${err?.message ?? String(e)}${isVerbose() ? '' : ' (run with --verbose for the stack trace)'}\n`,
+      );
       if (isVerbose() && err?.stack) process.stderr.write(`${err.stack}\n`);
       process.exitCode = 1;
     }
@@ -62,7 +74,9 @@ export async function withResumeHint<T>(body: () => Promise<T>): Promise<T> {
     return await body();
   } catch (e) {
     if (e instanceof InterruptedError) {
-      const again = ['cone', ...process.argv.slice(2)].map((a) => (/^[\w./:=-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+      const again = ['cone', ...process.argv.slice(2)]
+        .map((a) => (/^[\w./:=-]+$/.test(a) ? a : JSON.stringify(a)))
+        .join(' ');
       throw new InterruptedError(`${e.message}\nresume with: ${again}`);
     }
     throw e;
@@ -79,7 +93,10 @@ export interface TrainingOptions extends GlobalOptions {
 }
 
 /** The options every training command takes; `help` says what some of them mean for this command. */
-export function trainingOptions<T>(y: Argv<T>, help: { config: string; method: string; subset: string; resume: string }) {
+export function trainingOptions<T>(
+  y: Argv<T>,
+  help: { config: string; method: string; subset: string; resume: string },
+) {
   return y
     .option('config', { type: 'string', demandOption: true, describe: help.config })
     .option('method', { choices: METHOD_NAMES, describe: help.method })

@@ -15,7 +15,13 @@ const list: CommandModule<GlobalOptions, GlobalOptions> = {
   describe: 'every dataset, whether it is available here, where it is read from and how to get it',
   handler: () =>
     runAndExit(async () => {
-      const rows = listDatasets().map((d) => [d.name, d.available ? 'yes' : 'no', d.source, d.available ? '' : d.howToGet, d.hierarchies.join(', ')]);
+      const rows = listDatasets().map((d) => [
+        d.name,
+        d.available ? 'yes' : 'no',
+        d.source,
+        d.available ? '' : d.howToGet,
+        d.hierarchies.join(', '),
+      ]);
       process.stdout.write(formatTable(['dataset', 'available', 'read from', 'how to get it', 'hierarchies'], rows));
     }),
 };
@@ -38,10 +44,12 @@ const infoCommand: CommandModule<GlobalOptions, InfoArgs> = {
     y
       .positional('name', { type: 'string', demandOption: true, choices: DATASET_NAMES })
       .option('path', { type: 'string', describe: 'folder to read from (fashion-mnist, cifar100)' })
-      .option('hierarchy', { type: 'string', describe: 'coarse grouping (default: the dataset\'s)' }),
+      .option('hierarchy', { type: 'string', describe: "coarse grouping (default: the dataset's)" }),
   handler: (argv) =>
     runAndExit(async () => {
-      const ds = describeDataset(await loadDataset({ name: argv.name, path: argv.path, hierarchy: argv.hierarchy, seed: argv.seed ?? 0 }));
+      const ds = describeDataset(
+        await loadDataset({ name: argv.name, path: argv.path, hierarchy: argv.hierarchy, seed: argv.seed ?? 0 }),
+      );
       const out: string[] = [
         `${ds.name}: ${ds.shape.join('x')} from ${ds.source}`,
         `train ${ds.train.n} images, test ${ds.test.n} images`,
@@ -49,9 +57,21 @@ const infoCommand: CommandModule<GlobalOptions, InfoArgs> = {
         '',
       ];
       const coarseOf = (c: number) => ds.fineNames.filter((_, f) => ds.fineToCoarse[f] === c);
-      const rows = ds.coarseNames.map((name, c) => [String(c), name, coarseOf(c).join(', '), String(ds.train.coarse[c]), String(ds.test.coarse[c])]);
+      const rows = ds.coarseNames.map((name, c) => [
+        String(c),
+        name,
+        coarseOf(c).join(', '),
+        String(ds.train.coarse[c]),
+        String(ds.test.coarse[c]),
+      ]);
       out.push(formatTable(['coarse', 'name', 'fine classes', 'train', 'test'], rows));
-      const fineRows = ds.fineNames.map((name, f) => [String(f), name, ds.coarseNames[ds.fineToCoarse[f]], String(ds.train.fine[f]), String(ds.test.fine[f])]);
+      const fineRows = ds.fineNames.map((name, f) => [
+        String(f),
+        name,
+        ds.coarseNames[ds.fineToCoarse[f]],
+        String(ds.train.fine[f]),
+        String(ds.test.fine[f]),
+      ]);
       out.push(formatTable(['fine', 'name', 'coarse', 'train', 'test'], fineRows));
       process.stdout.write(out.join('\n'));
     }),

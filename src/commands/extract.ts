@@ -15,19 +15,27 @@ interface Args extends GlobalOptions {
 function parseSubset(value: string): 'spec' | 'all' | number {
   if (value === 'spec' || value === 'all') return value;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--subset: give spec, all or a positive whole number (got ${value})`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--subset: give spec, all or a positive whole number (got ${value})`);
   return n;
 }
 
 export const extractCommand: CommandModule<GlobalOptions, Args> = {
   command: 'extract',
-  describe: 'write a finished run\'s features for a dataset split as .npy (float32 N×d) with fine/coarse labels',
+  describe: "write a finished run's features for a dataset split as .npy (float32 N×d) with fine/coarse labels",
   builder: (y) =>
     y
       .option('run', { type: 'string', demandOption: true, describe: 'run folder (as printed by cone pretrain)' })
       .option('split', { choices: SPLIT_CHOICES, default: 'both' as SplitChoice })
-      .option('dataset', { choices: DATASET_NAMES, describe: 'another dataset with the same input shape (default: the run\'s)' })
-      .option('subset', { type: 'string', default: 'spec', describe: 'images per split: spec (the run\'s subsets), all, or a class-balanced count' })
+      .option('dataset', {
+        choices: DATASET_NAMES,
+        describe: "another dataset with the same input shape (default: the run's)",
+      })
+      .option('subset', {
+        type: 'string',
+        default: 'spec',
+        describe: "images per split: spec (the run's subsets), all, or a class-balanced count",
+      })
       .option('batch', { type: 'number', default: 256, describe: 'inference batch size' }),
   handler: (argv) =>
     runAndExit(async () => {

@@ -19,27 +19,42 @@ function resultTable(results: LongtailRunResult[]): string {
     `long-tailed ${row.dataset} (${row.profile}, imbalance ${row.imbalance}): ${nTrain} training images; ` +
     `classes many-shot ${row.n_many} (>${+t.many.toFixed(2)} images), medium ${row.n_medium}, few-shot ${row.n_few} (<${+t.few.toFixed(2)}); ` +
     'accuracy (%) on the balanced test set\n';
-  const rows = results.map((r) => [r.row.method, percent(r.row.overall), percent(r.row.many), percent(r.row.medium), percent(r.row.few), r.runDir]);
+  const rows = results.map((r) => [
+    r.row.method,
+    percent(r.row.overall),
+    percent(r.row.many),
+    percent(r.row.medium),
+    percent(r.row.few),
+    r.runDir,
+  ]);
   return heading + formatTable(['method', 'overall', 'many', 'medium', 'few', 'run'], rows);
 }
 
 export const longtailCommand: CommandModule<GlobalOptions, Args> = {
   command: 'longtail',
-  describe: 'train on a long-tailed split of the fine classes and report many/medium/few-shot accuracy (all of ce, etf-ce, cone, la-ce unless --method)',
+  describe:
+    'train on a long-tailed split of the fine classes and report many/medium/few-shot accuracy (all of ce, etf-ce, cone, la-ce unless --method)',
   builder: (y) =>
     trainingOptions(y, {
       config: 'experiment spec (YAML, dataset.level: fine)',
       method: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)`,
       subset: 'override dataset.subset (class-balanced set the long tail is cut from)',
-      resume: 'continue from each run folder\'s checkpoint (--no-resume deletes the run folders and starts over)',
+      resume: "continue from each run folder's checkpoint (--no-resume deletes the run folders and starts over)",
     })
-      .option('imbalance', { type: 'number', describe: 'override longtail.imbalance: ρ = images of the largest class / of the smallest (>= 1)' })
-      .option('profile', { choices: LONGTAIL_PROFILES, describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)' }),
+      .option('imbalance', {
+        type: 'number',
+        describe: 'override longtail.imbalance: ρ = images of the largest class / of the smallest (>= 1)',
+      })
+      .option('profile', {
+        choices: LONGTAIL_PROFILES,
+        describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)',
+      }),
   handler: (argv) =>
     runTraining(argv, 'longtail', longtail, async (train) => {
       const { 'method.name': _, ...overrides } = overridesFrom(argv);
       const results: LongtailRunResult[] = [];
-      for (const spec of longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS)) results.push(await train(spec));
+      for (const spec of longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS))
+        results.push(await train(spec));
       process.stdout.write(resultTable(results));
     }),
 };

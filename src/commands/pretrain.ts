@@ -12,7 +12,7 @@ export const pretrainCommand: CommandModule<GlobalOptions, TrainingOptions> = {
       config: 'experiment spec (YAML)',
       method: 'override method.name',
       subset: 'override dataset.subset (class-balanced training subset)',
-      resume: 'continue from the run folder\'s checkpoint (--no-resume deletes the run folder and starts over)',
+      resume: "continue from the run folder's checkpoint (--no-resume deletes the run folder and starts over)",
     }),
   handler: (argv) =>
     runTraining(argv, 'pretrain', pretrain, async (train) => {

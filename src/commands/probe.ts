@@ -28,11 +28,19 @@ export function sideBySide(reports: ProbeReport[]): string {
   const header = ['', ...reports.map((r) => `${r.meta.method} s${r.meta.seed}`)];
   const probeNames = [...new Set(reports.flatMap((r) => r.probes.map((p) => String(p.probe))))];
   const level = reports[0]?.probes[0]?.level ?? 'fine';
-  const rows = probeNames.map((name) => [`${level} ${name}`, ...reports.map((r) => fmt(r.probes.find((p) => p.probe === name)?.accuracy, true))]);
+  const rows = probeNames.map((name) => [
+    `${level} ${name}`,
+    ...reports.map((r) => fmt(r.probes.find((p) => p.probe === name)?.accuracy, true)),
+  ]);
   for (const col of HEADLINE_GEOMETRY) {
     rows.push([
       col,
-      ...reports.map((r) => fmt(r.geometry.find((g) => g.split === 'test' && g.level === r.meta.train_level && g.features === 'l2')?.[col], false)),
+      ...reports.map((r) =>
+        fmt(
+          r.geometry.find((g) => g.split === 'test' && g.level === r.meta.train_level && g.features === 'l2')?.[col],
+          false,
+        ),
+      ),
     ]);
   }
   return formatTable(header, rows);
@@ -40,15 +48,34 @@ export function sideBySide(reports: ProbeReport[]): string {
 
 export const probeCommand: CommandModule<GlobalOptions, Args> = {
   command: 'probe',
-  describe: 'fit probes on train features, score them on test features (fine level by default), and measure the geometry',
+  describe:
+    'fit probes on train features, score them on test features (fine level by default), and measure the geometry',
   builder: (y) =>
     y
-      .option('features', { type: 'string', array: true, demandOption: true, describe: 'features folder(s) written by cone extract; several are shown side by side' })
-      .option('probe', { type: 'string', array: true, choices: PROBE_NAMES, describe: 'probes to run (default: all)', coerce: (v: string[]) => v.flatMap((s) => s.split(',')) })
+      .option('features', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'features folder(s) written by cone extract; several are shown side by side',
+      })
+      .option('probe', {
+        type: 'string',
+        array: true,
+        choices: PROBE_NAMES,
+        describe: 'probes to run (default: all)',
+        coerce: (v: string[]) => v.flatMap((s) => s.split(',')),
+      })
       .option('level', { choices: ['fine', 'coarse'] as const, describe: 'label level to probe (default fine)' })
-      .option('C', { type: 'number', describe: 'inverse L2 penalty of the linear-fixed probe (default 1, as scikit-learn); linear and linear-std choose theirs' })
+      .option('C', {
+        type: 'number',
+        describe:
+          'inverse L2 penalty of the linear-fixed probe (default 1, as scikit-learn); linear and linear-std choose theirs',
+      })
       .option('k', { type: 'number', describe: 'neighbours of the kNN probe (default 20)' })
-      .option('normalise', { type: 'boolean', describe: 'L2-normalise features for the linear, linear-fixed, ncc and kmeans probes (default true)' }),
+      .option('normalise', {
+        type: 'boolean',
+        describe: 'L2-normalise features for the linear, linear-fixed, ncc and kmeans probes (default true)',
+      }),
   handler: (argv) =>
     runAndExit(async () => {
       const defaults = resolveSpec({}, 'defaults').probe;

@@ -8,8 +8,14 @@ interface Args extends GlobalOptions {
 
 export const reportCommand: CommandModule<GlobalOptions, Args> = {
   command: 'report <suite>',
-  describe: 'write <suite>/report.html: accuracy, collapse metrics, feature angles and training curves as charts (works offline)',
-  builder: (y) => y.positional('suite', { type: 'string', demandOption: true, describe: 'suite folder holding summary.csv (results/<suite>/)' }),
+  describe:
+    'write <suite>/report.html: accuracy, collapse metrics, feature angles and training curves as charts (works offline)',
+  builder: (y) =>
+    y.positional('suite', {
+      type: 'string',
+      demandOption: true,
+      describe: 'suite folder holding summary.csv (results/<suite>/)',
+    }),
   handler: (argv) =>
     runAndExit(async () => {
       process.stdout.write(`${await writeReport(argv.suite)}\n`);

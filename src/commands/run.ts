@@ -21,13 +21,17 @@ export const EXPECTATION_FAILED = 3;
 
 /** --dry-run: every cell, whether it is done, and the counts. */
 function cellList({ cells, pending }: SuiteOutcome): string {
-  const lines = cells.map((c) => `${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`);
+  const lines = cells.map(
+    (c) => `${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`,
+  );
   return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`;
 }
 
 /** After a run: each dataset's table of the headline metrics, the expectations, failed cells, where the files are. */
 function runSummary({ groups, outcomes, failed, summary, report }: SuiteOutcome): string {
-  const tables = [...new Set(groups.map((g) => g.dataset))].map((dataset) => `\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`);
+  const tables = [...new Set(groups.map((g) => g.dataset))].map(
+    (dataset) => `\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`,
+  );
   const checks = outcomes.map((o) => `${formatOutcome(o)}\n`);
   const failures = failed.map((f) => `FAILED CELL ${f.runId}: ${f.error}\n`);
   return `${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;
@@ -35,15 +39,31 @@ function runSummary({ groups, outcomes, failed, summary, report }: SuiteOutcome)
 
 export const runCommand: CommandModule<GlobalOptions, Args> = {
   command: 'run <suite>',
-  describe: 'run a suite (grid of datasets x methods x seeds x fields), skipping finished cells; aggregate, check expectations, write the report',
+  describe:
+    'run a suite (grid of datasets x methods x seeds x fields), skipping finished cells; aggregate, check expectations, write the report',
   builder: (y) =>
     y
       .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' })
       .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'list the cells and which are done, run nothing' })
-      .option('cell', { type: 'string', describe: 'run this one cell (a run id) and nothing else, as --jobs workers and Slurm tasks do' })
-      .option('finalize', { type: 'boolean', default: false, describe: 'run no cell: summarise the finished ones, check expectations, write the report' })
-      .option('launcher', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'local: run here; slurm: submit a job array and a finalize job' })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'list the cells and which are done, run nothing',
+      })
+      .option('cell', {
+        type: 'string',
+        describe: 'run this one cell (a run id) and nothing else, as --jobs workers and Slurm tasks do',
+      })
+      .option('finalize', {
+        type: 'boolean',
+        default: false,
+        describe: 'run no cell: summarise the finished ones, check expectations, write the report',
+      })
+      .option('launcher', {
+        choices: ['local', 'slurm'] as const,
+        default: 'local' as const,
+        describe: 'local: run here; slurm: submit a job array and a finalize job',
+      })
       .options(slurmOptions),
   handler: (argv) =>
     runAndExit(() =>

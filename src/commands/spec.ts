@@ -23,6 +23,8 @@ export const specCommand: CommandModule<GlobalOptions, Args> = {
           throw e instanceof UsageError ? new SpecError([`${argv.file}: dataset.${e.message}`]) : e;
         });
       }
-      process.stdout.write(`# ${argv.file}: valid\n# hash: ${specHash(spec)}\n# run id: ${runId(spec)}\n${specToYaml(spec)}`);
+      process.stdout.write(
+        `# ${argv.file}: valid\n# hash: ${specHash(spec)}\n# run id: ${runId(spec)}\n${specToYaml(spec)}`,
+      );
     }),
 };

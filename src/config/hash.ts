@@ -30,7 +30,11 @@ export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   if (!spec.track || spec.track.every === 0) delete scientific.track;
   // Pretraining hashes the spec alone, so its run ids stay what they were before long-tail runs existed.
   if (kind !== 'pretrain') scientific.kind = kind;
-  return crypto.createHash('sha256').update(JSON.stringify(canonical(scientific))).digest('hex').slice(0, 8);
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify(canonical(scientific)))
+    .digest('hex')
+    .slice(0, 8);
 }
 
 /** `<dataset>-<method>-s<seed>-<hash>` (docs/design.md §6). */

@@ -67,27 +67,42 @@ export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
   const lineCounter = new LineCounter();
   // yaml's own duplicate-key check compares every key with every other (minutes for 30k keys); ours is linear.
   const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter, uniqueKeys: false });
-  const syntax = doc.errors.map((e) => ({ pos: e.linePos?.[0], text: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') }));
+  const syntax = doc.errors.map((e) => ({
+    pos: e.linePos?.[0],
+    text: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+  }));
   YAML.visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key)) syntax.push({ pos: (pair.key as YAML.Scalar).range ? lineCounter.linePos((pair.key as YAML.Scalar).range![0]) : undefined, text: `duplicate key '${String(key)}'` });
+        if (seen.has(key))
+          syntax.push({
+            pos: (pair.key as YAML.Scalar).range ? lineCounter.linePos((pair.key as YAML.Scalar).range![0]) : undefined,
+            text: `duplicate key '${String(key)}'`,
+          });
         seen.add(key);
       }
     },
   });
-  if (syntax.length) throw new SpecError(syntax.map(({ pos, text }) => `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}`));
+  if (syntax.length)
+    throw new SpecError(
+      syntax.map(({ pos, text }) => `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}`),
+    );
   try {
     return { doc, lineCounter, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (e) {
-    throw new SpecError([`${file}: YAML aliases expand to too many values (${(e as Error).message}); write the values out instead`]);
+    throw new SpecError([
+      `${file}: YAML aliases expand to too many values (${(e as Error).message}); write the values out instead`,
+    ]);
   }
 }
 
 function valueAt(obj: unknown, parts: string[]): unknown {
-  return parts.reduce<unknown>((o, p) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[p] : undefined), obj);
+  return parts.reduce<unknown>(
+    (o, p) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[p] : undefined),
+    obj,
+  );
 }
 
 /** Turn one Ajv error into "field: what was expected (got what was found)". */
@@ -100,12 +115,18 @@ function explain(err: ErrorObject, data: unknown): { field: string[]; text: stri
       const key = (err.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((schemaAt(parts)?.properties as object) ?? {});
       const guess = known.length ? closest(key, known) : undefined;
-      return { field: [...parts, key], text: `unknown key${guess ? ` (did you mean '${guess}'?)` : ''}; known keys: ${known.join(', ')}` };
+      return {
+        field: [...parts, key],
+        text: `unknown key${guess ? ` (did you mean '${guess}'?)` : ''}; known keys: ${known.join(', ')}`,
+      };
     }
     case 'type':
       return { field: parts, text: `expected ${(err.params as { type: string | string[] }).type} (got ${got()})` };
     case 'enum':
-      return { field: parts, text: `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${got()})` };
+      return {
+        field: parts,
+        text: `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${got()})`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -124,17 +145,22 @@ function explain(err: ErrorObject, data: unknown): { field: string[]; text: stri
  */
 export function resolveSpec(raw: unknown, source: string, where: (field: string[]) => string = () => source): Spec {
   const data = raw === null || raw === undefined ? {} : structuredClone(raw);
-  if (typeof data !== 'object' || Array.isArray(data)) throw new SpecError([`${source}: a spec must be a YAML mapping of fields (got ${describe(raw)})`]);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new SpecError([`${source}: a spec must be a YAML mapping of fields (got ${describe(raw)})`]);
   if (!validate(data)) {
     const errors = validate.errors ?? [];
     const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
     // Only the reported errors are explained and located (locating one scans its YAML mapping).
-    const shown = [...errors.filter((e) => e.keyword !== 'additionalProperties'), ...unknown.slice(0, MAX_UNKNOWN_KEYS)];
+    const shown = [
+      ...errors.filter((e) => e.keyword !== 'additionalProperties'),
+      ...unknown.slice(0, MAX_UNKNOWN_KEYS),
+    ];
     const problems = shown
       // Ajv reports every branch of a ['number','null'] type; keep one line per field.
       .map((e) => explain(e, data))
       .map((e) => `${where(e.field)}: ${e.field.join('.') || '(top level)'}: ${e.text}`);
-    if (unknown.length > MAX_UNKNOWN_KEYS) problems.push(`${source}: ${unknown.length - MAX_UNKNOWN_KEYS} more unknown keys not listed`);
+    if (unknown.length > MAX_UNKNOWN_KEYS)
+      problems.push(`${source}: ${unknown.length - MAX_UNKNOWN_KEYS} more unknown keys not listed`);
     throw new SpecError([...new Set(problems)]);
   }
   const spec = data as Spec;

@@ -29,8 +29,16 @@ export const specSchema = {
       default: {},
       properties: {
         name: { enum: DATASET_NAMES, default: 'mnist' },
-        path: { type: ['string', 'null'], default: null, description: 'folder with the files, for fashion-mnist and cifar100' },
-        hierarchy: { type: ['string', 'null'], default: null, description: 'coarse grouping (a file under datasets/hierarchies); null = the dataset default' },
+        path: {
+          type: ['string', 'null'],
+          default: null,
+          description: 'folder with the files, for fashion-mnist and cifar100',
+        },
+        hierarchy: {
+          type: ['string', 'null'],
+          default: null,
+          description: 'coarse grouping (a file under datasets/hierarchies); null = the dataset default',
+        },
         level: { enum: ['coarse', 'fine'], default: 'coarse', description: 'label level trained on' },
         subset: { ...nullableInt(1), description: 'class-balanced training subset size' },
         test_subset: { ...nullableInt(1), description: 'class-balanced test subset size' },
@@ -47,7 +55,11 @@ export const specSchema = {
             coarse_spread: nonNegative(4),
             fine_spread: nonNegative(1.5),
             noise: nonNegative(1),
-            image: { type: 'boolean', default: false, description: 'shape samples as sqrt(dim) x sqrt(dim) x 1 images' },
+            image: {
+              type: 'boolean',
+              default: false,
+              description: 'shape samples as sqrt(dim) x sqrt(dim) x 1 images',
+            },
           },
         },
       },
@@ -60,7 +72,12 @@ export const specSchema = {
         name: { enum: NETWORK_NAMES, default: 'cnn28' },
         feature_dim: { type: 'integer', minimum: 2, default: 128 },
         width: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'channel multiplier' },
-        hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [256, 256], description: 'mlp hidden layer sizes' },
+        hidden: {
+          type: 'array',
+          items: { type: 'integer', minimum: 1 },
+          default: [256, 256],
+          description: 'mlp hidden layer sizes',
+        },
         batch_norm: { type: 'boolean', default: true, description: 'batch-norm in the mlp' },
       },
     },
@@ -73,9 +90,17 @@ export const specSchema = {
       properties: {
         name: { enum: METHOD_NAMES, default: 'cone' },
         scale: { type: ['number', 'null'], default: null, description: 'logit scale s of the ETF losses (default 16)' },
-        theta: { type: ['number', 'null'], default: null, description: 'cone half-angle in degrees (default 0.8 of the largest allowed)' },
+        theta: {
+          type: ['number', 'null'],
+          default: null,
+          description: 'cone half-angle in degrees (default 0.8 of the largest allowed)',
+        },
         label_smoothing: { type: ['number', 'null'], default: null, description: 'ce label smoothing (default 0)' },
-        mean_weight: { type: ['number', 'null'], default: null, description: 'cone-mean: weight of the class-mean term (default 1)' },
+        mean_weight: {
+          type: ['number', 'null'],
+          default: null,
+          description: 'cone-mean: weight of the class-mean term (default 1)',
+        },
         tau: { type: ['number', 'null'], default: null, description: 'la-ce: logit adjustment strength (default 1)' },
       },
     },
@@ -88,7 +113,12 @@ export const specSchema = {
         lr: { type: 'number', exclusiveMinimum: 0, default: 0.05 },
         momentum: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
         weight_decay: nonNegative(5e-4),
-        feature_weight_decay: { type: ['number', 'null'], minimum: 0, default: null, description: 'weight decay of the feature layer (null = weight_decay)' },
+        feature_weight_decay: {
+          type: ['number', 'null'],
+          minimum: 0,
+          default: null,
+          description: 'weight decay of the feature layer (null = weight_decay)',
+        },
         beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9 },
         beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999 },
       },
@@ -100,15 +130,29 @@ export const specSchema = {
       properties: {
         name: { enum: SCHEDULE_NAMES, default: 'cosine' },
         warmup_epochs: nonNegative(0),
-        milestones: { type: 'array', items: { type: 'number', minimum: 0 }, default: [], description: 'epochs at which step decays' },
+        milestones: {
+          type: 'array',
+          items: { type: 'number', minimum: 0 },
+          default: [],
+          description: 'epochs at which step decays',
+        },
         gamma: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
         min_lr_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0 },
       },
     },
     epochs: { type: 'integer', minimum: 1, default: 10 },
     batch_size: { type: 'integer', minimum: 1, default: 128 },
-    eval_every: { type: 'integer', minimum: 1, default: 1, description: 'evaluate on the test split every N epochs (and always after the last)' },
-    augment: { type: 'boolean', default: false, description: 'random crop (pad 4) and horizontal flip, 32x32 images only' },
+    eval_every: {
+      type: 'integer',
+      minimum: 1,
+      default: 1,
+      description: 'evaluate on the test split every N epochs (and always after the last)',
+    },
+    augment: {
+      type: 'boolean',
+      default: false,
+      description: 'random crop (pad 4) and horizontal flip, 32x32 images only',
+    },
     seed: { type: 'integer', minimum: 0, default: 0 },
     backend: { enum: BACKEND_NAMES, default: 'auto' },
     threads: { ...nullableInt(1), description: 'wasm threads (null = number of cores)' },
@@ -121,8 +165,16 @@ export const specSchema = {
         imbalance: { type: 'number', minimum: 1, default: 100 },
         profile: { enum: LONGTAIL_PROFILES, default: 'exp' },
         permute_classes: { type: 'boolean', default: false },
-        many_threshold: { type: ['number', 'null'], default: null, description: 'many-shot: more train images than this (null = 100, scaled to small datasets)' },
-        few_threshold: { type: ['number', 'null'], default: null, description: 'few-shot: fewer train images than this (null = 20, scaled)' },
+        many_threshold: {
+          type: ['number', 'null'],
+          default: null,
+          description: 'many-shot: more train images than this (null = 100, scaled to small datasets)',
+        },
+        few_threshold: {
+          type: ['number', 'null'],
+          default: null,
+          description: 'few-shot: fewer train images than this (null = 20, scaled)',
+        },
       },
     },
     track: {
@@ -131,9 +183,25 @@ export const specSchema = {
       default: {},
       description: 'collapse over training: probes and geometry on fixed subsets, written to trajectory.csv',
       properties: {
-        every: { type: 'integer', minimum: 0, default: 0, description: 'measure after every N-th epoch and the last (0 = off)' },
-        subset: { type: 'integer', minimum: 1, default: 2000, description: 'seeded class-balanced images of each split (train, test) measured' },
-        probes: { type: 'array', items: { enum: PROBE_NAMES }, uniqueItems: true, default: ['linear', 'knn'], description: 'probes fitted at both label levels' },
+        every: {
+          type: 'integer',
+          minimum: 0,
+          default: 0,
+          description: 'measure after every N-th epoch and the last (0 = off)',
+        },
+        subset: {
+          type: 'integer',
+          minimum: 1,
+          default: 2000,
+          description: 'seeded class-balanced images of each split (train, test) measured',
+        },
+        probes: {
+          type: 'array',
+          items: { enum: PROBE_NAMES },
+          uniqueItems: true,
+          default: ['linear', 'knn'],
+          description: 'probes fitted at both label levels',
+        },
       },
     },
     probe: {
@@ -160,13 +228,50 @@ export interface Spec {
     level: 'coarse' | 'fine';
     subset: number | null;
     test_subset: number | null;
-    synthetic: { coarse: number; fine_per_coarse: number; dim: number; train_per_fine: number; test_per_fine: number; coarse_spread: number; fine_spread: number; noise: number; image: boolean };
+    synthetic: {
+      coarse: number;
+      fine_per_coarse: number;
+      dim: number;
+      train_per_fine: number;
+      test_per_fine: number;
+      coarse_spread: number;
+      fine_spread: number;
+      noise: number;
+      image: boolean;
+    };
   };
-  model: { name: (typeof NETWORK_NAMES)[number]; feature_dim: number; width: number; hidden: number[]; batch_norm: boolean };
+  model: {
+    name: (typeof NETWORK_NAMES)[number];
+    feature_dim: number;
+    width: number;
+    hidden: number[];
+    batch_norm: boolean;
+  };
   /** After resolution: the name and exactly the parameters that method uses. */
-  method: { name: string; scale?: number | null; theta?: number | null; label_smoothing?: number | null; mean_weight?: number | null; tau?: number | null };
-  optimizer: { name: (typeof OPTIMIZER_NAMES)[number]; lr: number; momentum: number; weight_decay: number; feature_weight_decay: number | null; beta1: number; beta2: number };
-  schedule: { name: (typeof SCHEDULE_NAMES)[number]; warmup_epochs: number; milestones: number[]; gamma: number; min_lr_ratio: number };
+  method: {
+    name: string;
+    scale?: number | null;
+    theta?: number | null;
+    label_smoothing?: number | null;
+    mean_weight?: number | null;
+    tau?: number | null;
+  };
+  optimizer: {
+    name: (typeof OPTIMIZER_NAMES)[number];
+    lr: number;
+    momentum: number;
+    weight_decay: number;
+    feature_weight_decay: number | null;
+    beta1: number;
+    beta2: number;
+  };
+  schedule: {
+    name: (typeof SCHEDULE_NAMES)[number];
+    warmup_epochs: number;
+    milestones: number[];
+    gamma: number;
+    min_lr_ratio: number;
+  };
   epochs: number;
   batch_size: number;
   eval_every: number;
@@ -175,7 +280,13 @@ export interface Spec {
   backend: (typeof BACKEND_NAMES)[number];
   threads: number | null;
   output: string;
-  longtail: { imbalance: number; profile: LongtailProfile; permute_classes: boolean; many_threshold: number | null; few_threshold: number | null };
+  longtail: {
+    imbalance: number;
+    profile: LongtailProfile;
+    permute_classes: boolean;
+    many_threshold: number | null;
+    few_threshold: number | null;
+  };
   track: { every: number; subset: number; probes: ProbeName[] };
   probe: { probes: ProbeName[]; level: 'coarse' | 'fine'; C: number; normalise: boolean; k: number };
 }

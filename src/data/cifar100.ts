@@ -99,7 +99,10 @@ function candidates(path: string): Cifar100Location[] {
   return VERSIONS.flatMap((version) => [path, join(path, version.folder)].map((dir) => ({ dir, version })));
 }
 
-const splitFiles = ({ dir, version }: Cifar100Location) => [join(dir, version.files.train), join(dir, version.files.test)];
+const splitFiles = ({ dir, version }: Cifar100Location) => [
+  join(dir, version.files.train),
+  join(dir, version.files.test),
+];
 
 /** The folder under `path` that holds both splits of either version (binary first), or null. */
 export function findCifar100Dir(path: string): Cifar100Location | null {

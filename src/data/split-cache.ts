@@ -55,7 +55,8 @@ export function writeSplitCache(file: string, c: SplitCacheContents): void {
   try {
     writeSync(fd, header);
     for (const split of [c.train, c.test]) {
-      if (split.images.length !== split.labels.length * h * w * ch) throw new RangeError('split cache: image bytes do not match label count');
+      if (split.images.length !== split.labels.length * h * w * ch)
+        throw new RangeError('split cache: image bytes do not match label count');
       writeSync(fd, split.images);
       writeSync(fd, Uint8Array.from(split.labels));
     }
@@ -68,21 +69,33 @@ export function writeSplitCache(file: string, c: SplitCacheContents): void {
 /** Reads a cache written by writeSplitCache, checking magic, version, size and label range. */
 export function readSplitCache(file: string): RawImageDataset & { numClasses: number } {
   const buf = readFileSync(file);
-  if (buf.length < HEADER_BYTES) throw new RunError(`${file}: truncated cache header (${buf.length} bytes, need ${HEADER_BYTES})`);
+  if (buf.length < HEADER_BYTES)
+    throw new RunError(`${file}: truncated cache header (${buf.length} bytes, need ${HEADER_BYTES})`);
   const magic = buf.toString('ascii', 0, SPLIT_CACHE_MAGIC.length);
-  if (magic !== SPLIT_CACHE_MAGIC) throw new RunError(`${file}: not a cone dataset cache (magic ${JSON.stringify(magic)}, expected "${SPLIT_CACHE_MAGIC}")`);
+  if (magic !== SPLIT_CACHE_MAGIC)
+    throw new RunError(
+      `${file}: not a cone dataset cache (magic ${JSON.stringify(magic)}, expected "${SPLIT_CACHE_MAGIC}")`,
+    );
   const version = buf.readUInt32LE(OFF_VERSION);
   if (version !== SPLIT_CACHE_VERSION) {
-    throw new RunError(`${file}: cache format version ${version}, this cone reads version ${SPLIT_CACHE_VERSION}; delete it and fetch again`);
+    throw new RunError(
+      `${file}: cache format version ${version}, this cone reads version ${SPLIT_CACHE_VERSION}; delete it and fetch again`,
+    );
   }
-  const shape: [number, number, number] = [buf.readUInt32LE(OFF_HEIGHT), buf.readUInt32LE(OFF_WIDTH), buf.readUInt32LE(OFF_CHANNELS)];
+  const shape: [number, number, number] = [
+    buf.readUInt32LE(OFF_HEIGHT),
+    buf.readUInt32LE(OFF_WIDTH),
+    buf.readUInt32LE(OFF_CHANNELS),
+  ];
   const numClasses = buf.readUInt32LE(OFF_CLASSES);
   const nTrain = buf.readUInt32LE(OFF_N_TRAIN);
   const nTest = buf.readUInt32LE(OFF_N_TEST);
   const sampleBytes = shape[0] * shape[1] * shape[2];
   const expected = HEADER_BYTES + (nTrain + nTest) * (sampleBytes + 1);
   if (buf.length !== expected) {
-    throw new RunError(`${file}: ${buf.length} bytes, but its header (${nTrain}+${nTest} images of ${shape.join('x')}) needs ${expected}; delete it and fetch again`);
+    throw new RunError(
+      `${file}: ${buf.length} bytes, but its header (${nTrain}+${nTest} images of ${shape.join('x')}) needs ${expected}; delete it and fetch again`,
+    );
   }
   let offset = buf.byteOffset + HEADER_BYTES;
   const take = (bytes: number) => {

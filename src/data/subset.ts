@@ -57,7 +57,8 @@ export function balancedSubset(labels: Int32Array, size: number, rng: Rng): Int3
 /** A new split holding copies of the samples at idx, in idx order. */
 export function takeSplit(split: Split, idx: Int32Array): Split {
   const size = valuesPerSample(split);
-  const images = split.images instanceof Uint8Array ? new Uint8Array(idx.length * size) : new Float32Array(idx.length * size);
+  const images =
+    split.images instanceof Uint8Array ? new Uint8Array(idx.length * size) : new Float32Array(idx.length * size);
   const fine = new Int32Array(idx.length);
   const coarse = new Int32Array(idx.length);
   idx.forEach((i, k) => {

@@ -23,13 +23,18 @@ export const SYNTHETIC_DEFAULTS: Omit<ResolvedSyntheticParams, 'seed'> = {
 };
 
 /** Fills defaults and checks every field, failing with the field's name. */
-export function resolveSyntheticParams(params: SyntheticParams | null | undefined, fallbackSeed: number): ResolvedSyntheticParams {
+export function resolveSyntheticParams(
+  params: SyntheticParams | null | undefined,
+  fallbackSeed: number,
+): ResolvedSyntheticParams {
   const p: ResolvedSyntheticParams = { ...SYNTHETIC_DEFAULTS, seed: fallbackSeed, ...stripNullish(params ?? {}) };
   for (const key of ['coarse', 'fine_per_coarse', 'dim', 'train_per_fine', 'test_per_fine'] as const) {
-    if (!Number.isInteger(p[key]) || p[key] < 1) throw new UsageError(`synthetic.${key} must be a positive integer (got ${p[key]})`);
+    if (!Number.isInteger(p[key]) || p[key] < 1)
+      throw new UsageError(`synthetic.${key} must be a positive integer (got ${p[key]})`);
   }
   for (const key of ['coarse_spread', 'fine_spread', 'noise'] as const) {
-    if (!Number.isFinite(p[key]) || p[key] < 0) throw new UsageError(`synthetic.${key} must be a number >= 0 (got ${p[key]})`);
+    if (!Number.isFinite(p[key]) || p[key] < 0)
+      throw new UsageError(`synthetic.${key} must be a number >= 0 (got ${p[key]})`);
   }
   if (!Number.isInteger(p.seed)) throw new UsageError(`synthetic.seed must be an integer (got ${p.seed})`);
   if (p.image && !Number.isInteger(Math.sqrt(p.dim))) {
@@ -42,18 +47,33 @@ function stripNullish(o: SyntheticParams): SyntheticParams {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as SyntheticParams;
 }
 
-export interface SyntheticData extends Pick<Dataset, 'shape' | 'train' | 'test' | 'fineNames' | 'coarseNames' | 'fineToCoarse'> {
+export interface SyntheticData
+  extends Pick<Dataset, 'shape' | 'train' | 'test' | 'fineNames' | 'coarseNames' | 'fineToCoarse'> {
   /** The cluster centres, row-major: coarse×dim and fine×dim (fine index = coarse*fine_per_coarse + j). */
   coarseCentres: Float32Array;
   fineCentres: Float32Array;
 }
 
-function gaussianAround(rng: Rng, centre: Float32Array, centreOffset: number, sd: number, out: Float32Array, outOffset: number, dim: number): void {
+function gaussianAround(
+  rng: Rng,
+  centre: Float32Array,
+  centreOffset: number,
+  sd: number,
+  out: Float32Array,
+  outOffset: number,
+  dim: number,
+): void {
   for (let d = 0; d < dim; d++) out[outOffset + d] = centre[centreOffset + d] + sd * rng.normal();
 }
 
 /** Samples `perFine` points around each fine centre, in a seeded random order. */
-function sampleSplit(p: ResolvedSyntheticParams, fineCentres: Float32Array, fineToCoarse: Int32Array, perFine: number, rng: Rng): Split {
+function sampleSplit(
+  p: ResolvedSyntheticParams,
+  fineCentres: Float32Array,
+  fineToCoarse: Int32Array,
+  perFine: number,
+  rng: Rng,
+): Split {
   const numFine = fineToCoarse.length;
   const n = numFine * perFine;
   const order = rng.permutation(n);
@@ -75,7 +95,8 @@ export function generateSynthetic(p: ResolvedSyntheticParams): SyntheticData {
   const centreRng = new Rng(`${p.seed}:synthetic-centres`);
   const origin = new Float32Array(p.dim);
   const coarseCentres = new Float32Array(p.coarse * p.dim);
-  for (let k = 0; k < p.coarse; k++) gaussianAround(centreRng, origin, 0, p.coarse_spread, coarseCentres, k * p.dim, p.dim);
+  for (let k = 0; k < p.coarse; k++)
+    gaussianAround(centreRng, origin, 0, p.coarse_spread, coarseCentres, k * p.dim, p.dim);
   const fineCentres = new Float32Array(numFine * p.dim);
   const fineToCoarse = new Int32Array(numFine);
   const fineNames: string[] = [];

@@ -24,7 +24,8 @@ export function classMeans(x: FeatureMatrix, labels: Int32Array, K: number, what
     for (let j = 0; j < d; j++) means[m + j] += data[o + j];
   }
   for (let k = 0; k < K; k++) {
-    if (counts[k] === 0) throw new RunError(`${what}: class ${k} has no samples; every class in [0, ${K}) needs at least one`);
+    if (counts[k] === 0)
+      throw new RunError(`${what}: class ${k} has no samples; every class in [0, ${K}) needs at least one`);
     const inv = 1 / counts[k];
     for (let j = 0; j < d; j++) means[k * d + j] *= inv;
   }

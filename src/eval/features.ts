@@ -18,7 +18,9 @@ export type FeatureVariant = 'l2' | 'raw';
 
 export function checkFeatures(x: FeatureMatrix, what: string): void {
   if (!Number.isInteger(x.n) || !Number.isInteger(x.d) || x.n < 1 || x.d < 1 || x.data.length !== x.n * x.d) {
-    throw new RunError(`${what}: features must be a non-empty n×d array (got n=${x.n}, d=${x.d}, ${x.data.length} values)`);
+    throw new RunError(
+      `${what}: features must be a non-empty n×d array (got n=${x.n}, d=${x.d}, ${x.data.length} values)`,
+    );
   }
 }
 

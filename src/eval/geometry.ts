@@ -1,6 +1,13 @@
 import { RunError } from '../errors.js';
 import { classMeans, nearestCentres } from './centres.js';
-import { checkFeatures, checkLabels, featureVariant, l2NormaliseRows, type FeatureMatrix, type FeatureVariant } from './features.js';
+import {
+  checkFeatures,
+  checkLabels,
+  featureVariant,
+  l2NormaliseRows,
+  type FeatureMatrix,
+  type FeatureVariant,
+} from './features.js';
 import { symmetricPseudoInverse } from './symmetric-eigen.js';
 
 /**
@@ -67,7 +74,10 @@ export const GEOMETRY_COLUMNS = [
   'in_cone_frac',
 ] as const;
 
-export type GeometryRow = { features: FeatureVariant } & Record<Exclude<(typeof GEOMETRY_COLUMNS)[number], 'features'>, number>;
+export type GeometryRow = { features: FeatureVariant } & Record<
+  Exclude<(typeof GEOMETRY_COLUMNS)[number], 'features'>,
+  number
+>;
 
 export interface LinearHead {
   /** K×d row-major. */
@@ -87,7 +97,12 @@ export interface GeometryOptions {
   normalise: boolean;
 }
 
-export function geometryMetrics(features: FeatureMatrix, labels: Int32Array, K: number, opts: GeometryOptions): GeometryRow {
+export function geometryMetrics(
+  features: FeatureMatrix,
+  labels: Int32Array,
+  K: number,
+  opts: GeometryOptions,
+): GeometryRow {
   const what = 'geometry metrics';
   checkFeatures(features, what);
   if (!Number.isInteger(K) || K < 2) throw new RunError(`${what}: need at least 2 classes (got K=${K})`);
@@ -145,10 +160,14 @@ export function geometryRows(
 
 function checkOptions(opts: GeometryOptions, K: number, d: number, what: string): void {
   const { classifier, etf, thetaDeg } = opts;
-  if (classifier && classifier.W.length !== K * d) throw new RunError(`${what}: classifier.W has ${classifier.W.length} values, expected K×d = ${K}×${d}`);
-  if (classifier?.b && classifier.b.length !== K) throw new RunError(`${what}: classifier.b has ${classifier.b.length} values, expected K = ${K}`);
-  if (etf && etf.length !== K * d) throw new RunError(`${what}: etf has ${etf.length} values, expected K×d = ${K}×${d}`);
-  if (thetaDeg !== undefined && !(thetaDeg > 0 && thetaDeg < 180)) throw new RunError(`${what}: thetaDeg must be in (0, 180) degrees (got ${thetaDeg})`);
+  if (classifier && classifier.W.length !== K * d)
+    throw new RunError(`${what}: classifier.W has ${classifier.W.length} values, expected K×d = ${K}×${d}`);
+  if (classifier?.b && classifier.b.length !== K)
+    throw new RunError(`${what}: classifier.b has ${classifier.b.length} values, expected K = ${K}`);
+  if (etf && etf.length !== K * d)
+    throw new RunError(`${what}: etf has ${etf.length} values, expected K×d = ${K}×${d}`);
+  if (thetaDeg !== undefined && !(thetaDeg > 0 && thetaDeg < 180))
+    throw new RunError(`${what}: thetaDeg must be in (0, 180) degrees (got ${thetaDeg})`);
 }
 
 function centreRows(rows: Float64Array, K: number, d: number): Float64Array {
@@ -166,7 +185,14 @@ function centreRows(rows: Float64Array, K: number, d: number): Float64Array {
  * One pass over the residuals e_i = x_i − μ_{y_i}: Σ‖e_i‖² (N·tr Σ_W), the per-class variances
  * σ_k², and C = M̃ Σ_W M̃ᵀ = (1/N) Σ_i (M̃ e_i)(M̃ e_i)ᵀ, the K×K matrix nc1 needs.
  */
-function residualStatistics(x: FeatureMatrix, labels: Int32Array, means: Float64Array, counts: Int32Array, centred: Float64Array, K: number) {
+function residualStatistics(
+  x: FeatureMatrix,
+  labels: Int32Array,
+  means: Float64Array,
+  counts: Int32Array,
+  centred: Float64Array,
+  K: number,
+) {
   const { data, n, d } = x;
   const classVar = new Float64Array(K);
   const C = new Float64Array(K * K);
@@ -215,10 +241,11 @@ function rowGram(A: Float64Array, K: number, d: number): Float64Array {
 
 function matMulSquare(A: Float64Array, B: Float64Array, K: number): Float64Array {
   const out = new Float64Array(K * K);
-  for (let i = 0; i < K; i++) for (let k = 0; k < K; k++) {
-    const a = A[i * K + k];
-    for (let j = 0; j < K; j++) out[i * K + j] += a * B[k * K + j];
-  }
+  for (let i = 0; i < K; i++)
+    for (let k = 0; k < K; k++) {
+      const a = A[i * K + k];
+      for (let j = 0; j < K; j++) out[i * K + j] += a * B[k * K + j];
+    }
   return out;
 }
 

@@ -21,7 +21,10 @@ export const STANDARD_HEAD_SIZE = 500;
  * the long-tail profile at the same fractions of the head as on CIFAR-100-LT instead of putting
  * every class into medium or few.
  */
-export function shotThresholds(given: { many_threshold: number | null; few_threshold: number | null }, nMax: number): ShotThresholds {
+export function shotThresholds(
+  given: { many_threshold: number | null; few_threshold: number | null },
+  nMax: number,
+): ShotThresholds {
   const scale = Math.min(1, nMax / STANDARD_HEAD_SIZE);
   return {
     many: given.many_threshold ?? STANDARD_THRESHOLDS.many * scale,
@@ -77,7 +80,8 @@ export function longtailAccuracy(opts: {
 }): LongtailAccuracy {
   const { trainCounts, testLabels, predictions, thresholds } = opts;
   if (!testLabels.length) throw new RangeError('long-tail accuracy needs at least one test image');
-  if (predictions.length !== testLabels.length) throw new RangeError(`${predictions.length} predictions for ${testLabels.length} test labels`);
+  if (predictions.length !== testLabels.length)
+    throw new RangeError(`${predictions.length} predictions for ${testLabels.length} test labels`);
   const K = trainCounts.length;
   const testN = new Array<number>(K).fill(0);
   const hits = new Array<number>(K).fill(0);

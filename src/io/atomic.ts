@@ -17,7 +17,8 @@ export function makeDir(dir: string): void {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const stat = fs.statSync(d, { throwIfNoEntry: false });
     if (stat) {
-      if (!stat.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: d });
+      if (!stat.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: d });
       break;
     }
     missing.unshift(d);
@@ -92,7 +93,10 @@ export function swapTempsOf(target: string): string[] {
   const dir = path.dirname(target);
   if (!fs.existsSync(dir)) return [];
   const name = new RegExp(`^\\.tmp-${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+-\\d+(-old)?$`);
-  return fs.readdirSync(dir).filter((n) => name.test(n)).map((n) => path.join(dir, n));
+  return fs
+    .readdirSync(dir)
+    .filter((n) => name.test(n))
+    .map((n) => path.join(dir, n));
 }
 
 /** Remove temp files a killed process left behind in a folder. */

@@ -13,7 +13,9 @@ const VERSION_MINOR = 0;
 const PREAMBLE_BYTES = 10; // magic (6) + version (2) + header length (uint16 LE)
 const HEADER_ALIGN = 64;
 
-export type NpyArray = { data: Float32Array; shape: number[]; dtype: '<f4' } | { data: Int32Array; shape: number[]; dtype: '<i4' };
+export type NpyArray =
+  | { data: Float32Array; shape: number[]; dtype: '<f4' }
+  | { data: Int32Array; shape: number[]; dtype: '<i4' };
 
 function dtypeOf(data: Float32Array | Int32Array): '<f4' | '<i4' {
   return data instanceof Float32Array ? '<f4' : '<i4';
@@ -21,7 +23,8 @@ function dtypeOf(data: Float32Array | Int32Array): '<f4' | '<i4' {
 
 export function encodeNpy(data: Float32Array | Int32Array, shape: number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new Error(`encodeNpy: shape [${shape}] holds ${count} values, data has ${data.length}`);
+  if (count !== data.length)
+    throw new Error(`encodeNpy: shape [${shape}] holds ${count} values, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${dtypeOf(data)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Pad with spaces so data starts on a 64-byte boundary; the header ends with '\n'.
@@ -59,14 +62,21 @@ export function decodeNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) fail('unreadable header');
   if (fortran === 'True') fail('fortran_order arrays are not supported');
-  const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   if (descr !== '<f4' && descr !== '<i4') fail(`dtype ${descr}; expected float32 '<f4' or int32 '<i4'`);
-  if (bytes.length - dataStart !== count * 4) fail(`expected ${count * 4} data bytes for shape [${shape}], found ${bytes.length - dataStart}`);
+  if (bytes.length - dataStart !== count * 4)
+    fail(`expected ${count * 4} data bytes for shape [${shape}], found ${bytes.length - dataStart}`);
   // Copy into a fresh, aligned buffer: the data offset need not be 4-byte aligned in the input, and
   // a Node Buffer's slice() is a view into a shared pool, not a copy.
   const raw = new Uint8Array(bytes.subarray(dataStart)).buffer;
-  return descr === '<f4' ? { data: new Float32Array(raw), shape, dtype: '<f4' } : { data: new Int32Array(raw), shape, dtype: '<i4' };
+  return descr === '<f4'
+    ? { data: new Float32Array(raw), shape, dtype: '<f4' }
+    : { data: new Int32Array(raw), shape, dtype: '<i4' };
 }
 
 export function readNpy(file: string): NpyArray {

@@ -79,7 +79,9 @@ function alive(pid: number): boolean {
 }
 
 function lockError(e: unknown, dir: string): never {
-  throw new RunError(`${dir}: could not write its lock (${(e as NodeJS.ErrnoException).code ?? e}); choose another --out`);
+  throw new RunError(
+    `${dir}: could not write its lock (${(e as NodeJS.ErrnoException).code ?? e}); choose another --out`,
+  );
 }
 
 /** Take the lock of `dir` (created if missing); resolves to its release. */
@@ -89,7 +91,13 @@ export async function acquireLock(dir: string, what: string): Promise<() => Prom
   ensureWritableDir(dir);
   // proper-lockfile keys its locks by the locked path, so the gate locks another (never created) path.
   const releaseGate = await lockfile
-    .lock(path.join(abs, GATE_DIR, 'x'), { lockfilePath: path.join(abs, GATE_DIR), realpath: false, stale: 10_000, retries: { retries: 100, minTimeout: 20, maxTimeout: 200 }, onCompromised: () => {} })
+    .lock(path.join(abs, GATE_DIR, 'x'), {
+      lockfilePath: path.join(abs, GATE_DIR),
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
+      onCompromised: () => {},
+    })
     .catch((e) => lockError(e, dir));
   try {
     const holder = fs.existsSync(lockDir) ? readOwner(lockDir) : null;
@@ -112,7 +120,12 @@ export async function acquireLock(dir: string, what: string): Promise<() => Prom
       if ((e as NodeJS.ErrnoException).code === 'ELOCKED') throw new LockedError(dir, readOwner(lockDir), what);
       lockError(e, dir);
     }
-    const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: ['cone', ...process.argv.slice(2)].join(' ') };
+    const owner: LockOwner = {
+      pid: process.pid,
+      host: os.hostname(),
+      since: new Date().toISOString(),
+      command: ['cone', ...process.argv.slice(2)].join(' '),
+    };
     try {
       fs.writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify(owner) + '\n');
     } catch (e) {

@@ -103,11 +103,14 @@ interface Step {
 
 export function compileInferenceNetwork(model: tf.LayersModel): InferenceNetwork {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`compileInferenceNetwork: expects one input and one output, got ${model.inputs.length} and ${model.outputs.length}`);
+    throw new Error(
+      `compileInferenceNetwork: expects one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
+    );
   }
   const consumers = new Map<Layer, Layer[]>();
   for (const layer of model.layers) {
-    if (layer.inboundNodes.length > 1) throw new Error(`compileInferenceNetwork: layer ${layer.name} is used more than once`);
+    if (layer.inboundNodes.length > 1)
+      throw new Error(`compileInferenceNetwork: layer ${layer.name} is used more than once`);
     for (const from of inboundLayers(layer)) consumers.set(from, [...(consumers.get(from) ?? []), layer]);
   }
   /** The one layer that reads `layer`, if exactly one does and it reads nothing else. */
@@ -121,25 +124,45 @@ export function compileInferenceNetwork(model: tf.LayersModel): InferenceNetwork
   const absorbed = new Set<Layer>();
 
   /** Ends a step with the ReLU after `last`, if there is one, and records it. */
-  const pushAffine = (inputs: Layer[], last: Layer, weight: tf.Tensor, bias: tf.Tensor | undefined, conv: Layer | null): void => {
+  const pushAffine = (
+    inputs: Layer[],
+    last: Layer,
+    weight: tf.Tensor,
+    bias: tf.Tensor | undefined,
+    conv: Layer | null,
+  ): void => {
     owned.push(weight, ...(bias === undefined ? [] : [bias]));
     const relu = onlyConsumer(last);
     const activation = isRelu(relu) ? 'relu' : 'linear';
     if (activation === 'relu') absorbed.add(relu!);
     const output = activation === 'relu' ? relu! : last;
     if (conv === null) {
-      steps.push({ inputs, output, run: ([x]) => tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, bias, activation }) });
+      steps.push({
+        inputs,
+        output,
+        run: ([x]) => tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, bias, activation }),
+      });
       return;
     }
     const cfg = config(conv);
-    if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') throw new Error(`compileInferenceNetwork: ${conv.name} is not channels-last`);
+    if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast')
+      throw new Error(`compileInferenceNetwork: ${conv.name} is not channels-last`);
     const strides = pair(cfg.strides, 1);
     const dilations = pair(cfg.dilationRate, 1);
     const pad = cfg.padding ?? 'valid';
     steps.push({
       inputs,
       output,
-      run: ([x]) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides, pad, dilations, bias, activation }),
+      run: ([x]) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: weight as tf.Tensor4D,
+          strides,
+          pad,
+          dilations,
+          bias,
+          activation,
+        }),
     });
   };
 
@@ -157,7 +180,10 @@ export function compileInferenceNetwork(model: tf.LayersModel): InferenceNetwork
       let folded: [tf.Tensor, tf.Tensor | undefined];
       if (isChannelBatchNorm(bn)) {
         const { scale, shift } = batchNormStats(bn!);
-        folded = tf.tidy(() => [tf.mul(kernel, scale), bias === undefined ? tf.clone(shift) : tf.add(tf.mul(bias, scale), shift)]);
+        folded = tf.tidy(() => [
+          tf.mul(kernel, scale),
+          bias === undefined ? tf.clone(shift) : tf.add(tf.mul(bias, scale), shift),
+        ]);
         tf.dispose([scale, shift]);
         absorbed.add(bn!);
         last = bn!;
@@ -189,7 +215,11 @@ export function compileInferenceNetwork(model: tf.LayersModel): InferenceNetwork
     }
 
     // No folding rule: the layer itself, in inference mode.
-    steps.push({ inputs, output: layer, run: (xs) => layer.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor });
+    steps.push({
+      inputs,
+      output: layer,
+      run: (xs) => layer.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor,
+    });
   }
 
   const inputLayer = (model.inputs[0] as tf.SymbolicTensor).sourceLayer as Layer;
@@ -217,7 +247,8 @@ export function compileInferenceNetwork(model: tf.LayersModel): InferenceNetwork
           }
         }
         const out = values.get(outputLayer);
-        if (out === undefined) throw new Error(`compileInferenceNetwork: the output layer ${outputLayer.name} was never computed`);
+        if (out === undefined)
+          throw new Error(`compileInferenceNetwork: the output layer ${outputLayer.name} was never computed`);
         return out;
       });
     },

@@ -57,25 +57,38 @@ export interface FeaturesMeta {
  */
 export async function extractFeatures(runDir: string, opts: ExtractOptions): Promise<string> {
   const { spec, manifest } = readFinishedRun(runDir);
-  if (!hasCheckpoint(checkpointDir(runDir))) throw new RunError(`${runDir}: the run has no checkpoint (its trained weights); delete the run folder to train it again`);
+  if (!hasCheckpoint(checkpointDir(runDir)))
+    throw new RunError(
+      `${runDir}: the run has no checkpoint (its trained weights); delete the run folder to train it again`,
+    );
   const datasetName = opts.dataset ?? spec.dataset.name;
   const sameData = datasetName === spec.dataset.name;
-  const backend = await initBackend({ backend: opts.backend ?? spec.backend, threads: opts.threads ?? spec.threads ?? undefined, log: warn });
+  const backend = await initBackend({
+    backend: opts.backend ?? spec.backend,
+    threads: opts.threads ?? spec.threads ?? undefined,
+    log: warn,
+  });
   const subset = opts.subset ?? 'spec';
   // The run's own subsets (same seeds, so the same images it trained on) only make sense for its own dataset.
   const ownSubsets = sameData && subset === 'spec';
-  const sizes =
-    ownSubsets ? { subset: spec.dataset.subset, test_subset: spec.dataset.test_subset }
-    : typeof subset === 'number' ? { subset, test_subset: subset }
-    : { subset: null, test_subset: null };
+  const sizes = ownSubsets
+    ? { subset: spec.dataset.subset, test_subset: spec.dataset.test_subset }
+    : typeof subset === 'number'
+      ? { subset, test_subset: subset }
+      : { subset: null, test_subset: null };
   const base = sameData ? spec.dataset : { name: datasetName };
   const ds: Dataset = await loadDataset({ ...base, ...sizes, seed: spec.seed });
   // The task the run trained on (a long-tail run: its long-tailed split): its class count and class
   // prior rebuild the head exactly (la-ce's prior changes only training logits, not the features).
   const own = ownSubsets ? ds : await loadSpecDataset(spec);
-  const trained = manifest.kind === 'longtail' ? longtailTask(own, specLongtailSplit(spec, own)) : datasetTask(own, spec.dataset.level);
+  const trained =
+    manifest.kind === 'longtail'
+      ? longtailTask(own, specLongtailSplit(spec, own))
+      : datasetTask(own, spec.dataset.level);
   if (ds.shape.join('x') !== trained.shape.join('x')) {
-    throw new RunError(`${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trained.shape.join('x')})`);
+    throw new RunError(
+      `${datasetName}: samples of shape ${ds.shape.join('x')} do not fit the run's network, trained on ${spec.dataset.name} (${trained.shape.join('x')})`,
+    );
   }
   const { model, loss } = buildModelAndLoss(spec, trained);
   const outDir = featuresDir(runDir, datasetName, spec.dataset.name);
@@ -107,7 +120,9 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       writeNpy(featureSplitFile(outDir, name, ''), features, [split.n, d]);
       writeNpy(featureSplitFile(outDir, name, '.fine'), split.fine, [split.n]);
       writeNpy(featureSplitFile(outDir, name, '.coarse'), split.coarse, [split.n]);
-      info(`${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / seconds)} img/s)`);
+      info(
+        `${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / seconds)} img/s)`,
+      );
     }
     writeNpy(path.join(outDir, FEATURES_FILES.classifier), head.W, [head.K, d]);
     if (head.bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), head.bias, [head.K]);
@@ -124,7 +139,10 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       theta: spec.method.theta ?? null,
       network: spec.model.name,
       d,
-      splits: { ...(previous?.splits ?? {}), ...Object.fromEntries(Object.entries(splits).map(([k, s]) => [k, { n: s.n }])) },
+      splits: {
+        ...(previous?.splits ?? {}),
+        ...Object.fromEntries(Object.entries(splits).map(([k, s]) => [k, { n: s.n }])),
+      },
       fine_names: ds.fineNames,
       coarse_names: ds.coarseNames,
       fine_to_coarse: [...ds.fineToCoarse],
@@ -142,7 +160,10 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
 /** Extract refuses to write what probes would refuse to read. */
 function refuseNonFinite(values: Float32Array, what: string): void {
   const bad = countNonFinite(values);
-  if (bad > 0) throw new RunError(`${what} have ${bad} of ${values.length} values not finite (NaN or ±Inf); the trained weights are unusable, nothing was written; train the run again (delete its folder), e.g. with a lower optimizer.lr`);
+  if (bad > 0)
+    throw new RunError(
+      `${what} have ${bad} of ${values.length} values not finite (NaN or ±Inf); the trained weights are unusable, nothing was written; train the run again (delete its folder), e.g. with a lower optimizer.lr`,
+    );
 }
 
 /** meta.json of a features folder (written by extract); `optional` returns null when there is none. */

@@ -1,7 +1,12 @@
 import { splitRecord, type LongtailSplit } from '../data/longtail.js';
 import { loadSpecDataset, longtailTask, specLongtailSplit, type TrainTask } from '../data/task.js';
 import { RunError, UsageError } from '../errors.js';
-import { longtailAccuracy, shotThresholds, type LongtailAccuracy, type ShotThresholds } from '../eval/longtail-accounting.js';
+import {
+  longtailAccuracy,
+  shotThresholds,
+  type LongtailAccuracy,
+  type ShotThresholds,
+} from '../eval/longtail-accounting.js';
 import { trackingHook } from './trajectory.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
@@ -16,7 +21,22 @@ import { RUN_FILES, runPath } from '../io/run-layout.js';
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
 
-export const LONGTAIL_COLUMNS = ['run_id', 'dataset', 'method', 'seed', 'imbalance', 'profile', 'overall', 'many', 'medium', 'few', 'n_many', 'n_medium', 'n_few', 'counts'];
+export const LONGTAIL_COLUMNS = [
+  'run_id',
+  'dataset',
+  'method',
+  'seed',
+  'imbalance',
+  'profile',
+  'overall',
+  'many',
+  'medium',
+  'few',
+  'n_many',
+  'n_medium',
+  'n_few',
+  'counts',
+];
 export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'test_n', 'accuracy'];
 /** Files a long-tail run writes besides those of every run; lost ones are rebuilt from the checkpoint. */
 export const LONGTAIL_FILES = [RUN_FILES.split, RUN_FILES.longtail, RUN_FILES.perClass];
@@ -46,7 +66,9 @@ export type LongtailRunResult = TrainingRunResult & {
 /** Long-tail training is at the fine level; a coarse spec is refused rather than silently retargeted. */
 function requireFineLevel(spec: Spec, source: string): void {
   if (spec.dataset.level !== 'fine') {
-    throw new UsageError(`${source}: dataset.level: cone longtail trains on the fine labels (the usual long-tail task); set dataset.level: fine (got ${spec.dataset.level})`);
+    throw new UsageError(
+      `${source}: dataset.level: cone longtail trains on the fine labels (the usual long-tail task); set dataset.level: fine (got ${spec.dataset.level})`,
+    );
   }
 }
 
@@ -78,7 +100,10 @@ function splitJson(split: LongtailSplit): string {
  * split of the training set (split.json), then score it on the balanced test set (longtail.csv,
  * per_class.csv). The run folder, checkpoints, resume and failure handling are pretrain's.
  */
-export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: () => boolean } = {}): Promise<LongtailRunResult> {
+export async function longtail(
+  spec: Spec,
+  opts: { quiet?: boolean; stopWhen?: () => boolean } = {},
+): Promise<LongtailRunResult> {
   requireFineLevel(spec, spec.name ?? 'spec');
   const { runDir } = runFolder(spec, 'longtail');
   const previous = readManifest(runDir);
@@ -102,7 +127,10 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
     after: async (trained, task, dir, manifest) => {
       const { split, classNames } = prepared!;
       // The trainer's last evaluation already scored the test set, unless this process only resumed a finished training.
-      const predictions = trained.testPredictions ?? classify(trained.loss, await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH), task.testLabels).predictions;
+      const predictions =
+        trained.testPredictions ??
+        classify(trained.loss, await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH), task.testLabels)
+          .predictions;
       const thresholds = shotThresholds(spec.longtail, split.nMax);
       const acc = longtailAccuracy({
         trainCounts: split.counts,
@@ -127,7 +155,12 @@ export async function longtail(spec: Spec, opts: { quiet?: boolean; stopWhen?: (
       manifest.details.longtail = { row, n_train: split.indices.length, thresholds };
     },
   });
-  const recorded = result.manifest.details.longtail as { row: LongtailRow; n_train: number; thresholds: ShotThresholds } | undefined;
-  if (!recorded) throw new RunError(`${result.runDir}: manifest.json is marked done but has no long-tail result; delete the run folder to run it again`);
+  const recorded = result.manifest.details.longtail as
+    | { row: LongtailRow; n_train: number; thresholds: ShotThresholds }
+    | undefined;
+  if (!recorded)
+    throw new RunError(
+      `${result.runDir}: manifest.json is marked done but has no long-tail result; delete the run folder to run it again`,
+    );
   return { ...result, row: recorded.row, nTrain: recorded.n_train, thresholds: recorded.thresholds };
 }

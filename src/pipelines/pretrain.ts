@@ -4,7 +4,10 @@ import { trainingRun, type TrainingRunResult } from './training-run.js';
 import { trackingHook } from './trajectory.js';
 
 /** `cone pretrain`: train the spec's network on its dataset at `dataset.level` (coarse by default). */
-export function pretrain(spec: Spec, opts: { quiet?: boolean; stopWhen?: () => boolean } = {}): Promise<TrainingRunResult> {
+export function pretrain(
+  spec: Spec,
+  opts: { quiet?: boolean; stopWhen?: () => boolean } = {},
+): Promise<TrainingRunResult> {
   return trainingRun(spec, {
     kind: 'pretrain',
     quiet: opts.quiet,

@@ -6,7 +6,13 @@ import { readNpy } from '../io/npy.js';
 import type { Spec } from '../config/schema.js';
 import { readFeaturesMeta, type FeaturesMeta } from './extract.js';
 import { countNonFinite, type FeatureMatrix } from '../eval/features.js';
-import { classAngles, GEOMETRY_COLUMNS, geometryRows, type GeometryOptions, type GeometryRow } from '../eval/geometry.js';
+import {
+  classAngles,
+  GEOMETRY_COLUMNS,
+  geometryRows,
+  type GeometryOptions,
+  type GeometryRow,
+} from '../eval/geometry.js';
 import type { ProbeResult } from '../eval/probes/probe-result.js';
 import { runProbe } from '../eval/probes/registry.js';
 import { FEATURES_FILES, featureSplitFile, probeOutputs } from '../io/run-layout.js';
@@ -40,16 +46,20 @@ export const ANGLE_BIN_DEG = 2;
 function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeatures {
   const file = (suffix: string) => featureSplitFile(dir, split, suffix);
   if (!fs.existsSync(file(''))) {
-    throw new RunError(`${file('')}: not found; run cone extract --run <run folder> --split both (probes fit on train, score on test)`);
+    throw new RunError(
+      `${file('')}: not found; run cone extract --run <run folder> --split both (probes fit on train, score on test)`,
+    );
   }
   const x = readNpy(file(''));
-  if (x.dtype !== '<f4' || x.shape.length !== 2) throw new RunError(`${file('')}: expected a float32 N×d array (got ${x.dtype} of shape [${x.shape}])`);
+  if (x.dtype !== '<f4' || x.shape.length !== 2)
+    throw new RunError(`${file('')}: expected a float32 N×d array (got ${x.dtype} of shape [${x.shape}])`);
   const [n, d] = x.shape;
   if (d !== meta.d) throw new RunError(`${file('')}: d = ${d}, but meta.json says ${meta.d}`);
   refuseNonFinite(x.data as Float32Array, file(''));
   const labels = (suffix: string): Int32Array => {
     const y = readNpy(file(suffix));
-    if (y.dtype !== '<i4' || y.shape.length !== 1) throw new RunError(`${file(suffix)}: expected int32 labels of shape [N] (got ${y.dtype} of shape [${y.shape}])`);
+    if (y.dtype !== '<i4' || y.shape.length !== 1)
+      throw new RunError(`${file(suffix)}: expected int32 labels of shape [N] (got ${y.dtype} of shape [${y.shape}])`);
     if (y.shape[0] !== n) throw new RunError(`${file(suffix)}: ${y.shape[0]} labels for the ${n} rows of ${file('')}`);
     return y.data as Int32Array;
   };
@@ -59,11 +69,19 @@ function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeature
 /** NaN or Inf would silently turn every probe and metric into nonsense. */
 function refuseNonFinite(values: Float32Array, file: string): void {
   const bad = countNonFinite(values);
-  if (bad > 0) throw new RunError(`${file}: ${bad} of ${values.length} values are not finite (NaN or ±Inf); extract the features again from a run that trained without diverging`);
+  if (bad > 0)
+    throw new RunError(
+      `${file}: ${bad} of ${values.length} values are not finite (NaN or ±Inf); extract the features again from a run that trained without diverging`,
+    );
 }
 
 /** The ETF rows (with the cone's θ) or a learnt linear head with its bias. */
-export function geometryHead(W: Float32Array, kind: FeaturesMeta['classifier'], thetaDeg: number | null, bias?: Float32Array): GeometryHead {
+export function geometryHead(
+  W: Float32Array,
+  kind: FeaturesMeta['classifier'],
+  thetaDeg: number | null,
+  bias?: Float32Array,
+): GeometryHead {
   return kind === 'etf' ? { etf: W, thetaDeg: thetaDeg ?? undefined } : { classifier: { W, b: bias } };
 }
 
@@ -73,7 +91,8 @@ function classifierOf(dir: string, meta: FeaturesMeta): GeometryHead {
   if (W.dtype !== '<f4') throw new RunError(`${file}: expected float32`);
   refuseNonFinite(W.data as Float32Array, file);
   const biasFile = path.join(dir, FEATURES_FILES.classifierBias);
-  const b = meta.classifier === 'linear' && fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
+  const b =
+    meta.classifier === 'linear' && fs.existsSync(biasFile) ? (readNpy(biasFile).data as Float32Array) : undefined;
   if (b) refuseNonFinite(b, biasFile);
   return geometryHead(W.data as Float32Array, meta.classifier, meta.theta, b);
 }
@@ -83,14 +102,30 @@ function classCounts(meta: FeaturesMeta): ClassCounts {
 }
 
 /** Fits the probes of `s` on `train` and scores them on `test` at level `s.level`. */
-export function runProbes(train: SplitFeatures, test: SplitFeatures, classes: ClassCounts, seed: number, s: Pick<ProbeSettings, 'probes' | 'level' | 'C' | 'normalise' | 'k'>): ProbeResult[] {
-  return s.probes.flatMap((name) => runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s }));
+export function runProbes(
+  train: SplitFeatures,
+  test: SplitFeatures,
+  classes: ClassCounts,
+  seed: number,
+  s: Pick<ProbeSettings, 'probes' | 'level' | 'C' | 'normalise' | 'k'>,
+): ProbeResult[] {
+  return s.probes.flatMap((name) =>
+    runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s }),
+  );
 }
 
 /** Geometry rows of one split at both label levels, both feature variants; the head's directions only count at the level it was trained on. */
-export function splitGeometry(data: SplitFeatures, classes: ClassCounts, trainLevel: 'fine' | 'coarse', head: GeometryHead): ({ level: 'fine' | 'coarse' } & GeometryRow)[] {
+export function splitGeometry(
+  data: SplitFeatures,
+  classes: ClassCounts,
+  trainLevel: 'fine' | 'coarse',
+  head: GeometryHead,
+): ({ level: 'fine' | 'coarse' } & GeometryRow)[] {
   return (['coarse', 'fine'] as const).flatMap((level) =>
-    geometryRows(data.features, data[level], classes[level], level === trainLevel ? head : {}).map((g) => ({ level, ...g })),
+    geometryRows(data.features, data[level], classes[level], level === trainLevel ? head : {}).map((g) => ({
+      level,
+      ...g,
+    })),
   );
 }
 
@@ -114,12 +149,22 @@ export function probeFeatures(featuresDir: string, settings: ProbeSettings): Pro
   const head = classifierOf(featuresDir, meta);
   const id = { run_id: meta.run_id, dataset: meta.dataset, method: meta.method, seed: meta.seed };
 
-  const probes: Row[] = runProbes(train, test, classCounts(meta), meta.seed, settings).map((r) => ({ ...id, probe: r.probe, level: settings.level, accuracy: r.accuracy, ...r.settings }));
+  const probes: Row[] = runProbes(train, test, classCounts(meta), meta.seed, settings).map((r) => ({
+    ...id,
+    probe: r.probe,
+    level: settings.level,
+    accuracy: r.accuracy,
+    ...r.settings,
+  }));
 
   const geometry: Row[] = [];
   const angles: Row[] = [];
-  for (const [split, data] of [['train', train], ['test', test]] as const) {
-    for (const g of splitGeometry(data, classCounts(meta), meta.train_level, head)) geometry.push({ run_id: meta.run_id, split, ...g });
+  for (const [split, data] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
+    for (const g of splitGeometry(data, classCounts(meta), meta.train_level, head))
+      geometry.push({ run_id: meta.run_id, split, ...g });
     const directions = head.etf ?? head.classifier!.W;
     const a = classAngles(data.features, data[meta.train_level], Float64Array.from(directions));
     for (const bin of angleHistogram(a)) angles.push({ split, level: meta.train_level, ...bin });

@@ -9,10 +9,13 @@ import { runPath } from '../io/run-layout.js';
 /** The resolved spec and manifest of a finished run folder, with a clear error when it is not one. */
 export function readFinishedRun(runDir: string): { spec: Spec; manifest: Manifest } {
   const specFile = runPath(runDir, 'spec');
-  if (!fs.existsSync(specFile)) throw new RunError(`${runDir}: not a run folder (no spec.yaml); give the folder that cone pretrain printed`);
+  if (!fs.existsSync(specFile))
+    throw new RunError(`${runDir}: not a run folder (no spec.yaml); give the folder that cone pretrain printed`);
   const manifest = readManifest(runDir);
   if (manifest?.status !== 'done') {
-    throw new RunError(`${runDir}: the run is ${manifest?.status ?? 'unfinished'}, not done; finish it with cone pretrain first`);
+    throw new RunError(
+      `${runDir}: the run is ${manifest?.status ?? 'unfinished'}, not done; finish it with cone pretrain first`,
+    );
   }
   const spec = resolveSpec(YAML.parse(fs.readFileSync(specFile, 'utf8')), specFile);
   return { spec, manifest };

@@ -45,10 +45,16 @@ export interface TrainingRunOptions {
 /** Seconds spent tracking vs training (the sum of metrics.csv `seconds`), into the log, the manifest and the console. */
 function reportTrackingCost(trained: Trained, manifest: Manifest, log: ReturnType<typeof runLogger>, id: string): void {
   const training = trained.metrics.reduce((s, r) => s + r.seconds, 0);
-  const cost = { tracking_seconds: trained.trackSeconds, training_seconds: training, fraction: trained.trackSeconds / training };
+  const cost = {
+    tracking_seconds: trained.trackSeconds,
+    training_seconds: training,
+    fraction: trained.trackSeconds / training,
+  };
   manifest.details.tracking = cost;
   log.info(cost, 'tracking cost');
-  info(`${id}: tracking took ${cost.tracking_seconds.toFixed(1)} s, ${(100 * cost.fraction).toFixed(1)}% of the ${training.toFixed(1)} s of training steps`);
+  info(
+    `${id}: tracking took ${cost.tracking_seconds.toFixed(1)} s, ${(100 * cost.fraction).toFixed(1)}% of the ${training.toFixed(1)} s of training steps`,
+  );
 }
 
 /** Files every training run derives from its spec and checkpoint state. */
@@ -64,7 +70,8 @@ export async function discardRun(spec: Spec, kind: RunKind): Promise<void> {
   const { runDir } = runFolder(spec, kind);
   if (!fs.existsSync(runDir)) return;
   await withRunLock(runDir, async () => {
-    for (const name of fs.readdirSync(runDir)) if (name !== LOCK_DIR) fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
+    for (const name of fs.readdirSync(runDir))
+      if (name !== LOCK_DIR) fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
   });
 }
 
@@ -112,9 +119,13 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
       runDir,
       stop,
       progress: new Progress(id, Boolean(opts.quiet)),
-      onEpoch: (row, trackSeconds) => log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
+      onEpoch: (row, trackSeconds) =>
+        log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
       // Said only once a checkpoint is loaded: a run folder without one starts from epoch 1.
-      onResume: (s) => info(`${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`),
+      onResume: (s) =>
+        info(
+          `${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`,
+        ),
       track: opts.track?.(task),
     });
     try {

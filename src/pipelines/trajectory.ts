@@ -13,7 +13,6 @@ import { Rng } from '../util/rng.js';
 import { GEOMETRY_COLUMNS } from '../eval/geometry.js';
 import { geometryHead, runProbes, splitGeometry, type ClassCounts, type SplitFeatures } from './probe-run.js';
 
-
 const EVAL_BATCH = 256;
 const LEVELS = ['coarse', 'fine'] as const;
 
@@ -23,7 +22,11 @@ export function trackedEpoch(epoch: number, every: number, epochs: number): bool
 }
 
 /** The fixed subsets: drawn once from the seed, balanced over the fine classes, never more than a split holds. */
-export function trackingSubsets(task: Pick<TrainTask, 'train' | 'test'>, size: number, seed: number): { train: Split; test: Split } {
+export function trackingSubsets(
+  task: Pick<TrainTask, 'train' | 'test'>,
+  size: number,
+  seed: number,
+): { train: Split; test: Split } {
   const rng = new Rng(`track:${seed}`);
   const take = (split: Split) => takeSplit(split, balancedSubset(split.fine, Math.min(size, split.n), rng));
   return { train: take(task.train), test: take(task.test) };
@@ -43,7 +46,12 @@ export interface MeasureInput {
 }
 
 /** The trajectory rows of one epoch for the network as it is now. */
-export async function measureTrajectory(epoch: number, model: tf.LayersModel, loss: Loss, input: MeasureInput): Promise<Row[]> {
+export async function measureTrajectory(
+  epoch: number,
+  model: tf.LayersModel,
+  loss: Loss,
+  input: MeasureInput,
+): Promise<Row[]> {
   const { spec, classes } = input;
   const features = async (split: Split): Promise<SplitFeatures> => ({
     features: { data: await featuresOf(model, split, input.shape, EVAL_BATCH), n: split.n, d: spec.model.feature_dim },
@@ -63,11 +71,22 @@ export async function measureTrajectory(epoch: number, model: tf.LayersModel, lo
   // Every row carries every probe column (empty where not measured), so the CSV's columns are fixed.
   const probeColumns = [...new Set(LEVELS.flatMap((l) => [...accuracy.get(l)!.keys()]))];
   const rows: Row[] = [];
-  for (const [split, data] of [['train', train], ['test', test]] as const) {
+  for (const [split, data] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     for (const g of splitGeometry(data, classes, spec.dataset.level, geometry).filter((r) => r.features === 'l2')) {
-      const probes = Object.fromEntries(probeColumns.map((c) => [c, split === 'test' ? accuracy.get(g.level)!.get(c) ?? null : null]));
+      const probes = Object.fromEntries(
+        probeColumns.map((c) => [c, split === 'test' ? (accuracy.get(g.level)!.get(c) ?? null) : null]),
+      );
       const { level, ...metrics } = g;
-      rows.push({ epoch, split, level, ...probes, ...Object.fromEntries(GEOMETRY_COLUMNS.map((c) => [c, metrics[c]])) });
+      rows.push({
+        epoch,
+        split,
+        level,
+        ...probes,
+        ...Object.fromEntries(GEOMETRY_COLUMNS.map((c) => [c, metrics[c]])),
+      });
     }
   }
   return rows;
@@ -83,7 +102,10 @@ export function trackingHook(spec: Spec): ((task: TrainTask) => Tracker) | undef
     const input: MeasureInput = { spec, classes, shape: task.shape, train, test };
     return {
       file: RUN_FILES.trajectory,
-      measure: (epoch, model, loss) => (trackedEpoch(epoch, spec.track.every, spec.epochs) ? measureTrajectory(epoch, model, loss, input) : Promise.resolve([])),
+      measure: (epoch, model, loss) =>
+        trackedEpoch(epoch, spec.track.every, spec.epochs)
+          ? measureTrajectory(epoch, model, loss, input)
+          : Promise.resolve([]),
     };
   };
 }

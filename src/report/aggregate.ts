@@ -21,7 +21,9 @@ export function aggregate(rows: SummaryRow[]): Aggregates {
     const key = groupKey(r);
     byGroup.set(key, [...(byGroup.get(key) ?? []), r.value]);
   }
-  return new Map([...values].map(([metric, byGroup]) => [metric, new Map([...byGroup].map(([k, v]) => [k, meanStd(v)]))]));
+  return new Map(
+    [...values].map(([metric, byGroup]) => [metric, new Map([...byGroup].map(([k, v]) => [k, meanStd(v)]))]),
+  );
 }
 
 /** Metrics with a value for at least one group (an all-NaN metric, e.g. in_cone_frac of a ce-only suite, gets no chart). */

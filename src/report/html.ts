@@ -13,7 +13,10 @@ export function escapeHtml(s: string): string {
  * a comment, and the line separators that older JS parsers reject are escaped too.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A library's source inlined into <script>: a literal `</script` or `<!--` in it would end or confuse the element. */
@@ -39,7 +42,9 @@ function numbersTable(agg: Aggregates, groups: ReportGroup[]): string {
 
 function sectionHtml(s: Section): string {
   const small = Boolean(s.small);
-  const canvases = s.charts.map((c) => `<div class="chart${small ? ' small' : ''}"><canvas id="${escapeHtml(c.id)}"></canvas></div>`).join('');
+  const canvases = s.charts
+    .map((c) => `<div class="chart${small ? ' small' : ''}"><canvas id="${escapeHtml(c.id)}"></canvas></div>`)
+    .join('');
   return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.intro)}</p><div class="grid${small ? ' small' : ''}">${canvases}</div></section>`;
 }
 
@@ -67,15 +72,20 @@ export function renderHtml(p: PageParts): string {
   const seeds = new Set(suite.rows.map((r) => r.seed)).size;
   const datasets = [...new Set(suite.rows.map((r) => r.dataset))].join(', ');
   const specs = p.sections.flatMap((s) => s.charts);
-  const notes = suite.notes.length === 0 ? '' :
-    `<section class="notes"><h2>Not shown</h2><ul>${suite.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`;
+  const notes =
+    suite.notes.length === 0
+      ? ''
+      : `<section class="notes"><h2>Not shown</h2><ul>${suite.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>cone report: ${escapeHtml(suite.name)}</title><style>${STYLE}</style></head>
 <body data-charts-total="${specs.length}">
 <h1>cone report: ${escapeHtml(suite.name)}</h1>
 <p>${suite.runs.length} runs from <code>${escapeHtml(suite.dir)}</code>: dataset ${escapeHtml(datasets)}, ${p.groups.length} method/grid groups, ${seeds} seed(s).</p>
-${p.sections.filter((s) => s.charts.length > 0).map(sectionHtml).join('\n')}
+${p.sections
+  .filter((s) => s.charts.length > 0)
+  .map(sectionHtml)
+  .join('\n')}
 <section><h2>Numbers</h2><p>Mean ± sample standard deviation over seeds, from summary.csv.</p>${numbersTable(p.agg, p.groups)}</section>
 ${notes}
 <script type="application/json" id="chart-data">${jsonForScript(specs)}</script>

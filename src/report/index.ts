@@ -37,7 +37,13 @@ export async function writeReport(suiteDir: string): Promise<string> {
     suite,
     groups,
     agg,
-    sections: [accuracySection(agg, groups), geometrySection(agg, groups), anglesSection(suite.runs, runGroup), collapseSection(suite.runs, runGroup), curvesSection(suite.runs, runGroup)],
+    sections: [
+      accuracySection(agg, groups),
+      geometrySection(agg, groups),
+      anglesSection(suite.runs, runGroup),
+      collapseSection(suite.runs, runGroup),
+      curvesSection(suite.runs, runGroup),
+    ],
     libraries: chartLibraries(),
   });
   const file = path.join(suiteDir, SUITE_FILES.report);

@@ -67,7 +67,18 @@ export interface SuiteData {
   notes: string[];
 }
 
-const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value'];
+const SUMMARY_COLUMNS = [
+  'suite',
+  'cell',
+  'pipeline',
+  'dataset',
+  'method',
+  'seed',
+  'overrides',
+  'run_id',
+  'metric',
+  'value',
+];
 
 function num(s: string | undefined): number {
   // Empty cells mean "not measured"; Number('') would be 0.
@@ -75,20 +86,32 @@ function num(s: string | undefined): number {
 }
 
 function readSummary(file: string): SummaryRow[] {
-  if (!fs.existsSync(file)) throw new RunError(`${file}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`);
+  if (!fs.existsSync(file))
+    throw new RunError(`${file}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`);
   const raw = readCsv(file);
   const missing = SUMMARY_COLUMNS.filter((c) => raw.length > 0 && !(c in raw[0]));
-  if (missing.length > 0) throw new RunError(`${file}: missing column(s) ${missing.join(', ')}; expected ${SUMMARY_COLUMNS.join(', ')}`);
+  if (missing.length > 0)
+    throw new RunError(`${file}: missing column(s) ${missing.join(', ')}; expected ${SUMMARY_COLUMNS.join(', ')}`);
   if (raw.length === 0) throw new RunError(`${file}: no rows; run the suite first (cone run <suite.yaml>)`);
   return raw.map((r) => ({ ...(r as unknown as Omit<SummaryRow, 'value'>), value: num(r.value) }));
 }
 
 function readEpochs(file: string): EpochRow[] {
-  return readCsv(file).map((r) => ({ epoch: num(r.epoch), trainLoss: num(r.train_loss), testAccuracy: num(r.test_accuracy) }));
+  return readCsv(file).map((r) => ({
+    epoch: num(r.epoch),
+    trainLoss: num(r.train_loss),
+    testAccuracy: num(r.test_accuracy),
+  }));
 }
 
 function readAngles(file: string): AngleBin[] {
-  return readCsv(file).map((r) => ({ split: r.split, level: r.level, start: num(r.bin_start_deg), end: num(r.bin_end_deg), count: num(r.count) }));
+  return readCsv(file).map((r) => ({
+    split: r.split,
+    level: r.level,
+    start: num(r.bin_start_deg),
+    end: num(r.bin_end_deg),
+    count: num(r.count),
+  }));
 }
 
 function readTrajectory(file: string): TrajectoryRow[] {

@@ -23,7 +23,8 @@ export function groupCells(results: CellResult[]): Group[] {
   for (const r of results) {
     const { spec, overrides } = r.cell;
     const key = `${spec.dataset.name}|${spec.method.name}|${overridesKey(overrides)}`;
-    if (!groups.has(key)) groups.set(key, { dataset: spec.dataset.name, method: spec.method.name, overrides, results: [] });
+    if (!groups.has(key))
+      groups.set(key, { dataset: spec.dataset.name, method: spec.method.name, overrides, results: [] });
     groups.get(key)!.results.push(r);
   }
   return [...groups.values()];
@@ -40,7 +41,9 @@ export function metricStat(g: Group, metric: string): MeanStd | null {
  */
 export function compatible(a: Pick<Group, 'dataset' | 'overrides'>, b: Pick<Group, 'dataset' | 'overrides'>): boolean {
   if (a.dataset !== b.dataset) return false;
-  return Object.keys(a.overrides).filter((k) => k in b.overrides).every((k) => JSON.stringify(a.overrides[k]) === JSON.stringify(b.overrides[k]));
+  return Object.keys(a.overrides)
+    .filter((k) => k in b.overrides)
+    .every((k) => JSON.stringify(a.overrides[k]) === JSON.stringify(b.overrides[k]));
 }
 
 /** The groups of `method` comparable with `g`. */
@@ -51,5 +54,7 @@ export function matchingGroups(groups: Group[], g: Pick<Group, 'dataset' | 'over
 /** Per-seed differences method − baseline on one metric, paired by seed; null when no seed has both. */
 export function pairedDifference(g: Group, baseline: Group, metric: string): MeanStd | null {
   const bySeed = new Map(baseline.results.map((r) => [r.cell.spec.seed, r.metrics[metric]]));
-  return meanStd(g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!));
+  return meanStd(
+    g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!),
+  );
 }

@@ -47,7 +47,9 @@ export function cellMetrics(cell: Cell, pipeline: Pipeline): Record<string, numb
       const row = p.probe === 'linear' && p.C_selection === undefined ? 'linear-fixed' : p.probe;
       out[probeMetric(p.level, row)] = num(p.accuracy);
     }
-    const g = readIfExists(runPath(cell.runDir, 'geometry')).find((r) => r.split === 'test' && r.level === level && r.features === 'l2');
+    const g = readIfExists(runPath(cell.runDir, 'geometry')).find(
+      (r) => r.split === 'test' && r.level === level && r.features === 'l2',
+    );
     if (g) for (const m of GEOMETRY_METRICS) out[m] = num(g[m]);
   } else {
     const lt = readIfExists(runPath(cell.runDir, 'longtail'))[0];

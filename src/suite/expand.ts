@@ -41,7 +41,10 @@ function appliesTo(key: string, method: string): boolean {
  * The cells of a suite, in grid order: base spec + suite `spec` + one grid combination each, resolved
  * and validated. Combinations that resolve to the same spec (e.g. a theta grid crossed with ce) are one cell.
  */
-export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> }): Cell[] {
+export function expandSuite(
+  suite: Suite,
+  opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> },
+): Cell[] {
   if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
   const base = suite.base ? (readYamlFile(suite.base, 'spec').raw ?? {}) : {};
   const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
@@ -59,7 +62,8 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; execution?
       if (!IDENTITY_FIELDS.has(key)) overrides[key] = value;
     }
     // The base spec's method parameters follow the same rule: a cone theta does not break a ce cell.
-    if (raw.method && typeof raw.method === 'object') raw.method = keepParamsOf(raw.method as Record<string, unknown>, method);
+    if (raw.method && typeof raw.method === 'object')
+      raw.method = keepParamsOf(raw.method as Record<string, unknown>, method);
     for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
     raw.output = output;
     raw.name ??= suite.name;

@@ -22,7 +22,10 @@ interface Parsed {
 
 export function parseExpectation(e: Expectation, where: string): Parsed {
   const m = PATTERN.exec(e.check);
-  if (!m) throw new UsageError(`${where}: expectation '${e.check}' is not of the form 'metric(method) > metric(method)' or 'metric(method) > number'`);
+  if (!m)
+    throw new UsageError(
+      `${where}: expectation '${e.check}' is not of the form 'metric(method) > metric(method)' or 'metric(method) > number'`,
+    );
   const right = m[6] !== undefined ? Number(m[6]) : { metric: m[4], method: m[5] };
   return { metric: m[1], method: m[2], op: m[3] as Parsed['op'], right };
 }
@@ -30,7 +33,9 @@ export function parseExpectation(e: Expectation, where: string): Parsed {
 /** " (did you mean 'x'?)" when a known name is a likely typo of `name`. */
 function suggestion(name: string, known: string[]): string {
   const guess = known.length ? closest(name, known) : undefined;
-  return guess && distance(name, guess) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean '${guess}'?)` : '';
+  return guess && distance(name, guess) <= Math.max(2, Math.floor(name.length / 3))
+    ? ` (did you mean '${guess}'?)`
+    : '';
 }
 
 /**
@@ -38,19 +43,33 @@ function suggestion(name: string, known: string[]): string {
  * is refused when the suite is loaded (exit 2), not found "not measured" after every cell trained.
  * `metrics` are the pipeline's metric names, `methods` those of the suite's cells.
  */
-export function checkSuiteNames(suite: Pick<Suite, 'file' | 'expectations' | 'baseline'>, metrics: string[], methods: string[]): void {
+export function checkSuiteNames(
+  suite: Pick<Suite, 'file' | 'expectations' | 'baseline'>,
+  metrics: string[],
+  methods: string[],
+): void {
   const problems: string[] = [];
   const methodList = `methods of this suite: ${methods.join(', ')}`;
   suite.expectations.forEach((e, i) => {
     const where = `${suite.file}: expectations.${i}`;
     const p = parseExpectation(e, where);
-    const terms = [{ metric: p.metric, method: p.method, side: 'left' }, ...(typeof p.right === 'number' ? [] : [{ ...p.right, side: 'right' }])];
+    const terms = [
+      { metric: p.metric, method: p.method, side: 'left' },
+      ...(typeof p.right === 'number' ? [] : [{ ...p.right, side: 'right' }]),
+    ];
     for (const t of terms) {
-      if (!metrics.includes(t.metric)) problems.push(`${where}: unknown metric '${t.metric}' in '${e.check}'${suggestion(t.metric, metrics)}`);
-      if (!(methods.includes(t.method) || (t.method === '*' && t.side === 'left'))) problems.push(`${where}: unknown method '${t.method}' in '${e.check}'${suggestion(t.method, methods)}; ${methodList}`);
+      if (!metrics.includes(t.metric))
+        problems.push(`${where}: unknown metric '${t.metric}' in '${e.check}'${suggestion(t.metric, metrics)}`);
+      if (!(methods.includes(t.method) || (t.method === '*' && t.side === 'left')))
+        problems.push(
+          `${where}: unknown method '${t.method}' in '${e.check}'${suggestion(t.method, methods)}; ${methodList}`,
+        );
     }
   });
-  if (suite.baseline !== null && !methods.includes(suite.baseline)) problems.push(`${suite.file}: baseline: unknown method '${suite.baseline}'${suggestion(suite.baseline, methods)}; ${methodList}`);
+  if (suite.baseline !== null && !methods.includes(suite.baseline))
+    problems.push(
+      `${suite.file}: baseline: unknown method '${suite.baseline}'${suggestion(suite.baseline, methods)}; ${methodList}`,
+    );
   if (problems.length) throw new SpecError([...new Set(problems)]);
 }
 
@@ -66,10 +85,14 @@ export interface ExpectationOutcome {
 
 function compare(a: number, op: Parsed['op'], b: number, margin: number): boolean {
   switch (op) {
-    case '>': return a > b + margin;
-    case '>=': return a >= b + margin;
-    case '<': return a < b - margin;
-    case '<=': return a <= b - margin;
+    case '>':
+      return a > b + margin;
+    case '>=':
+      return a >= b + margin;
+    case '<':
+      return a < b - margin;
+    case '<=':
+      return a <= b - margin;
   }
 }
 
@@ -78,13 +101,25 @@ function groupLabel(g: Group): string {
   return [g.dataset, ...o].join(', ');
 }
 
-export function evaluateExpectations(expectations: Expectation[], groups: Group[], where: string): ExpectationOutcome[] {
+export function evaluateExpectations(
+  expectations: Expectation[],
+  groups: Group[],
+  where: string,
+): ExpectationOutcome[] {
   const out: ExpectationOutcome[] = [];
   for (const e of expectations) {
     const p = parseExpectation(e, where);
     const lefts = groups.filter((g) => p.method === '*' || g.method === p.method);
     if (lefts.length === 0) {
-      out.push({ check: e.check, group: '-', left: NaN, right: NaN, margin: e.margin, pass: false, detail: `no cells of method ${p.method}` });
+      out.push({
+        check: e.check,
+        group: '-',
+        left: NaN,
+        right: NaN,
+        margin: e.margin,
+        pass: false,
+        detail: `no cells of method ${p.method}`,
+      });
       continue;
     }
     for (const g of lefts) {
@@ -93,12 +128,22 @@ export function evaluateExpectations(expectations: Expectation[], groups: Group[
       const rights: { label: string; value: number; detail: string }[] =
         typeof p.right === 'number'
           ? [{ label: leftLabel, value: p.right, detail: '' }]
-          : matchingGroups(groups, g, p.right.method).map((r) => ({ label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }), value: metricStat(r, (p.right as { metric: string }).metric)?.mean ?? NaN, detail: '' }));
-      if (rights.length === 0) rights.push({ label: leftLabel, value: NaN, detail: `no cells of method ${(p.right as { method: string }).method} to compare with` });
+          : matchingGroups(groups, g, p.right.method).map((r) => ({
+              label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }),
+              value: metricStat(r, (p.right as { metric: string }).metric)?.mean ?? NaN,
+              detail: '',
+            }));
+      if (rights.length === 0)
+        rights.push({
+          label: leftLabel,
+          value: NaN,
+          detail: `no cells of method ${(p.right as { method: string }).method} to compare with`,
+        });
       for (const r of rights) {
         let detail = r.detail;
         if (!Number.isFinite(left)) detail ||= `${p.metric} was not measured for ${g.method}`;
-        if (!Number.isFinite(r.value)) detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
+        if (!Number.isFinite(r.value))
+          detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
         const pass = Number.isFinite(left) && Number.isFinite(r.value) && compare(left, p.op, r.value, e.margin);
         out.push({ check: e.check, group: r.label, left, right: r.value, margin: e.margin, pass, detail });
       }

@@ -13,7 +13,10 @@ export function loadSuite(file: string): Suite {
     throw new SpecError(
       (validate.errors ?? []).map((e) => {
         const field = e.instancePath.split('/').filter(Boolean).join('.') || '(top level)';
-        const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+        const extra =
+          e.keyword === 'additionalProperties'
+            ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+            : '';
         return `${file}: ${field}: ${e.message}${extra}`;
       }),
     );
@@ -25,6 +28,8 @@ export function loadSuite(file: string): Suite {
     file,
     base: s.base ? path.resolve(path.dirname(file), s.base) : null,
     // Ajv fills no defaults inside anyOf, so the margin default is applied here.
-    expectations: s.expectations.map((e) => (typeof e === 'string' ? { check: e, margin: 0 } : { ...e, margin: e.margin ?? 0 })),
+    expectations: s.expectations.map((e) =>
+      typeof e === 'string' ? { check: e, margin: 0 } : { ...e, margin: e.margin ?? 0 },
+    ),
   };
 }

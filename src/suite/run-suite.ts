@@ -56,7 +56,9 @@ export interface SuiteOutcome {
 
 /** What extract and probe write in a transfer cell's run folder (classifier_bias.npy only for ce). */
 const TRANSFER_FILES = [
-  ...['train', 'test'].flatMap((s) => ['', '.fine', '.coarse'].map((suffix) => featureSplitFile(RUN_FILES.features, s, suffix))),
+  ...['train', 'test'].flatMap((s) =>
+    ['', '.fine', '.coarse'].map((suffix) => featureSplitFile(RUN_FILES.features, s, suffix)),
+  ),
   path.join(RUN_FILES.features, FEATURES_FILES.classifier),
   path.join(RUN_FILES.features, FEATURES_FILES.meta),
   RUN_FILES.probe,
@@ -69,7 +71,10 @@ const TRANSFER_FILES = [
  * the report read them); a cell with a file lost is run again, which rebuilds it from the checkpoint.
  */
 export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
-  return readManifest(cell.runDir)?.status === 'done' && !missingRunFiles(cell.runDir, pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES).length;
+  return (
+    readManifest(cell.runDir)?.status === 'done' &&
+    !missingRunFiles(cell.runDir, pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES).length
+  );
 }
 
 /**
@@ -89,7 +94,12 @@ export function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void>
 }
 
 /** Runs cells in worker processes, at most `jobs` at once; each worker is `cone run <suite> --cell <id>`. */
-async function runInWorkers(cells: Cell[], suite: Suite, opts: RunSuiteOptions, log: SuiteLog): Promise<Map<string, string>> {
+async function runInWorkers(
+  cells: Cell[],
+  suite: Suite,
+  opts: RunSuiteOptions,
+  log: SuiteLog,
+): Promise<Map<string, string>> {
   const errors = new Map<string, string>();
   const queue = [...cells];
   const bin = path.join(PACKAGE_ROOT, 'bin', 'cone.js');
@@ -136,7 +146,9 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
-    log.info(`${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`);
+    log.info(
+      `${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`,
+    );
     const errors = new Map<string, string>();
     if (opts.jobs > 1 && toRun.length > 1) {
       for (const [k, v] of await runInWorkers(toRun, suite, opts, log)) errors.set(k, v);
@@ -151,16 +163,29 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
           const message = e instanceof Error ? e.message : String(e);
           log.warn(`${cell.runId} failed: ${message}`);
           errors.set(cell.runId, message);
-          if (!(e instanceof ConeError)) log.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
+          if (!(e instanceof ConeError))
+            log.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
         }
       }
     }
-    const results: CellResult[] = cells.filter((c) => cellDone(c, suite.pipeline)).map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
+    const results: CellResult[] = cells
+      .filter((c) => cellDone(c, suite.pipeline))
+      .map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
     const groups = groupCells(results);
     const outcomes = evaluateExpectations(suite.expectations, groups, suite.file);
-    const failed = cells.filter((c) => !cellDone(c, suite.pipeline)).map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished' }));
+    const failed = cells
+      .filter((c) => !cellDone(c, suite.pipeline))
+      .map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished' }));
     const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
-    const files = writeSummary(dir, { suite, results, groups, baseline, outcomes, failedCells: failed, command: opts.command });
+    const files = writeSummary(dir, {
+      suite,
+      results,
+      groups,
+      baseline,
+      outcomes,
+      failedCells: failed,
+      command: opts.command,
+    });
     const report = suite.report && results.length ? await writeReport(dir) : null;
     return { dir, cells, pending, groups, outcomes, failed, summary: files.md, report };
   } finally {

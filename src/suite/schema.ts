@@ -9,17 +9,33 @@ export const suiteSchema = {
   additionalProperties: false,
   required: ['grid'],
   properties: {
-    name: { type: ['string', 'null'], default: null, description: 'suite folder under the output (default: the file name)' },
-    base: { type: ['string', 'null'], default: null, description: 'spec file the cells start from, relative to the suite file' },
+    name: {
+      type: ['string', 'null'],
+      default: null,
+      description: 'suite folder under the output (default: the file name)',
+    },
+    base: {
+      type: ['string', 'null'],
+      default: null,
+      description: 'spec file the cells start from, relative to the suite file',
+    },
     spec: { type: 'object', default: {}, description: 'spec fields set for every cell, on top of base' },
-    pipeline: { enum: ['transfer', 'longtail'], default: 'transfer', description: 'transfer: pretrain -> extract -> probe; longtail: long-tailed training' },
+    pipeline: {
+      enum: ['transfer', 'longtail'],
+      default: 'transfer',
+      description: 'transfer: pretrain -> extract -> probe; longtail: long-tailed training',
+    },
     grid: {
       type: 'object',
       minProperties: 1,
       additionalProperties: { type: 'array', minItems: 1 },
       description: 'dotted spec field -> list of values; cells are the cartesian product',
     },
-    baseline: { type: ['string', 'null'], default: null, description: 'method the others are compared with (default: ce when in the grid)' },
+    baseline: {
+      type: ['string', 'null'],
+      default: null,
+      description: 'method the others are compared with (default: ce when in the grid)',
+    },
     expectations: {
       type: 'array',
       default: [],
@@ -30,7 +46,11 @@ export const suiteSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['check'],
-            properties: { check: { type: 'string' }, margin: { type: 'number', minimum: 0, default: 0 }, note: { type: 'string' } },
+            properties: {
+              check: { type: 'string' },
+              margin: { type: 'number', minimum: 0, default: 0 },
+              note: { type: 'string' },
+            },
           },
         ],
       },

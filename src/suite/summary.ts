@@ -9,14 +9,37 @@ import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES } from '../io/run-layout.js';
 
-export const SUMMARY_COLUMNS = ['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value'];
+export const SUMMARY_COLUMNS = [
+  'suite',
+  'cell',
+  'pipeline',
+  'dataset',
+  'method',
+  'seed',
+  'overrides',
+  'run_id',
+  'metric',
+  'value',
+];
 
 /** Metrics shown in summary.md and at the end of `cone run`, in this order, when measured. */
 export const HEADLINE_METRICS = [
-  'coarse.accuracy', 'fine.accuracy', ...PROBE_ROWS.map((r) => probeMetric('fine', r)),
-  'fine.linear@best', 'fine.linear@best_epoch',
-  'nc1', 'nc1_ratio', 'nc2_etf_err', 'nc3_dual_err', 'angle_dir_mean', 'angle_mean_mean', 'in_cone_frac',
-  'lt.overall', 'lt.many', 'lt.medium', 'lt.few',
+  'coarse.accuracy',
+  'fine.accuracy',
+  ...PROBE_ROWS.map((r) => probeMetric('fine', r)),
+  'fine.linear@best',
+  'fine.linear@best_epoch',
+  'nc1',
+  'nc1_ratio',
+  'nc2_etf_err',
+  'nc3_dual_err',
+  'angle_dir_mean',
+  'angle_mean_mean',
+  'in_cone_frac',
+  'lt.overall',
+  'lt.many',
+  'lt.medium',
+  'lt.few',
 ];
 
 export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
@@ -37,7 +60,8 @@ export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
 }
 
 const isAccuracy = (m: string) =>
-  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) || PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
+  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) ||
+  PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
 
 function fmt(s: MeanStd | null, metric: string): string {
   if (!s) return '-';
@@ -54,7 +78,19 @@ function label(g: Group): string {
 }
 
 /** The short list printed at the end of `cone run`. */
-export const CONSOLE_METRICS = ['coarse.accuracy', 'fine.accuracy', 'fine.linear', 'fine.knn', 'nc1', 'angle_dir_mean', 'in_cone_frac', 'lt.overall', 'lt.many', 'lt.medium', 'lt.few'];
+export const CONSOLE_METRICS = [
+  'coarse.accuracy',
+  'fine.accuracy',
+  'fine.linear',
+  'fine.knn',
+  'nc1',
+  'angle_dir_mean',
+  'in_cone_frac',
+  'lt.overall',
+  'lt.many',
+  'lt.medium',
+  'lt.few',
+];
 
 /** Metrics of a list that any group measured. */
 export function measured(groups: Group[], list = HEADLINE_METRICS): string[] {
@@ -107,7 +143,8 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
     if (diff) lines.push(`Paired differences to ${s.baseline} (same seed), mean ± std:`, '', diff, '');
   }
   if (s.outcomes.length) lines.push('## Expectations', '', ...s.outcomes.map((o) => `- ${formatOutcome(o)}`), '');
-  if (s.failedCells.length) lines.push('## Failed cells', '', ...s.failedCells.map((f) => `- ${f.runId}: ${f.error}`), '');
+  if (s.failedCells.length)
+    lines.push('## Failed cells', '', ...s.failedCells.map((f) => `- ${f.runId}: ${f.error}`), '');
   const md = path.join(dir, SUITE_FILES.summaryMd);
   writeFileAtomic(md, lines.join('\n'));
   return { csv, md };

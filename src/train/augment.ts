@@ -6,7 +6,12 @@ const PAD = 4;
  * The standard CIFAR augmentation: a random crop from the image zero-padded by 4 pixels, and a
  * horizontal flip with probability 1/2. Works on the raw HWC batch before it becomes a tensor.
  */
-export function cropAndFlip<T extends Uint8Array | Float32Array>(images: T, count: number, shape: readonly number[], rng: Rng): T {
+export function cropAndFlip<T extends Uint8Array | Float32Array>(
+  images: T,
+  count: number,
+  shape: readonly number[],
+  rng: Rng,
+): T {
   const [h, w, c] = shape;
   const out = new (images.constructor as { new (n: number): T })(images.length);
   const size = h * w * c;

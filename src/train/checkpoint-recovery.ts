@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { swapTempsOf, tempNameFor } from '../io/atomic.js';
-import { CHECKPOINT_FORMAT, STATE_JSON, WEIGHTS_BIN, WEIGHTS_JSON, weightBytes, type TrainState } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  STATE_JSON,
+  WEIGHTS_BIN,
+  WEIGHTS_JSON,
+  weightBytes,
+  type TrainState,
+} from './checkpoint.js';
 
 /**
  * The state of a checkpoint folder whose three files are all there and consistent (state.json

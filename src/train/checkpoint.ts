@@ -58,7 +58,10 @@ export async function saveCheckpoint(dir: string, tensors: CheckpointTensors, st
   const { data, specs } = await tf.io.encodeWeights(named);
   await writeDirAtomic(dir, (tmp) => {
     fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), new Uint8Array(data as ArrayBuffer));
-    fs.writeFileSync(path.join(tmp, WEIGHTS_JSON), JSON.stringify({ specs, optimizer_names: tensors.optimizer.map((t) => t.name) }, null, 1));
+    fs.writeFileSync(
+      path.join(tmp, WEIGHTS_JSON),
+      JSON.stringify({ specs, optimizer_names: tensors.optimizer.map((t) => t.name) }, null, 1),
+    );
     fs.writeFileSync(path.join(tmp, STATE_JSON), JSON.stringify(state, null, 2));
   });
 }
@@ -83,7 +86,8 @@ export function readTrainState(dir: string): TrainState {
   } catch (e) {
     throw new RunError(`${file}: unreadable checkpoint state (${(e as Error).message}); ${startOver(dir)}`);
   }
-  if (state.format !== CHECKPOINT_FORMAT) throw new RunError(`${file}: checkpoint format ${state.format}, this cone reads ${CHECKPOINT_FORMAT}`);
+  if (state.format !== CHECKPOINT_FORMAT)
+    throw new RunError(`${file}: checkpoint format ${state.format}, this cone reads ${CHECKPOINT_FORMAT}`);
   return state;
 }
 
@@ -105,10 +109,13 @@ export function loadCheckpointTensors(dir: string): CheckpointTensors {
   if (!fs.existsSync(binFile)) throw new RunError(`${binFile}: missing from the checkpoint; ${startOver(dir)}`);
   const bytes = fs.readFileSync(binFile);
   const expected = weightBytes(meta.specs);
-  if (bytes.length !== expected) throw new RunError(`${binFile}: ${bytes.length} bytes, the checkpoint's index says ${expected}; ${startOver(dir)}`);
+  if (bytes.length !== expected)
+    throw new RunError(`${binFile}: ${bytes.length} bytes, the checkpoint's index says ${expected}; ${startOver(dir)}`);
   const map = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), meta.specs);
   const group = (prefix: string) =>
-    meta.specs.filter((s) => s.name.startsWith(prefix)).map((s) => ({ key: s.name.slice(prefix.length), tensor: map[s.name] }));
+    meta.specs
+      .filter((s) => s.name.startsWith(prefix))
+      .map((s) => ({ key: s.name.slice(prefix.length), tensor: map[s.name] }));
   return {
     model: group(MODEL).map((g) => g.tensor),
     head: Object.fromEntries(group(HEAD).map((g) => [g.key, g.tensor])),

@@ -7,7 +7,9 @@ export class StopRequest {
   private readonly handler = (signal: NodeJS.Signals) => {
     if (this.requested) process.exit(130);
     this.requested = signal;
-    process.stderr.write(`\n${signal}: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)\n`);
+    process.stderr.write(
+      `\n${signal}: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)\n`,
+    );
   };
 
   constructor(private readonly extra: () => boolean = () => false) {}

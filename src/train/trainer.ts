@@ -8,7 +8,14 @@ import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
 import type { Spec } from '../config/schema.js';
 import { Rng } from '../util/rng.js';
 import { cropAndFlip } from './augment.js';
-import { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpointTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  hasCheckpoint,
+  loadCheckpointTensors,
+  readTrainState,
+  saveCheckpoint,
+  type TrainState,
+} from './checkpoint.js';
 import { classify, featuresOf } from './predict.js';
 import { createLoss } from './losses/index.js';
 import type { Loss } from './losses/types.js';
@@ -54,7 +61,16 @@ export interface MetricsRow {
   images_per_s: number;
 }
 
-export const METRICS_COLUMNS = ['epoch', 'lr', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds', 'images_per_s'];
+export const METRICS_COLUMNS = [
+  'epoch',
+  'lr',
+  'train_loss',
+  'train_accuracy',
+  'test_loss',
+  'test_accuracy',
+  'seconds',
+  'images_per_s',
+];
 
 export interface Trained {
   model: tf.LayersModel;
@@ -72,15 +88,33 @@ export function checkpointDir(runDir: string): string {
 }
 
 /** Build the network and loss of a spec (fresh weights, seeded). */
-export function buildModelAndLoss(spec: Spec, task: Pick<TrainTask, 'shape' | 'numClasses' | 'classPrior'>): { model: tf.LayersModel; loss: Loss } {
+export function buildModelAndLoss(
+  spec: Spec,
+  task: Pick<TrainTask, 'shape' | 'numClasses' | 'classPrior'>,
+): { model: tf.LayersModel; loss: Loss } {
   const model = buildNetwork(spec.model, task.shape, spec.seed);
-  const loss = createLoss(spec.method, { numClasses: task.numClasses, featureDim: spec.model.feature_dim, seed: spec.seed, classPrior: task.classPrior });
+  const loss = createLoss(spec.method, {
+    numClasses: task.numClasses,
+    featureDim: spec.model.feature_dim,
+    seed: spec.seed,
+    classPrior: task.classPrior,
+  });
   return { model, loss };
 }
 
 function freshState(spec: Spec, specHash: string): TrainState {
   const rng = new Rng(spec.seed);
-  return { format: CHECKPOINT_FORMAT, spec_hash: specHash, epoch: 0, step_in_epoch: 0, global_step: 0, epoch_seed: 0, rng: rng.state(), running: { loss_sum: 0, correct: 0, seen: 0, seconds: 0 }, metrics: [] };
+  return {
+    format: CHECKPOINT_FORMAT,
+    spec_hash: specHash,
+    epoch: 0,
+    step_in_epoch: 0,
+    global_step: 0,
+    epoch_seed: 0,
+    rng: rng.state(),
+    running: { loss_sum: 0, correct: 0, seen: 0, seconds: 0 },
+    metrics: [],
+  };
 }
 
 /**
@@ -100,23 +134,40 @@ export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained
   try {
     const state = await restoreOrStart(ctx, model, loss, optimizer);
     const testPredictions = await runEpochs(task, ctx, state, model, loss, optimizer);
-    return { model, loss, metrics: state.metrics as MetricsRow[], testPredictions, trackSeconds: state.track_seconds ?? 0, dispose };
+    return {
+      model,
+      loss,
+      metrics: state.metrics as MetricsRow[],
+      testPredictions,
+      trackSeconds: state.track_seconds ?? 0,
+      dispose,
+    };
   } catch (e) {
     dispose();
     throw e;
   }
 }
 
-async function restoreOrStart(ctx: TrainContext, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<TrainState> {
+async function restoreOrStart(
+  ctx: TrainContext,
+  model: tf.LayersModel,
+  loss: Loss,
+  optimizer: tf.Optimizer,
+): Promise<TrainState> {
   const dir = checkpointDir(ctx.runDir);
   if (!hasCheckpoint(dir)) return freshState(ctx.spec, ctx.specHash);
   const state = readTrainState(dir);
   if (state.spec_hash !== ctx.specHash) {
-    throw new RunError(`${dir}: checkpoint belongs to spec ${state.spec_hash}, not ${ctx.specHash}; use another --out or delete the run folder`);
+    throw new RunError(
+      `${dir}: checkpoint belongs to spec ${state.spec_hash}, not ${ctx.specHash}; use another --out or delete the run folder`,
+    );
   }
   const saved = loadCheckpointTensors(dir);
   try {
-    if (saved.model.length !== model.weights.length) throw new RunError(`${dir}: checkpoint has ${saved.model.length} network tensors, the network has ${model.weights.length}`);
+    if (saved.model.length !== model.weights.length)
+      throw new RunError(
+        `${dir}: checkpoint has ${saved.model.length} network tensors, the network has ${model.weights.length}`,
+      );
     model.setWeights(saved.model);
     loss.setState(saved.head);
     if (saved.optimizer.length) await optimizer.setWeights(saved.optimizer);
@@ -139,7 +190,14 @@ function trainables(spec: Spec, model: tf.LayersModel, loss: Loss): { vars: tf.V
 }
 
 /** Trains the remaining epochs; returns the test predictions of the last evaluation, if one ran. */
-async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<Int32Array | null> {
+async function runEpochs(
+  task: TrainTask,
+  ctx: TrainContext,
+  state: TrainState,
+  model: tf.LayersModel,
+  loss: Loss,
+  optimizer: tf.Optimizer,
+): Promise<Int32Array | null> {
   const { spec } = ctx;
   let lastPredictions: Int32Array | null = null;
   const rng = Rng.fromState(state.rng);
@@ -162,8 +220,13 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
       const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
       const { lossValue, correct } = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
       if (!Number.isFinite(lossValue)) {
-        const kept = state.epoch > 0 ? `the last good checkpoint (epoch ${state.epoch}) is kept` : 'no epoch had finished, so there is no checkpoint';
-        throw new RunError(`loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped and ${kept}; try a lower optimizer.lr`);
+        const kept =
+          state.epoch > 0
+            ? `the last good checkpoint (epoch ${state.epoch}) is kept`
+            : 'no epoch had finished, so there is no checkpoint';
+        throw new RunError(
+          `loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped and ${kept}; try a lower optimizer.lr`,
+        );
       }
       const r = state.running;
       r.loss_sum += lossValue * batch;
@@ -178,7 +241,9 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
       if (ctx.stop.stopping && k + 1 < stepsPerEpoch) {
         state.rng = rng.state();
         await saveState(ctx, state, model, loss, optimizer);
-        throw new InterruptedError(`interrupted at epoch ${epoch + 1}, step ${k + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
+        throw new InterruptedError(
+          `interrupted at epoch ${epoch + 1}, step ${k + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`,
+        );
       }
     }
 
@@ -212,7 +277,9 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
     ctx.progress.endEpoch(epochLine(row, spec.epochs));
     ctx.onEpoch?.(row, trackSeconds);
     if (ctx.stop.stopping && epoch + 1 < spec.epochs) {
-      throw new InterruptedError(`interrupted after epoch ${epoch + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`);
+      throw new InterruptedError(
+        `interrupted after epoch ${epoch + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`,
+      );
     }
   }
   return lastPredictions;
@@ -220,7 +287,9 @@ async function runEpochs(task: TrainTask, ctx: TrainContext, state: TrainState, 
 
 /** NaN and ±Infinity as text: state.json (JSON) would turn them into null, and a resumed file would differ. */
 function jsonSafe(row: Row): Row {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]));
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]),
+  );
 }
 
 function epochLine(row: MetricsRow, epochs: number): string {
@@ -231,9 +300,19 @@ function epochLine(row: MetricsRow, epochs: number): string {
   );
 }
 
-async function saveState(ctx: TrainContext, state: TrainState, model: tf.LayersModel, loss: Loss, optimizer: tf.Optimizer): Promise<void> {
+async function saveState(
+  ctx: TrainContext,
+  state: TrainState,
+  model: tf.LayersModel,
+  loss: Loss,
+  optimizer: tf.Optimizer,
+): Promise<void> {
   const optimizerWeights = await optimizer.getWeights();
-  await saveCheckpoint(checkpointDir(ctx.runDir), { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights }, state);
+  await saveCheckpoint(
+    checkpointDir(ctx.runDir),
+    { model: model.getWeights(), head: loss.state(), optimizer: optimizerWeights },
+    state,
+  );
   // getWeights() wraps the iteration count in a fresh scalar; the slots themselves are live variables.
   optimizerWeights[0]?.tensor.dispose();
   writeDerivedFiles(ctx, state);
@@ -286,5 +365,9 @@ function batchInput(task: TrainTask, idx: Int32Array, augmentRng: Rng | null): t
   if (!augmentRng) return batchTensor(task.train, task.shape, idx);
   const batch = takeSplit(task.train, idx);
   const augmented = { ...batch, images: cropAndFlip(batch.images, batch.n, task.shape, augmentRng) };
-  return batchTensor(augmented, task.shape, Int32Array.from({ length: batch.n }, (_, i) => i));
+  return batchTensor(
+    augmented,
+    task.shape,
+    Int32Array.from({ length: batch.n }, (_, i) => i),
+  );
 }

@@ -44,7 +44,9 @@ export function spearman(x: readonly number[], y: readonly number[]): number {
   const rx = averageRanks(keep.map((i) => x[i]));
   const ry = averageRanks(keep.map((i) => y[i]));
   const mean = (keep.length + 1) / 2;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < keep.length; i++) {
     sxy += (rx[i] - mean) * (ry[i] - mean);
     sxx += (rx[i] - mean) ** 2;

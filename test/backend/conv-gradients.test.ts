@@ -46,25 +46,38 @@ function dyShape(c: Case): Shape4 {
 
 describe('wasm conv2d gradient kernels match the cpu backend', () => {
   it.each(CASES)('Conv2DBackpropFilter: $x / $filter, strides $strides, pad $pad', async (c) => {
-    const error = await wasmVsCpu(() =>
-      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor4d(randomValues(1, c.x), c.x), dy: tf.tensor4d(randomValues(2, dyShape(c)), dyShape(c)) }, {
-        strides: c.strides,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        filterShape: c.filter,
-      }) as tf.Tensor,
+    const error = await wasmVsCpu(
+      () =>
+        tf.engine().runKernel(
+          tf.Conv2DBackpropFilter,
+          { x: tf.tensor4d(randomValues(1, c.x), c.x), dy: tf.tensor4d(randomValues(2, dyShape(c)), dyShape(c)) },
+          {
+            strides: c.strides,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            filterShape: c.filter,
+          },
+        ) as tf.Tensor,
     );
     expect(error, label(c)).toBeLessThan(1e-4);
   });
 
   it.each(CASES)('Conv2DBackpropInput: $x / $filter, strides $strides, pad $pad', async (c) => {
-    const error = await wasmVsCpu(() =>
-      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.tensor4d(randomValues(2, dyShape(c)), dyShape(c)), filter: tf.tensor4d(randomValues(3, c.filter), c.filter) }, {
-        strides: c.strides,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        inputShape: c.x,
-      }) as tf.Tensor,
+    const error = await wasmVsCpu(
+      () =>
+        tf.engine().runKernel(
+          tf.Conv2DBackpropInput,
+          {
+            dy: tf.tensor4d(randomValues(2, dyShape(c)), dyShape(c)),
+            filter: tf.tensor4d(randomValues(3, c.filter), c.filter),
+          },
+          {
+            strides: c.strides,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            inputShape: c.x,
+          },
+        ) as tf.Tensor,
     );
     expect(error, label(c)).toBeLessThan(1e-4);
   });
@@ -73,7 +86,11 @@ describe('wasm conv2d gradient kernels match the cpu backend', () => {
     const c = CASES[1];
     const error = await wasmVsCpu(() => {
       const weights = tf.tensor4d(randomValues(4, dyShape(c)), dyShape(c));
-      const loss = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad as 'same').mul(weights).sum();
+      const loss = (x: tf.Tensor, f: tf.Tensor) =>
+        tf
+          .conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad as 'same')
+          .mul(weights)
+          .sum();
       return tf.grads(loss)([tf.tensor4d(randomValues(1, c.x), c.x), tf.tensor4d(randomValues(3, c.filter), c.filter)]);
     });
     expect(error).toBeLessThan(1e-4);

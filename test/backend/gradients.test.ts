@@ -17,10 +17,17 @@ function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
 }
 
 const EPS = 1e-3;
-const random = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor => tf.randomUniform(shape, lo, hi, 'float32', seed);
+const random = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor =>
+  tf.randomUniform(shape, lo, hi, 'float32', seed);
 
 /** Batch normalisation from elementary ops, whose gradients tfjs derives op by op: the reference. */
-function batchNormByHand(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, beta: tf.Tensor, gamma: tf.Tensor): tf.Tensor {
+function batchNormByHand(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  beta: tf.Tensor,
+  gamma: tf.Tensor,
+): tf.Tensor {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS))), gamma), beta);
 }
 
@@ -36,7 +43,10 @@ eachBackend(() => {
       random([6], 5),
       random([6], 6, 0.5, 1.5),
     ];
-    const loss = (f: typeof batchNormByHand) => (...args: tf.Tensor[]) => tf.sum(tf.mul(f(args[0], args[1], args[2], args[3], args[4]), weights));
+    const loss =
+      (f: typeof batchNormByHand) =>
+      (...args: tf.Tensor[]) =>
+        tf.sum(tf.mul(f(args[0], args[1], args[2], args[3], args[4]), weights));
     const fused = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, b: tf.Tensor, g: tf.Tensor) =>
       tf.batchNorm(a as tf.Tensor4D, m as tf.Tensor1D, v as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, EPS);
     const got = tf.grads(loss(fused))([x, mean, variance, beta, gamma]);
@@ -46,7 +56,11 @@ eachBackend(() => {
   });
 
   it('a training-mode batch-norm layer (moments of the batch) has the reference gradient, also on a flattened input', () => {
-    for (const shape of [[4, 5, 5, 3], [6, 7], [3, 6, 6, 12]]) {
+    for (const shape of [
+      [4, 5, 5, 3],
+      [6, 7],
+      [3, 6, 6, 12],
+    ]) {
       const axes = shape.slice(0, -1).map((_, i) => i);
       const c = shape.at(-1)!;
       const x = random(shape, 7);

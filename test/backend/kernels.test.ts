@@ -16,7 +16,12 @@ describe('wasm BatchMatMul matches the cpu backend', () => {
     { a: [2, 7, 5], b: [2, 7, 3], transposeA: true, transposeB: false },
   ];
   it.each(cases)('a $a (T: $transposeA) · b $b (T: $transposeB)', async ({ a, b, transposeA, transposeB }) => {
-    const error = await wasmVsCpu(() => tf.engine().runKernel(tf.BatchMatMul, { a: tensor(1, a), b: tensor(2, b) }, { transposeA, transposeB }) as tf.Tensor);
+    const error = await wasmVsCpu(
+      () =>
+        tf
+          .engine()
+          .runKernel(tf.BatchMatMul, { a: tensor(1, a), b: tensor(2, b) }, { transposeA, transposeB }) as tf.Tensor,
+    );
     expect(error).toBeLessThan(1e-4);
   });
 });
@@ -73,7 +78,12 @@ describe('wasm MaxPoolGrad matches the cpu backend', () => {
       // Few distinct values, many of them 0 after the ReLU: windows with several maxima.
       const x = tf.relu(tf.tensor4d(randomInts(1, shape, 3), shape).sub(1)) as tf.Tensor4D;
       const weights = tensor(2, tf.maxPool(x, size, stride, pad).shape);
-      return tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, size, stride, pad).mul(weights).sum())(x);
+      return tf.grad((input: tf.Tensor) =>
+        tf
+          .maxPool(input as tf.Tensor4D, size, stride, pad)
+          .mul(weights)
+          .sum(),
+      )(x);
     });
     expect(error).toBe(0);
   });
@@ -126,7 +136,14 @@ describe('wasm FusedBatchNorm matches the cpu backend', () => {
     const c = x.at(-1)!;
     const error = await wasmVsCpu(() => {
       const variance = tf.abs(tensor(3, [c])).add(0.1);
-      return tf.batchNorm(tensor(1, x), tensor(2, [c]), variance, withOffset ? tensor(4, [c]) : undefined, withScale ? tensor(5, [c]) : undefined, 1e-3);
+      return tf.batchNorm(
+        tensor(1, x),
+        tensor(2, [c]),
+        variance,
+        withOffset ? tensor(4, [c]) : undefined,
+        withScale ? tensor(5, [c]) : undefined,
+        1e-3,
+      );
     });
     expect(error).toBeLessThan(1e-5);
   });

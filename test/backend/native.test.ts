@@ -15,7 +15,10 @@ describe('a native package whose install script did not run', () => {
     // What npm leaves when it skips the install script: the package's files without lib/napi-v<N>/tfjs_binding.node.
     modules = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cone-native-')), 'node_modules');
     fs.mkdirSync(path.join(modules, pkg, 'dist'), { recursive: true });
-    fs.writeFileSync(path.join(modules, pkg, 'package.json'), JSON.stringify({ name: pkg, version: '4.22.0', main: 'dist/index.js' }));
+    fs.writeFileSync(
+      path.join(modules, pkg, 'package.json'),
+      JSON.stringify({ name: pkg, version: '4.22.0', main: 'dist/index.js' }),
+    );
   });
   afterAll(() => fs.rmSync(path.dirname(modules), { recursive: true, force: true }));
 
@@ -36,11 +39,18 @@ describe('a native package whose install script did not run', () => {
   });
 
   // NODE_PATH puts the unbuilt package where cone resolves packages, unless a real one is installed first.
-  it.skipIf(nativeInstalled)("--backend tensorflow says the install script did not run and how to run it, in one line", () => {
-    const r = cone(['bench', '--quiet', '--backend', 'tensorflow', '--steps', '1', '--warmup', '1'], { env: { NODE_PATH: modules } });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^[^\n]*$/);
-    expect(r.stderr).toContain(`${pkg}: installed, but its install script did not run, so its native binding is missing`);
-    expect(r.stderr).toContain(`run \`npm rebuild ${pkg}\`, or use --backend wasm`);
-  });
+  it.skipIf(nativeInstalled)(
+    '--backend tensorflow says the install script did not run and how to run it, in one line',
+    () => {
+      const r = cone(['bench', '--quiet', '--backend', 'tensorflow', '--steps', '1', '--warmup', '1'], {
+        env: { NODE_PATH: modules },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toMatch(/^[^\n]*$/);
+      expect(r.stderr).toContain(
+        `${pkg}: installed, but its install script did not run, so its native binding is missing`,
+      );
+      expect(r.stderr).toContain(`run \`npm rebuild ${pkg}\`, or use --backend wasm`);
+    },
+  );
 });

@@ -22,12 +22,17 @@ function convolve(): Float32Array {
 }
 
 describe('initBackend', () => {
-  it.skipIf(nativeInstalled)("'tensorflow' without tfjs-node fails with one line saying how to install it", async () => {
-    const attempt = initBackend({ backend: 'tensorflow' });
-    await expect(attempt).rejects.toBeInstanceOf(RunError);
-    await expect(attempt).rejects.toThrow(/npm install @tensorflow\/tfjs-node\b.*npm install @tensorflow\/tfjs-node-gpu/);
-    await expect(attempt).rejects.toThrow(/^[^\n]*$/);
-  });
+  it.skipIf(nativeInstalled)(
+    "'tensorflow' without tfjs-node fails with one line saying how to install it",
+    async () => {
+      const attempt = initBackend({ backend: 'tensorflow' });
+      await expect(attempt).rejects.toBeInstanceOf(RunError);
+      await expect(attempt).rejects.toThrow(
+        /npm install @tensorflow\/tfjs-node\b.*npm install @tensorflow\/tfjs-node-gpu/,
+      );
+      await expect(attempt).rejects.toThrow(/^[^\n]*$/);
+    },
+  );
 
   it.skipIf(!nativeInstalled)("'tensorflow' starts tfjs-node when it is installed", async () => {
     expect((await initBackend({ backend: 'tensorflow' })).name).toBe('tensorflow');
@@ -76,7 +81,10 @@ describe('the multi-threaded wasm build', () => {
       `console.log(JSON.stringify(info));`,
     ].join('\n');
     // No explicit exit: a leftover ref'd pthread worker would keep the child alive until the timeout.
-    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: path.dirname(built), timeout: 60_000 });
+    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.dirname(built),
+      timeout: 60_000,
+    });
     const info = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(info.name).toBe('wasm');
     expect(info.threads).toBe(Math.min(os.availableParallelism(), 8));

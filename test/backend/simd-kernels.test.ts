@@ -14,7 +14,13 @@ const seeded = (seed: number, shape: number[]) => tf.tensor(randomValues(seed, s
 function filterGradient(x: Shape4, filter: Shape4, strides: number, pad: 'same' | 'valid'): () => tf.Tensor[] {
   const dy = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad).outShape;
   return () => [
-    tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: seeded(1, x), dy: seeded(2, dy) }, { strides, pad, dataFormat: 'NHWC', filterShape: filter }) as tf.Tensor,
+    tf
+      .engine()
+      .runKernel(
+        tf.Conv2DBackpropFilter,
+        { x: seeded(1, x), dy: seeded(2, dy) },
+        { strides, pad, dataFormat: 'NHWC', filterShape: filter },
+      ) as tf.Tensor,
   ];
 }
 
@@ -23,7 +29,12 @@ function batchNormStep(shape: number[]): () => tf.Tensor[] {
   const c = shape.at(-1)!;
   const axes = shape.slice(0, -1).map((_, i) => i);
   return () => {
-    const [x, weights, gamma, beta] = [seeded(1, shape), seeded(2, shape), seeded(3, [c]).abs().add(0.5), seeded(4, [c])];
+    const [x, weights, gamma, beta] = [
+      seeded(1, shape),
+      seeded(2, shape),
+      seeded(3, [c]).abs().add(0.5),
+      seeded(4, [c]),
+    ];
     const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       const { mean, variance } = tf.moments(a, axes);
       return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, b, g, 1e-3), weights));
@@ -65,19 +76,25 @@ describe('the project SIMD kernels', () => {
     expect(profile.kernelNames).toContain(BATCH_NORM_GRAD);
   });
 
-  it.each(COMPUTATIONS)('on two threads (a worker sharing the threaded build heap) match the cpu backend: %s', async (_, compute) => {
-    const cpu = await runOn('cpu', compute);
-    expect((await initBackend({ backend: 'wasm', threads: 2 })).threads).toBe(2);
-    expect(simdKernelsFor(tf.backend())?.threads).toBe(2);
-    expect(errorOnCurrentWasm(cpu.values, compute)).toBeLessThan(1e-4);
-  });
+  it.each(COMPUTATIONS)(
+    'on two threads (a worker sharing the threaded build heap) match the cpu backend: %s',
+    async (_, compute) => {
+      const cpu = await runOn('cpu', compute);
+      expect((await initBackend({ backend: 'wasm', threads: 2 })).threads).toBe(2);
+      expect(simdKernelsFor(tf.backend())?.threads).toBe(2);
+      expect(errorOnCurrentWasm(cpu.values, compute)).toBeLessThan(1e-4);
+    },
+  );
 
-  it.each(COMPUTATIONS)('fall back to the kernels composed from XNNPACK when the module cannot be loaded: %s', async (_, compute) => {
-    const cpu = await runOn('cpu', compute);
-    await useBackend('wasm');
-    const problem = useSimdKernels(tf.backend(), 1, '/nonexistent/kernels');
-    expect(problem).toMatch(/kernels\.wasm is missing .*using the kernels composed from XNNPACK instead/);
-    expect(simdKernelsFor(tf.backend())).toBeNull();
-    expect(errorOnCurrentWasm(cpu.values, compute)).toBeLessThan(1e-4);
-  });
+  it.each(COMPUTATIONS)(
+    'fall back to the kernels composed from XNNPACK when the module cannot be loaded: %s',
+    async (_, compute) => {
+      const cpu = await runOn('cpu', compute);
+      await useBackend('wasm');
+      const problem = useSimdKernels(tf.backend(), 1, '/nonexistent/kernels');
+      expect(problem).toMatch(/kernels\.wasm is missing .*using the kernels composed from XNNPACK instead/);
+      expect(simdKernelsFor(tf.backend())).toBeNull();
+      expect(errorOnCurrentWasm(cpu.values, compute)).toBeLessThan(1e-4);
+    },
+  );
 });

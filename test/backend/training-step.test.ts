@@ -11,11 +11,15 @@ function buildModel(): tf.LayersModel {
   let seed = 10;
   const init = () => tf.initializers.glorotUniform({ seed: seed++ });
   const input = tf.input({ shape: IMAGE });
-  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init() }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init() })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init() })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ units: CLASSES, kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x });
@@ -26,7 +30,8 @@ function train(): tf.Tensor[] {
   const model = buildModel();
   const images = tf.tensor4d(randomValues(1, [BATCH, ...IMAGE]), [BATCH, ...IMAGE] as [number, number, number, number]);
   const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1], 'int32'), CLASSES);
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor) as tf.Scalar;
+  const loss = () =>
+    tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor) as tf.Scalar;
   const { grads } = tf.variableGrads(loss);
   const optimizer = tf.train.momentum(0.02, 0.9);
   const losses = [0, 1, 2].map(() => optimizer.minimize(loss, true) as tf.Scalar);

@@ -27,7 +27,15 @@ describe('bench', () => {
   it('times an mlp on cpu with sane numbers and no tensor growth', async () => {
     const r = await runBench({ ...TINY, profile: true });
     const tensorsAfterRun = tf.memory().numTensors;
-    expect(r).toMatchObject({ backend: 'cpu', threads: 1, model: 'mlp', batch: 8, steps: 3, warmup: 1, input_shape: [784] });
+    expect(r).toMatchObject({
+      backend: 'cpu',
+      threads: 1,
+      model: 'mlp',
+      batch: 8,
+      steps: 3,
+      warmup: 1,
+      input_shape: [784],
+    });
     expectSaneTimes(r.train_step_ms);
     expectSaneTimes(r.infer_step_ms);
     expect(r.train_images_per_s).toBeCloseTo((8 * 1000) / r.train_step_ms.median_ms, 6);
@@ -104,7 +112,23 @@ describe('bench', () => {
     const write = process.stdout.write;
     process.stdout.write = ((chunk: string) => chunks.push(chunk) > 0) as typeof process.stdout.write;
     try {
-      await globalOptions(yargs(['bench', '--model', 'mlp', '--batch', '4', '--steps', '2', '--warmup', '1', '--backend', 'cpu', '--json', '--quiet']))
+      await globalOptions(
+        yargs([
+          'bench',
+          '--model',
+          'mlp',
+          '--batch',
+          '4',
+          '--steps',
+          '2',
+          '--warmup',
+          '1',
+          '--backend',
+          'cpu',
+          '--json',
+          '--quiet',
+        ]),
+      )
         .command(benchCommand)
         .strict()
         .parseAsync();

@@ -98,7 +98,12 @@ describe('cone datasets', () => {
   it('names a corrupt IDX file and what is wrong with it', () => {
     const idxDir = path.join(dir, 'corrupt-fashion');
     fs.mkdirSync(idxDir);
-    for (const name of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) {
+    for (const name of [
+      'train-images-idx3-ubyte',
+      't10k-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]) {
       fs.writeFileSync(path.join(idxDir, name), Buffer.from([0, 0, 0x08, 0x01, 0, 0, 0, 9, 1, 2])); // label magic everywhere
     }
     const r = cone(['datasets', 'info', 'fashion-mnist', '--path', idxDir]);
@@ -112,7 +117,10 @@ describe('bad data and output folders through the CLI', () => {
   it('names a CIFAR-100 binary whose size is not whole records', () => {
     const c100 = path.join(dir, 'cifar100-bad');
     fs.mkdirSync(c100);
-    const good = cifar100Bytes([[0, 4], [1, 1]]);
+    const good = cifar100Bytes([
+      [0, 4],
+      [1, 1],
+    ]);
     fs.writeFileSync(path.join(c100, 'train.bin'), good.subarray(0, good.length - 7));
     fs.writeFileSync(path.join(c100, 'test.bin'), good);
     const r = cone(['datasets', 'info', 'cifar100', '--path', c100]);
@@ -124,7 +132,13 @@ describe('bad data and output folders through the CLI', () => {
   it('names a CIFAR-100 label out of range', () => {
     const c100 = path.join(dir, 'cifar100-label');
     fs.mkdirSync(c100);
-    fs.writeFileSync(path.join(c100, 'train.bin'), cifar100Bytes([[0, 4], [1, 120]]));
+    fs.writeFileSync(
+      path.join(c100, 'train.bin'),
+      cifar100Bytes([
+        [0, 4],
+        [1, 120],
+      ]),
+    );
     fs.writeFileSync(path.join(c100, 'test.bin'), cifar100Bytes([[0, 4]]));
     const r = cone(['datasets', 'info', 'cifar100', '--path', c100]);
     expect(r.code).toBe(1);
@@ -144,7 +158,10 @@ describe('bad data and output folders through the CLI', () => {
 
   it('refuses an output folder it cannot write, and leaves nothing behind', () => {
     const blocker = file('not-a-folder', 'x');
-    const spec = file('tiny.yaml', 'dataset: {name: synthetic}\nmodel: {name: mlp, feature_dim: 8}\nepochs: 1\nbackend: cpu\n');
+    const spec = file(
+      'tiny.yaml',
+      'dataset: {name: synthetic}\nmodel: {name: mlp, feature_dim: 8}\nepochs: 1\nbackend: cpu\n',
+    );
     const r = cone(['pretrain', '--config', spec, '--out', path.join(blocker, 'runs')]);
     expect(r.code).toBe(1);
     expectCleanError(r.stderr, 1);
@@ -156,10 +173,22 @@ describe('bad data and output folders through the CLI', () => {
 describe('bad paths, numbers and suites: plain messages and documented exit codes (issue 15)', () => {
   const spec = file('tiny-ok.yaml', YAML.stringify(tinySpec()));
   const suite = (name: string, fields: Record<string, unknown>): string =>
-    file(name, YAML.stringify({ name: name.replace(/\.yaml$/, ''), base: path.basename(spec), grid: { 'method.name': ['ce', 'cone'] }, ...fields }));
+    file(
+      name,
+      YAML.stringify({
+        name: name.replace(/\.yaml$/, ''),
+        base: path.basename(spec),
+        grid: { 'method.name': ['ce', 'cone'] },
+        ...fields,
+      }),
+    );
 
   it('a spec or suite path that is a folder is a usage error, not EISDIR', () => {
-    for (const args of [['spec', dir], ['pretrain', '--config', dir], ['run', dir]]) {
+    for (const args of [
+      ['spec', dir],
+      ['pretrain', '--config', dir],
+      ['run', dir],
+    ]) {
       const r = cone(args);
       expect(r.code).toBe(2);
       expectCleanError(r.stderr, 1);
@@ -169,7 +198,15 @@ describe('bad paths, numbers and suites: plain messages and documented exit code
 
   it('a YAML alias bomb is refused in one line', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+      ['f', 'g'],
+    ])
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const r = cone(['spec', file('bomb.yaml', `${levels.join('\n')}\n`)]);
     expect(r.code).toBe(2);
     expectCleanError(r.stderr, 1);
@@ -224,18 +261,34 @@ describe('bad paths, numbers and suites: plain messages and documented exit code
 
   it('suite typos (metric, method, baseline) are refused at load, under --dry-run, with a suggestion', () => {
     const out = path.join(dir, 'typos');
-    const metric = cone(['run', suite('s-metric.yaml', { expectations: ['fine.lienar(cone) > fine.linear(ce)'] }), '--dry-run', '--out', out]);
+    const metric = cone([
+      'run',
+      suite('s-metric.yaml', { expectations: ['fine.lienar(cone) > fine.linear(ce)'] }),
+      '--dry-run',
+      '--out',
+      out,
+    ]);
     expect(metric.code).toBe(2);
     expectCleanError(metric.stderr, 1);
-    expect(metric.stderr).toMatch(/s-metric\.yaml: expectations\.0: unknown metric 'fine\.lienar'.*did you mean 'fine\.linear'/);
-    const method = cone(['run', suite('s-method.yaml', { expectations: [{ check: 'nc1(conee) > nc1(ce)' }] }), '--dry-run', '--out', out]);
+    expect(metric.stderr).toMatch(
+      /s-metric\.yaml: expectations\.0: unknown metric 'fine\.lienar'.*did you mean 'fine\.linear'/,
+    );
+    const method = cone([
+      'run',
+      suite('s-method.yaml', { expectations: [{ check: 'nc1(conee) > nc1(ce)' }] }),
+      '--dry-run',
+      '--out',
+      out,
+    ]);
     expect(method.code).toBe(2);
     expectCleanError(method.stderr, 1);
     expect(method.stderr).toMatch(/s-method\.yaml: expectations\.0: unknown method 'conee'.*did you mean 'cone'/);
     const baseline = cone(['run', suite('s-baseline.yaml', { baseline: 'cee' }), '--dry-run', '--out', out]);
     expect(baseline.code).toBe(2);
     expectCleanError(baseline.stderr, 1);
-    expect(baseline.stderr).toMatch(/s-baseline\.yaml: baseline: unknown method 'cee' \(did you mean 'ce'\?\); methods of this suite: ce, cone/);
+    expect(baseline.stderr).toMatch(
+      /s-baseline\.yaml: baseline: unknown method 'cee' \(did you mean 'ce'\?\); methods of this suite: ce, cone/,
+    );
     expect(fs.existsSync(out)).toBe(false);
   });
 

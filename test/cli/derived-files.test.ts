@@ -9,8 +9,10 @@ import { tinySpec, writeTinySpec } from '../helpers/tiny-spec.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-derived-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const read = (runDir: string, names: string[]) => Object.fromEntries(names.map((n) => [n, fs.readFileSync(path.join(runDir, n), 'utf8')]));
-const remove = (runDir: string, names: string[]) => names.forEach((n) => fs.rmSync(path.join(runDir, n), { recursive: true }));
+const read = (runDir: string, names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, fs.readFileSync(path.join(runDir, n), 'utf8')]));
+const remove = (runDir: string, names: string[]) =>
+  names.forEach((n) => fs.rmSync(path.join(runDir, n), { recursive: true }));
 
 describe('files derived from a finished run are rebuilt when lost', () => {
   it('pretrain rebuilds a deleted metrics.csv from the checkpoint state', () => {
@@ -28,7 +30,11 @@ describe('files derived from a finished run are rebuilt when lost', () => {
   });
 
   it('longtail rebuilds metrics.csv, longtail.csv and per_class.csv', () => {
-    const spec = writeTinySpec(dir, { backend: 'cpu', dataset: { level: 'fine' }, longtail: { imbalance: 5 } }, 'lt.yaml');
+    const spec = writeTinySpec(
+      dir,
+      { backend: 'cpu', dataset: { level: 'fine' }, longtail: { imbalance: 5 } },
+      'lt.yaml',
+    );
     const out = path.join(dir, 'longtail');
     const first = cone(['longtail', '--config', spec, '--method', 'ce', '--out', out, '--quiet']);
     expect(first.code).toBe(0);
@@ -46,7 +52,15 @@ describe('files derived from a finished run are rebuilt when lost', () => {
   it('a suite cell whose derived files are gone is not done, and running the suite again rebuilds them', () => {
     const suite = path.join(dir, 'suite.yaml');
     const { method: _, ...cellSpec } = tinySpec({ probe: { probes: ['ncc'] } });
-    fs.writeFileSync(suite, YAML.stringify({ name: 'lost', spec: cellSpec, grid: { 'method.name': ['cone'] }, expectations: ['coarse.accuracy(*) > 0.3'] }));
+    fs.writeFileSync(
+      suite,
+      YAML.stringify({
+        name: 'lost',
+        spec: cellSpec,
+        grid: { 'method.name': ['cone'] },
+        expectations: ['coarse.accuracy(*) > 0.3'],
+      }),
+    );
     const out = path.join(dir, 'suite');
     expect(cone(['run', suite, '--out', out, '--backend', 'cpu', '--quiet']).code).toBe(0);
     const [runDir] = fs.readdirSync(path.join(out, 'lost', 'runs')).map((n) => path.join(out, 'lost', 'runs', n));

@@ -20,8 +20,17 @@ describe('pretrain -> extract -> probe through the CLI', () => {
   });
 
   it('writes the run folder of a finished run', () => {
-    expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'log.jsonl', 'manifest.json', 'metrics.csv', 'spec.yaml']);
-    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'))).toMatchObject({ status: 'done', backend: 'wasm' });
+    expect(fs.readdirSync(runDir).sort()).toEqual([
+      'checkpoint',
+      'log.jsonl',
+      'manifest.json',
+      'metrics.csv',
+      'spec.yaml',
+    ]);
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8'))).toMatchObject({
+      status: 'done',
+      backend: 'wasm',
+    });
     expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(3);
   });
 
@@ -35,7 +44,13 @@ describe('pretrain -> extract -> probe through the CLI', () => {
     expect(readNpy(path.join(f, 'train.fine.npy')).dtype).toBe('<i4');
     expect(readNpy(path.join(f, 'test.coarse.npy')).shape).toEqual([90]);
     expect(readNpy(path.join(f, 'classifier.npy')).shape).toEqual([3, 8]);
-    expect(JSON.parse(fs.readFileSync(path.join(f, 'meta.json'), 'utf8'))).toMatchObject({ d: 8, method: 'cone', train_level: 'coarse', classifier: 'etf', fine_names: expect.any(Array) });
+    expect(JSON.parse(fs.readFileSync(path.join(f, 'meta.json'), 'utf8'))).toMatchObject({
+      d: 8,
+      method: 'cone',
+      train_level: 'coarse',
+      classifier: 'etf',
+      fine_names: expect.any(Array),
+    });
   });
 
   it('probes at the fine level and writes probe.csv, geometry.csv and angles.csv', () => {
@@ -67,21 +82,35 @@ describe('pretrain -> extract -> probe through the CLI', () => {
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
-      expect(fs.existsSync(path.join(path.dirname(featuresDir), `probe-${path.basename(featuresDir)}.csv`))).toBe(false);
+      expect(fs.existsSync(path.join(path.dirname(featuresDir), `probe-${path.basename(featuresDir)}.csv`))).toBe(
+        false,
+      );
       expect(fs.readdirSync(path.dirname(featuresDir)).filter((n) => n.endsWith('.csv'))).toEqual([]);
     }
 
     it('features and labels of different lengths', () => {
-      expectRefused(broken('f1', (f) => writeNpy(path.join(f, 'train.fine.npy'), new Int32Array(5), [5])), /train\.fine\.npy: 5 labels for the 240 rows/);
+      expectRefused(
+        broken('f1', (f) => writeNpy(path.join(f, 'train.fine.npy'), new Int32Array(5), [5])),
+        /train\.fine\.npy: 5 labels for the 240 rows/,
+      );
     });
     it('a non-float32 .npy', () => {
-      expectRefused(broken('f2', (f) => writeNpy(path.join(f, 'test.npy'), new Int32Array(90 * 8), [90, 8])), /test\.npy: expected a float32 N×d array/);
+      expectRefused(
+        broken('f2', (f) => writeNpy(path.join(f, 'test.npy'), new Int32Array(90 * 8), [90, 8])),
+        /test\.npy: expected a float32 N×d array/,
+      );
     });
     it('a folder without meta.json', () => {
-      expectRefused(broken('f3', (f) => fs.rmSync(path.join(f, 'meta.json'))), /no meta\.json/);
+      expectRefused(
+        broken('f3', (f) => fs.rmSync(path.join(f, 'meta.json'))),
+        /no meta\.json/,
+      );
     });
     it('a missing train split', () => {
-      expectRefused(broken('f4', (f) => fs.rmSync(path.join(f, 'train.npy'))), /train\.npy: not found; run cone extract/);
+      expectRefused(
+        broken('f4', (f) => fs.rmSync(path.join(f, 'train.npy'))),
+        /train\.npy: not found; run cone extract/,
+      );
     });
     it('features with NaN or Inf', () => {
       const nan = broken('f5', (f) => {
@@ -94,56 +123,56 @@ describe('pretrain -> extract -> probe through the CLI', () => {
   });
 
   describe('runs whose weights cannot give features (issue 15)', () => {
-  function copyRun(name: string): string {
-    const copy = path.join(dir, 'copies', name);
-    fs.cpSync(runDir, copy, { recursive: true });
-    fs.rmSync(path.join(copy, 'features'), { recursive: true, force: true });
-    return copy;
-  }
+    function copyRun(name: string): string {
+      const copy = path.join(dir, 'copies', name);
+      fs.cpSync(runDir, copy, { recursive: true });
+      fs.rmSync(path.join(copy, 'features'), { recursive: true, force: true });
+      return copy;
+    }
 
-  it('extract refuses a network whose features are not finite, and writes nothing', () => {
-    const run = copyRun('nan-weights');
-    const bin = path.join(run, 'checkpoint', 'weights.bin');
-    fs.writeFileSync(bin, new Uint8Array(new Float32Array(fs.statSync(bin).size / 4).fill(NaN).buffer));
-    const r = cone(['extract', '--run', run, '--split', 'both']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/train features have 1920 of 1920 values not finite.*nothing was written/);
-    expect(fs.existsSync(path.join(run, 'features'))).toBe(false);
-  });
+    it('extract refuses a network whose features are not finite, and writes nothing', () => {
+      const run = copyRun('nan-weights');
+      const bin = path.join(run, 'checkpoint', 'weights.bin');
+      fs.writeFileSync(bin, new Uint8Array(new Float32Array(fs.statSync(bin).size / 4).fill(NaN).buffer));
+      const r = cone(['extract', '--run', run, '--split', 'both']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/train features have 1920 of 1920 values not finite.*nothing was written/);
+      expect(fs.existsSync(path.join(run, 'features'))).toBe(false);
+    });
 
-  it('a truncated checkpoint of a finished run gives advice that works', () => {
-    const run = copyRun('truncated');
-    const bin = path.join(run, 'checkpoint', 'weights.bin');
-    fs.truncateSync(bin, fs.statSync(bin).size - 10);
-    const r = cone(['extract', '--run', run]);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain(`delete the run folder ${run} to train the run again`);
-    // Deleting only the checkpoint leaves a "done" run without weights: extract says so plainly.
-    fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
-    const again = cone(['extract', '--run', run]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/has no checkpoint.*delete the run folder/);
-    expect(again.stderr).not.toMatch(/internal error|ENOENT/);
-  });
+    it('a truncated checkpoint of a finished run gives advice that works', () => {
+      const run = copyRun('truncated');
+      const bin = path.join(run, 'checkpoint', 'weights.bin');
+      fs.truncateSync(bin, fs.statSync(bin).size - 10);
+      const r = cone(['extract', '--run', run]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`delete the run folder ${run} to train the run again`);
+      // Deleting only the checkpoint leaves a "done" run without weights: extract says so plainly.
+      fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
+      const again = cone(['extract', '--run', run]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/has no checkpoint.*delete the run folder/);
+      expect(again.stderr).not.toMatch(/internal error|ENOENT/);
+    });
 
-  it('says "resuming" only when a checkpoint is loaded', () => {
-    const out = path.join(dir, 'resume');
-    const run = path.join(out, path.basename(runDir));
-    fs.cpSync(runDir, run, { recursive: true });
-    const manifest = path.join(run, 'manifest.json');
-    const interrupted = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), status: 'interrupted' };
-    fs.writeFileSync(manifest, JSON.stringify(interrupted));
-    const resumed = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(/resuming from the checkpoint after 3 epochs/);
-    // A run folder that failed before its first checkpoint starts from epoch 1, silently.
-    fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
-    fs.writeFileSync(manifest, JSON.stringify({ ...interrupted, status: 'failed' }));
-    const fresh = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
-    expect(fresh.code).toBe(0);
-    expect(fresh.stderr).not.toMatch(/resuming/);
+    it('says "resuming" only when a checkpoint is loaded', () => {
+      const out = path.join(dir, 'resume');
+      const run = path.join(out, path.basename(runDir));
+      fs.cpSync(runDir, run, { recursive: true });
+      const manifest = path.join(run, 'manifest.json');
+      const interrupted = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), status: 'interrupted' };
+      fs.writeFileSync(manifest, JSON.stringify(interrupted));
+      const resumed = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toMatch(/resuming from the checkpoint after 3 epochs/);
+      // A run folder that failed before its first checkpoint starts from epoch 1, silently.
+      fs.rmSync(path.join(run, 'checkpoint'), { recursive: true });
+      fs.writeFileSync(manifest, JSON.stringify({ ...interrupted, status: 'failed' }));
+      const fresh = cone(['pretrain', '--config', spec, '--out', out, '--backend', 'wasm']);
+      expect(fresh.code).toBe(0);
+      expect(fresh.stderr).not.toMatch(/resuming/);
+    });
   });
-});
 });

@@ -22,7 +22,11 @@ const spec = writeTinySpec(dir, {
 /** Start `cone pretrain`, send SIGINT once its first epoch is in metrics.csv, and collect the outcome. */
 function interruptAfterFirstEpoch(out: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/cone.js'), 'pretrain', '--config', spec, '--out', out], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/cone.js'), 'pretrain', '--config', spec, '--out', out],
+      { cwd: ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const poll = setInterval(() => {
@@ -47,7 +51,9 @@ describe('Ctrl-C during pretrain', () => {
     expect(r.stderr).toMatch(/cone: interrupted (at epoch \d+, step \d+|after epoch \d+); checkpoint saved/);
     expect(r.stderr).toMatch(/cone: resume with: cone pretrain --config/);
     const [runId] = fs.readdirSync(interrupted);
-    expect(JSON.parse(fs.readFileSync(path.join(interrupted, runId, 'manifest.json'), 'utf8')).status).toBe('interrupted');
+    expect(JSON.parse(fs.readFileSync(path.join(interrupted, runId, 'manifest.json'), 'utf8')).status).toBe(
+      'interrupted',
+    );
     expect(fs.existsSync(path.join(interrupted, runId, '.lock'))).toBe(false);
 
     const resumed = cone(['pretrain', '--config', spec, '--out', interrupted, '--quiet']);

@@ -42,7 +42,12 @@ const spec = writeSpec('lt.yaml');
 /** Markdown table rows of stdout (after the header and the separator). */
 function tableRows(stdout: string): string[][] {
   const lines = stdout.split('\n').filter((l) => l.startsWith('|'));
-  return lines.slice(2).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  return lines.slice(2).map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  );
 }
 
 function runDirs(out: string): string[] {
@@ -65,18 +70,35 @@ describe('cone longtail', () => {
     expect(runDirs(out)).toHaveLength(4);
     for (const row of rows) {
       const runDir = row[5];
-      expect(readJson(path.join(runDir, 'split.json'))).toMatchObject({ profile: 'exp', imbalance: 10, seed: 0, counts: expectedCounts });
+      expect(readJson(path.join(runDir, 'split.json'))).toMatchObject({
+        profile: 'exp',
+        imbalance: 10,
+        seed: 0,
+        counts: expectedCounts,
+      });
       expect(readManifest(runDir)).toMatchObject({ kind: 'longtail', status: 'done', backend: 'cpu' });
       expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(2);
 
       const csvText = fs.readFileSync(path.join(runDir, 'longtail.csv'), 'utf8');
       expect(csvText.split('\n')[0]).toBe(LONGTAIL_COLUMNS.join(','));
       const [lt] = readCsv(path.join(runDir, 'longtail.csv'));
-      expect(lt).toMatchObject({ dataset: 'synthetic', method: row[0], seed: '0', imbalance: '10', profile: 'exp', n_many: '4', n_medium: '2', n_few: '0', few: '' });
+      expect(lt).toMatchObject({
+        dataset: 'synthetic',
+        method: row[0],
+        seed: '0',
+        imbalance: '10',
+        profile: 'exp',
+        n_many: '4',
+        n_medium: '2',
+        n_few: '0',
+        few: '',
+      });
       expect(JSON.parse(lt.counts)).toEqual(expectedCounts);
       expect((100 * Number(lt.overall)).toFixed(2)).toBe(row[1]);
 
-      expect(fs.readFileSync(path.join(runDir, 'per_class.csv'), 'utf8').split('\n')[0]).toBe(PER_CLASS_COLUMNS.join(','));
+      expect(fs.readFileSync(path.join(runDir, 'per_class.csv'), 'utf8').split('\n')[0]).toBe(
+        PER_CLASS_COLUMNS.join(','),
+      );
       const perClass = readCsv(path.join(runDir, 'per_class.csv'));
       expect(perClass.map((p) => Number(p.train_count))).toEqual(expectedCounts);
       expect(perClass.every((p) => p.test_n === '20')).toBe(true);
@@ -101,12 +123,30 @@ describe('cone longtail', () => {
 
   it('--method, --epochs, --imbalance and --profile override the spec', () => {
     const out = path.join(dir, 'one');
-    const r = cone(['longtail', '--config', spec, '--out', out, '--method', 'cone', '--epochs', '1', '--imbalance', '5', '--profile', 'step']);
+    const r = cone([
+      'longtail',
+      '--config',
+      spec,
+      '--out',
+      out,
+      '--method',
+      'cone',
+      '--epochs',
+      '1',
+      '--imbalance',
+      '5',
+      '--profile',
+      'step',
+    ]);
     expect(r.code).toBe(0);
     const rows = tableRows(r.stdout);
     expect(rows.map((row) => row[0])).toEqual(['cone']);
     const runDir = rows[0][5];
-    expect(readJson(path.join(runDir, 'split.json'))).toMatchObject({ profile: 'step', imbalance: 5, counts: [60, 60, 60, 12, 12, 12] });
+    expect(readJson(path.join(runDir, 'split.json'))).toMatchObject({
+      profile: 'step',
+      imbalance: 5,
+      counts: [60, 60, 60, 12, 12, 12],
+    });
     expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(1);
     expect(fs.readFileSync(path.join(runDir, 'spec.yaml'), 'utf8')).toMatch(/^epochs: 1$/m);
 
@@ -123,10 +163,14 @@ describe('cone longtail', () => {
     const out = path.join(dir, 'bad');
     const low = cone(['longtail', '--config', spec, '--out', out, '--imbalance', '0.5']);
     expect(low.code).toBe(2);
-    expect(low.stderr.trim()).toMatch(/^cone: .*lt\.yaml \(overridden on the command line\): longtail\.imbalance: must be >= 1 \(got 0\.5\)$/);
+    expect(low.stderr.trim()).toMatch(
+      /^cone: .*lt\.yaml \(overridden on the command line\): longtail\.imbalance: must be >= 1 \(got 0\.5\)$/,
+    );
     const high = cone(['longtail', '--config', spec, '--out', out, '--imbalance', '100', '--method', 'ce']);
     expect(high.code).toBe(2);
-    expect(high.stderr.trim()).toBe("cone: longtail.imbalance 100 leaves class 5 ('c1.f2') with 0 training images (n_max 60); use an imbalance of at most 60");
+    expect(high.stderr.trim()).toBe(
+      "cone: longtail.imbalance 100 leaves class 5 ('c1.f2') with 0 training images (n_max 60); use an imbalance of at most 60",
+    );
     expect(runDirs(out)).toEqual([]);
   });
 
@@ -134,7 +178,9 @@ describe('cone longtail', () => {
     const coarse = writeSpec('coarse.yaml', 'coarse');
     const r = cone(['longtail', '--config', coarse, '--out', path.join(dir, 'coarse')]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`cone: ${coarse}: dataset.level: cone longtail trains on the fine labels (the usual long-tail task); set dataset.level: fine (got coarse)`);
+    expect(r.stderr.trim()).toBe(
+      `cone: ${coarse}: dataset.level: cone longtail trains on the fine labels (the usual long-tail task); set dataset.level: fine (got coarse)`,
+    );
   });
 });
 
@@ -146,7 +192,9 @@ describe('longtail (library)', () => {
     const before = tf.memory().numTensors;
 
     let steps = 0;
-    await expect(longtail(resumedSpec, { quiet: true, stopWhen: () => ++steps >= 3 })).rejects.toThrow(InterruptedError);
+    await expect(longtail(resumedSpec, { quiet: true, stopWhen: () => ++steps >= 3 })).rejects.toThrow(
+      InterruptedError,
+    );
     expect(readManifest(path.join(resumedSpec.output, straight.runId))?.status).toBe('interrupted');
     const resumed = await longtail(resumedSpec, { quiet: true });
     expect(resumed.status).toBe('done');
@@ -154,7 +202,9 @@ describe('longtail (library)', () => {
 
     expect(resumed.runId).toBe(straight.runId);
     expect(resumed.row).toEqual(straight.row);
-    expect(fs.readFileSync(path.join(resumed.runDir, 'per_class.csv'), 'utf8')).toBe(fs.readFileSync(path.join(straight.runDir, 'per_class.csv'), 'utf8'));
+    expect(fs.readFileSync(path.join(resumed.runDir, 'per_class.csv'), 'utf8')).toBe(
+      fs.readFileSync(path.join(straight.runDir, 'per_class.csv'), 'utf8'),
+    );
   });
 
   it('gives a long-tail run of a spec another run id than its pretraining', () => {

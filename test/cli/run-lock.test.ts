@@ -14,15 +14,27 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-lock-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // 6 epochs of 37 steps: long enough to kill a run in the middle.
-const long = { dataset: { synthetic: { train_per_fine: 100, test_per_fine: 10 } }, model: { hidden: [32] }, epochs: 6, batch_size: 16, backend: 'wasm', threads: 1 };
+const long = {
+  dataset: { synthetic: { train_per_fine: 100, test_per_fine: 10 } },
+  model: { hidden: [32] },
+  epochs: 6,
+  batch_size: 16,
+  backend: 'wasm',
+  threads: 1,
+};
 const spec = writeTinySpec(dir, long);
 
 /** Start a cone command in the background; resolves with its exit code and stderr when it ends. */
-function start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+function start(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+} {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/cone.js'), ...args], { cwd: ROOT });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, done };
 }
 
@@ -51,7 +63,9 @@ describe('one trainer per run folder', () => {
     expect(second.code).toBe(2);
     const lines = second.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`locked by pid ${first.child.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT`));
+    expect(lines[0]).toMatch(
+      new RegExp(`locked by pid ${first.child.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT`),
+    );
     const r = await first.done;
     // Paused past the lock's refresh window on a loaded machine, proper-lockfile says so (a warning, not
     // an error: on this host the holder's live pid keeps the lock); nothing else may be printed.
@@ -72,15 +86,28 @@ describe('one trainer per run folder', () => {
     killed.child.kill('SIGKILL');
     expect((await killed.done).signal).toBe('SIGKILL');
     // The killed process could not release its locks (asserted last, after what a user sees).
-    const left = ['.lock', path.join('runs', path.basename(runDir), '.lock')].filter((l) => fs.existsSync(path.join(out, 'killed', l)));
+    const left = ['.lock', path.join('runs', path.basename(runDir), '.lock')].filter((l) =>
+      fs.existsSync(path.join(out, 'killed', l)),
+    );
 
     const again = cone(['run', suite, '--out', out, '--quiet'], { timeoutMs: 300_000 });
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(readManifest(runDir)?.details.resumed_from).toBe('running');
-    const straight = cone(['pretrain', '--config', spec, '--method', 'cone', '--out', path.join(dir, 'straight'), '--quiet']);
+    const straight = cone([
+      'pretrain',
+      '--config',
+      spec,
+      '--method',
+      'cone',
+      '--out',
+      path.join(dir, 'straight'),
+      '--quiet',
+    ]);
     expect(straight.code).toBe(0);
-    expect(withoutTimings(readCsv(path.join(runDir, 'metrics.csv')))).toEqual(withoutTimings(readCsv(path.join(straight.stdout.trim(), 'metrics.csv'))));
+    expect(withoutTimings(readCsv(path.join(runDir, 'metrics.csv')))).toEqual(
+      withoutTimings(readCsv(path.join(straight.stdout.trim(), 'metrics.csv'))),
+    );
     expect(left).toHaveLength(2);
   });
 });

@@ -36,7 +36,18 @@ describe('cone run', () => {
     const rows = readCsv(path.join(out, 'tiny', 'summary.csv'));
     expect(new Set(rows.map((row) => row.run_id)).size).toBe(4);
     expect(rows.some((row) => row.metric === 'fine.linear' && Number(row.value) > 0.3)).toBe(true);
-    expect(Object.keys(rows[0])).toEqual(['suite', 'cell', 'pipeline', 'dataset', 'method', 'seed', 'overrides', 'run_id', 'metric', 'value']);
+    expect(Object.keys(rows[0])).toEqual([
+      'suite',
+      'cell',
+      'pipeline',
+      'dataset',
+      'method',
+      'seed',
+      'overrides',
+      'run_id',
+      'metric',
+      'value',
+    ]);
     const md = fs.readFileSync(path.join(out, 'tiny', 'summary.md'), 'utf8');
     expect(md).toMatch(/Paired differences to ce/);
     expect(fs.existsSync(path.join(out, 'tiny', 'report.html'))).toBe(true);
@@ -58,7 +69,9 @@ describe('cone run', () => {
       const r = cone(['run', suite, '--out', out]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`tiny: locked by pid ${process.pid} on .* since .*; one cone process per suite folder at a time`));
+      expect(r.stderr).toMatch(
+        new RegExp(`tiny: locked by pid ${process.pid} on .* since .*; one cone process per suite folder at a time`),
+      );
     } finally {
       await release();
     }

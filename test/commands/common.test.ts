@@ -29,7 +29,9 @@ describe('runAndExit maps file-system errors to one plain line and exit 1', () =
   it('disk full (ENOSPC) is an I/O error naming the file, not an internal error', async () => {
     const r = await stderrOf(systemError('ENOSPC', '/runs/x/metrics.csv'));
     expect(r.code).toBe(1);
-    expect(r.text).toBe('cone: /runs/x/metrics.csv: no space left on the device (disk full); free some space and run the command again (ENOSPC)\n');
+    expect(r.text).toBe(
+      'cone: /runs/x/metrics.csv: no space left on the device (disk full); free some space and run the command again (ENOSPC)\n',
+    );
   });
 
   it('a read-only file system (EROFS) says so', async () => {

@@ -29,14 +29,16 @@ describe('spec loading', () => {
     expect(spec.optimizer.name).toBe('sgd');
     expect(spec.dataset.level).toBe('coarse');
     // 5 coarse MNIST classes: phi = acos(-1/4) = 104.48 deg, limit phi/2 = 52.24, theta = 41.79.
-    expect(spec.method.theta).toBeCloseTo(0.8 * (Math.acos(-1 / 4) * 180) / Math.PI / 2, 3);
+    expect(spec.method.theta).toBeCloseTo((0.8 * (Math.acos(-1 / 4) * 180)) / Math.PI / 2, 3);
   });
 
   it('reports an unknown key (with a suggestion), a wrong type and an out-of-range value, one line each', () => {
     const f = specFile('bad.yaml', 'epochs: ten\nbatch_size: 0\nmethod:\n  name: cone\n  thetaa: 30\n');
     const p = problems(f);
     expect(p).toHaveLength(3);
-    expect(p.find((l) => l.includes('method.thetaa'))).toMatch(/bad\.yaml:5: method\.thetaa: unknown key \(did you mean 'theta'\?\)/);
+    expect(p.find((l) => l.includes('method.thetaa'))).toMatch(
+      /bad\.yaml:5: method\.thetaa: unknown key \(did you mean 'theta'\?\)/,
+    );
     expect(p.find((l) => l.includes('epochs'))).toMatch(/bad\.yaml:1: epochs: expected integer \(got "ten"\)/);
     expect(p.find((l) => l.includes('batch_size'))).toMatch(/bad\.yaml:2: batch_size: must be >= 1 \(got 0\)/);
   });
@@ -64,7 +66,10 @@ describe('spec loading', () => {
   });
 
   it('needs feature_dim >= classes for the ETF methods', () => {
-    const f = specFile('d.yaml', 'dataset: {name: mnist, level: fine}\nmodel: {feature_dim: 8}\nmethod: {name: etf-ce}\n');
+    const f = specFile(
+      'd.yaml',
+      'dataset: {name: mnist, level: fine}\nmodel: {feature_dim: 8}\nmethod: {name: etf-ce}\n',
+    );
     expect(problems(f)[0]).toMatch(/model\.feature_dim: must be at least the number of classes \(10\)/);
   });
 
@@ -87,8 +92,15 @@ describe('spec loading', () => {
   }, 120_000); // before the fix: 308 s (quadratic duplicate-key check and key lookups)
 
   it('still reports a duplicate key with its line, and refuses an alias bomb', () => {
-    expect(problems(specFile('dup.yaml', 'epochs: 2\nseed: 1\nepochs: 3\n'))).toEqual([`${path.join(dir, 'dup.yaml')}:3:1: YAML syntax error: duplicate key 'epochs'`]);
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    expect(problems(specFile('dup.yaml', 'epochs: 2\nseed: 1\nepochs: 3\n'))).toEqual([
+      `${path.join(dir, 'dup.yaml')}:3:1: YAML syntax error: duplicate key 'epochs'`,
+    ]);
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
     expect(problems(specFile('bomb.yaml', bomb))[0]).toMatch(/bomb\.yaml: YAML aliases expand to too many values/);
   });
 
@@ -110,12 +122,16 @@ describe('spec loading', () => {
   it('validates the track block', () => {
     const f = specFile('tb.yaml', 'track: {every: -1, subset: 0, probes: [linear, svm]}\n');
     const p = problems(f);
-    expect(p).toEqual(expect.arrayContaining([
-      expect.stringMatching(/tb\.yaml:1: track\.every: must be >= 0 \(got -1\)/),
-      expect.stringMatching(/track\.subset: must be >= 1 \(got 0\)/),
-      expect.stringMatching(/track\.probes\.1: must be one of linear, .*kmeans \(got "svm"\)/),
-    ]));
-    expect(problems(specFile('ts.yaml', 'track: {every: 1, subset: 5}\n'))[0]).toMatch(/ts\.yaml:1: track\.subset: must be at least the number of fine classes \(10\)/);
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/tb\.yaml:1: track\.every: must be >= 0 \(got -1\)/),
+        expect.stringMatching(/track\.subset: must be >= 1 \(got 0\)/),
+        expect.stringMatching(/track\.probes\.1: must be one of linear, .*kmeans \(got "svm"\)/),
+      ]),
+    );
+    expect(problems(specFile('ts.yaml', 'track: {every: 1, subset: 5}\n'))[0]).toMatch(
+      /ts\.yaml:1: track\.subset: must be at least the number of fine classes \(10\)/,
+    );
     expect(problems(specFile('tu.yaml', 'track: {every: 1, probes: [knn, knn]}\n'))[0]).toMatch(/track\.probes: /);
   });
 });

@@ -13,7 +13,8 @@ function classCounts(labels: Int32Array, idx: Int32Array): Map<number, number> {
 /** Labels 0..k-1 with the given class sizes, interleaved. */
 function labelsWithSizes(sizes: number[]): Int32Array {
   const out: number[] = [];
-  for (let round = 0; out.length < sizes.reduce((a, b) => a + b, 0); round++) sizes.forEach((s, y) => round < s && out.push(y));
+  for (let round = 0; out.length < sizes.reduce((a, b) => a + b, 0); round++)
+    sizes.forEach((s, y) => round < s && out.push(y));
   return Int32Array.from(out);
 }
 
@@ -84,7 +85,11 @@ describe('batch tensors', () => {
     const expected = [8, 9, 10, 11, 0, 1, 2, 3].map((i) => (i * 20) / 255);
     Array.from(x.dataSync()).forEach((v, k) => expect(v).toBeCloseTo(expected[k], 6));
     x.dispose();
-    const f = batchTensor({ ...split, images: Float32Array.of(-1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) }, [4], Int32Array.of(0));
+    const f = batchTensor(
+      { ...split, images: Float32Array.of(-1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) },
+      [4],
+      Int32Array.of(0),
+    );
     expect(Array.from(f.dataSync())).toEqual([-1, 2, 3, 4]);
     f.dispose();
     expect(tf.memory().numTensors).toBe(before);

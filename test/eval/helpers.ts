@@ -28,7 +28,13 @@ export function row(M: ArrayLike<number>, k: number, d: number, scale = 1): numb
  * Well-separated Gaussian clusters: class k centred at `separation`·e_k (k < d), unit-variance noise.
  * Labels are balanced and interleaved.
  */
-export function gaussianClusters(n: number, K: number, d: number, separation: number, rng: Rng): { features: FeatureMatrix; labels: Int32Array } {
+export function gaussianClusters(
+  n: number,
+  K: number,
+  d: number,
+  separation: number,
+  rng: Rng,
+): { features: FeatureMatrix; labels: Int32Array } {
   const data = new Float32Array(n * d);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {

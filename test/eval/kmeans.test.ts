@@ -8,7 +8,11 @@ import type { FeatureMatrix } from '../../src/eval/features.js';
  * Two coarse classes of three fine classes each. Fine class f sits at `spread`·e_f (+ a coarse offset),
  * with unit noise; fine labels are numbered so they do not coincide with cluster numbering.
  */
-function hierarchical(perFine: number, spread: number, rng: Rng): { x: FeatureMatrix; fine: Int32Array; coarse: Int32Array } {
+function hierarchical(
+  perFine: number,
+  spread: number,
+  rng: Rng,
+): { x: FeatureMatrix; fine: Int32Array; coarse: Int32Array } {
   const d = 8;
   const fineIds = [5, 2, 9, 0, 7, 3];
   const n = perFine * fineIds.length;
@@ -19,7 +23,8 @@ function hierarchical(perFine: number, spread: number, rng: Rng): { x: FeatureMa
     const f = i % fineIds.length;
     fine[i] = fineIds[f];
     coarse[i] = f < 3 ? 1 : 0;
-    for (let j = 0; j < d; j++) data[i * d + j] = rng.normal() + (j === f ? spread : 0) + (j === 7 ? (coarse[i] ? 3 : -3) : 0);
+    for (let j = 0; j < d; j++)
+      data[i * d + j] = rng.normal() + (j === f ? spread : 0) + (j === 7 ? (coarse[i] ? 3 : -3) : 0);
   }
   return { x: { data, n, d }, fine, coarse };
 }

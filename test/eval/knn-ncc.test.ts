@@ -17,7 +17,12 @@ const train = gaussianClusters(300, K, d, 1.2, rng);
 const test = gaussianClusters(120, K, d, 1.2, rng);
 
 /** Brute force in float64: all cosine similarities, sorted; the same vote rules as the probe. */
-function referenceKnn(tr: LabelledFeatures, te: LabelledFeatures, k: number, T: number): { majority: number[]; weighted: number[]; neighbours: number[][] } {
+function referenceKnn(
+  tr: LabelledFeatures,
+  te: LabelledFeatures,
+  k: number,
+  T: number,
+): { majority: number[]; weighted: number[]; neighbours: number[][] } {
   const rows = (x: LabelledFeatures['features']) =>
     Array.from({ length: x.n }, (_, i) => {
       const v = Array.from(x.data.subarray(i * x.d, (i + 1) * x.d));
@@ -30,7 +35,10 @@ function referenceKnn(tr: LabelledFeatures, te: LabelledFeatures, k: number, T: 
   const weighted: number[] = [];
   const neighbours: number[][] = [];
   for (const q of b) {
-    const sims = a.map((t, i) => ({ i, s: t.reduce((acc, v, j) => acc + v * q[j], 0) })).sort((x, y) => y.s - x.s || x.i - y.i).slice(0, k);
+    const sims = a
+      .map((t, i) => ({ i, s: t.reduce((acc, v, j) => acc + v * q[j], 0) }))
+      .sort((x, y) => y.s - x.s || x.i - y.i)
+      .slice(0, k);
     neighbours.push(sims.map((s) => s.i));
     const vote = (weight: (s: number) => number) => {
       const score = new Map<number, { total: number; first: number }>();
@@ -71,7 +79,13 @@ describe('knnProbe', () => {
   it('breaks a majority tie toward the nearest neighbour; the weighted vote follows similarity', () => {
     // Query along e0. Neighbours by similarity: class 1 (0.99), class 0 (0.9), class 0 (0.8), class 1 (0.7).
     const angles = [0.99, 0.9, 0.8, 0.7].map(Math.acos);
-    const tr = { features: featureMatrix(angles.map((a) => [Math.cos(a), Math.sin(a)]), 2), labels: Int32Array.from([1, 0, 0, 1]) };
+    const tr = {
+      features: featureMatrix(
+        angles.map((a) => [Math.cos(a), Math.sin(a)]),
+        2,
+      ),
+      labels: Int32Array.from([1, 0, 0, 1]),
+    };
     const te = { features: featureMatrix([[1, 0]], 2), labels: Int32Array.from([1]) };
     const [plain, weighted] = knnProbe(tr, te, 2, { k: 4 });
     expect(plain.accuracy).toBe(1); // 2–2 tie, class 1 holds the nearest neighbour
@@ -84,12 +98,22 @@ describe('knnProbe', () => {
     const [tr, te] = [gaussianClusters(200, K, d, 6, r), gaussianClusters(200, K, d, 6, r)];
     for (const row of knnProbe(tr, te, K)) expect(row.accuracy).toBeGreaterThan(0.95);
     const shuffle = (s: LabelledFeatures) => ({ ...s, labels: r.shuffle(Int32Array.from(s.labels)) as Int32Array });
-    const tolerance = 4 * Math.sqrt((1 / K) * (1 - 1 / K) / te.labels.length);
-    for (const row of knnProbe(shuffle(tr), shuffle(te), K)) expect(Math.abs(row.accuracy - 1 / K)).toBeLessThan(tolerance);
+    const tolerance = 4 * Math.sqrt(((1 / K) * (1 - 1 / K)) / te.labels.length);
+    for (const row of knnProbe(shuffle(tr), shuffle(te), K))
+      expect(Math.abs(row.accuracy - 1 / K)).toBeLessThan(tolerance);
   });
 
   it('clamps k to the training-set size', () => {
-    const small = { features: featureMatrix([[1, 0], [0, 1]], 2), labels: Int32Array.from([0, 1]) };
+    const small = {
+      features: featureMatrix(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        2,
+      ),
+      labels: Int32Array.from([0, 1]),
+    };
     expect(knnProbe(small, small, 2, { k: 20 })[0].settings.k).toBe(2);
   });
 });
@@ -97,10 +121,14 @@ describe('knnProbe', () => {
 describe('nccProbe', () => {
   function referenceNcc(tr: LabelledFeatures, te: LabelledFeatures, normalise: boolean): number[] {
     const prep = (v: number[]) => (normalise ? v.map((a) => a / Math.hypot(...v)) : v);
-    const row = (x: LabelledFeatures['features'], i: number) => prep(Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)));
+    const row = (x: LabelledFeatures['features'], i: number) =>
+      prep(Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)));
     const means = Array.from({ length: K }, (_, k) => {
       const members = Array.from({ length: tr.features.n }, (_, i) => i).filter((i) => tr.labels[i] === k);
-      return Array.from({ length: d }, (_, j) => members.reduce((s, i) => s + row(tr.features, i)[j], 0) / members.length);
+      return Array.from(
+        { length: d },
+        (_, j) => members.reduce((s, i) => s + row(tr.features, i)[j], 0) / members.length,
+      );
     });
     return Array.from({ length: te.features.n }, (_, i) => {
       const q = row(te.features, i);
@@ -122,6 +150,8 @@ describe('nccProbe', () => {
     const [tr, te] = [gaussianClusters(200, K, d, 6, r), gaussianClusters(200, K, d, 6, r)];
     expect(nccProbe(tr, te, K).accuracy).toBeGreaterThan(0.95);
     const shuffle = (s: LabelledFeatures) => ({ ...s, labels: r.shuffle(Int32Array.from(s.labels)) as Int32Array });
-    expect(Math.abs(nccProbe(shuffle(tr), shuffle(te), K).accuracy - 1 / K)).toBeLessThan(4 * Math.sqrt((1 / K) * (1 - 1 / K) / te.labels.length));
+    expect(Math.abs(nccProbe(shuffle(tr), shuffle(te), K).accuracy - 1 / K)).toBeLessThan(
+      4 * Math.sqrt(((1 / K) * (1 - 1 / K)) / te.labels.length),
+    );
   });
 });

@@ -13,7 +13,8 @@ describe('minimiseLbfgs', () => {
     const Q = symmetricEigen(sym, n).vectors;
     const lambda = Array.from({ length: n }, (_, i) => 1000 ** (i / (n - 1)));
     const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += Q[i * n + k] * lambda[k] * Q[j * n + k];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += Q[i * n + k] * lambda[k] * Q[j * n + k];
     const xStar = Float64Array.from({ length: n }, () => rng.normal());
     const b = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i] += A[i * n + j] * xStar[j];

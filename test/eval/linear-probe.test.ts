@@ -34,7 +34,9 @@ interface ProbeFixture {
   sklearn: { test_accuracy: number; objective: number; coef: number[]; intercept: number[] };
 }
 
-const fixture: ProbeFixture = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/linear-probe.json'), 'utf8'));
+const fixture: ProbeFixture = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/linear-probe.json'), 'utf8'),
+);
 const split = (s: ProbeFixture['train']): LabelledFeatures => ({
   features: { data: Float32Array.from(s.features), n: s.n, d: fixture.d },
   labels: Int32Array.from(s.labels),
@@ -50,7 +52,11 @@ describe('linearProbe vs scikit-learn', () => {
   it('reaches the same optimum: objective, coefficients and (up to a shift) intercepts', () => {
     const train = split(fixture.train);
     const K = fixture.K;
-    const fit = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, { C: fixture.C, maxIter: 1000, tol: 1e-7 });
+    const fit = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+      C: fixture.C,
+      maxIter: 1000,
+      tol: 1e-7,
+    });
     expect(fit.objective).toBeLessThanOrEqual(fixture.sklearn.objective * (1 + 1e-7));
     fit.W.forEach((w, i) => expect(Math.abs(w - fixture.sklearn.coef[i])).toBeLessThan(5e-4));
     // Softmax is invariant to adding one constant to every bias; compare centred intercepts.
@@ -69,7 +75,12 @@ describe('linearProbe vs scikit-learn', () => {
     const gW = Float64Array.from(fit.W, (w) => w / C);
     const gb = new Float64Array(K);
     for (let i = 0; i < x.n; i++) {
-      const z = Array.from({ length: K }, (_, k) => fit.b[k] + Array.from({ length: d }, (_, j) => fit.W[k * d + j] * x.data[i * d + j]).reduce((s, v) => s + v, 0));
+      const z = Array.from(
+        { length: K },
+        (_, k) =>
+          fit.b[k] +
+          Array.from({ length: d }, (_, j) => fit.W[k * d + j] * x.data[i * d + j]).reduce((s, v) => s + v, 0),
+      );
       const m = Math.max(...z);
       const e = z.map((v) => Math.exp(v - m));
       const sum = e.reduce((s, v) => s + v, 0);
@@ -98,28 +109,48 @@ describe('linearProbe on synthetic data', () => {
   });
 
   it('at chance on shuffled labels (1/K ± 4 standard errors)', () => {
-    const shuffled = (s: LabelledFeatures) => ({ features: s.features, labels: rng.shuffle(Int32Array.from(s.labels)) as Int32Array });
+    const shuffled = (s: LabelledFeatures) => ({
+      features: s.features,
+      labels: rng.shuffle(Int32Array.from(s.labels)) as Int32Array,
+    });
     const acc = linearProbe(shuffled(train), shuffled(test), K).accuracy;
-    expect(Math.abs(acc - 1 / K)).toBeLessThan(4 * Math.sqrt((1 / K) * (1 - 1 / K) / test.labels.length));
+    expect(Math.abs(acc - 1 / K)).toBeLessThan(4 * Math.sqrt(((1 / K) * (1 - 1 / K)) / test.labels.length));
   });
 
   it('is deterministic and the penalty C matters', () => {
-    const a = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, { C: 1, maxIter: 1000, tol: 1e-6 });
-    const b = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, { C: 1, maxIter: 1000, tol: 1e-6 });
-    const strong = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, { C: 0.01, maxIter: 1000, tol: 1e-6 });
+    const a = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+      C: 1,
+      maxIter: 1000,
+      tol: 1e-6,
+    });
+    const b = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+      C: 1,
+      maxIter: 1000,
+      tol: 1e-6,
+    });
+    const strong = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+      C: 0.01,
+      maxIter: 1000,
+      tol: 1e-6,
+    });
     expect(Array.from(a.W)).toEqual(Array.from(b.W));
     const norm = (w: Float64Array) => Math.sqrt(w.reduce((s, v) => s + v * v, 0));
     expect(norm(strong.W)).toBeLessThan(0.5 * norm(a.W));
   });
 
   it('stays finite on raw features of large scale (logits in the thousands)', () => {
-    const scale = (s: LabelledFeatures) => ({ ...s, features: { ...s.features, data: s.features.data.map((v) => v * 1000) } });
+    const scale = (s: LabelledFeatures) => ({
+      ...s,
+      features: { ...s.features, data: s.features.data.map((v) => v * 1000) },
+    });
     const fit = fitSoftmaxRegression(scale(train).features, train.labels, K, { C: 1, maxIter: 200, tol: 1e-5 });
     expect(Number.isFinite(fit.objective)).toBe(true);
     expect(linearProbe(scale(train), scale(test), K, { features: 'raw', maxIter: 200 }).accuracy).toBeGreaterThan(0.95);
   });
 
   it('rejects labels outside [0, K)', () => {
-    expect(() => linearProbe(train, { ...test, labels: Int32Array.from(test.labels, () => K) }, K)).toThrow(/outside \[0, 4\)/);
+    expect(() => linearProbe(train, { ...test, labels: Int32Array.from(test.labels, () => K) }, K)).toThrow(
+      /outside \[0, 4\)/,
+    );
   });
 });

@@ -24,7 +24,9 @@ interface TunedFixture {
   sklearn: { log10_C: number[]; test_accuracy: { l2: number[]; std: number[] } };
 }
 
-const fixture: TunedFixture = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/linear-probe-tuned.json'), 'utf8'));
+const fixture: TunedFixture = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry/linear-probe-tuned.json'), 'utf8'),
+);
 const split = (s: TunedFixture['train']): LabelledFeatures => ({
   features: { data: Float32Array.from(s.features), n: s.n, d: fixture.d },
   labels: Int32Array.from(s.labels),
@@ -87,7 +89,9 @@ describe('choosing C', () => {
     const b = selectC(small, fixture.K, { seed: 7 });
     expect(b.tried).toEqual(a.tried);
     expect(b.C).toBe(a.C);
-    expect(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 8).val)).not.toEqual(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 7).val));
+    expect(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 8).val)).not.toEqual(
+      Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 7).val),
+    );
   });
 
   it('holds out round(fraction·n_c) of every class, at least one and never all', () => {
@@ -103,7 +107,10 @@ describe('choosing C', () => {
     const before = tf.memory().numTensors;
     const [train, held] = [split(fixture.train), split(fixture.test)];
     const a = tunedLinearProbe(train, held, fixture.K, { seed: 3 });
-    const scrambled = { features: { ...held.features, data: held.features.data.map(() => rng.normal()) }, labels: held.labels };
+    const scrambled = {
+      features: { ...held.features, data: held.features.data.map(() => rng.normal()) },
+      labels: held.labels,
+    };
     const b = tunedLinearProbe(train, scrambled, fixture.K, { seed: 3 });
     expect(b.settings.C).toBe(a.settings.C);
     expect(b.settings.val_accuracy).toBe(a.settings.val_accuracy);

@@ -52,14 +52,26 @@ describe('longtailAccuracy', () => {
   }
 
   it('reports overall accuracy over images and bucket accuracy as the mean of per-class accuracies', () => {
-    const acc = longtailAccuracy({ trainCounts, ...handMade(), thresholds: standard, classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] });
+    const acc = longtailAccuracy({
+      trainCounts,
+      ...handMade(),
+      thresholds: standard,
+      classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+    });
     expect(acc.overall).toBeCloseTo(12 / 24, 12);
     expect(acc.many).toBeCloseTo((1 + 0.75) / 2, 12);
     expect(acc.medium).toBeCloseTo((0.5 + 0.5 + 0) / 3, 12);
     expect(acc.few).toBeCloseTo((0.5 + 0.25) / 2, 12);
     expect([acc.n_many, acc.n_medium, acc.n_few]).toEqual([2, 3, 2]);
     expect(acc.perClass.map((p) => p.bucket)).toEqual(['many', 'many', 'medium', 'medium', 'medium', 'few', 'few']);
-    expect(acc.perClass[3]).toEqual({ class: 3, name: 'd', train_count: 50, bucket: 'medium', test_n: 4, accuracy: 0.5 });
+    expect(acc.perClass[3]).toEqual({
+      class: 3,
+      name: 'd',
+      train_count: 50,
+      bucket: 'medium',
+      test_n: 4,
+      accuracy: 0.5,
+    });
   });
 
   it('gives null for an empty bucket and for a class without test images, and leaves the latter out of its bucket', () => {
@@ -78,7 +90,21 @@ describe('longtailAccuracy', () => {
   });
 
   it('rejects predictions that do not match the labels and labels outside the classes', () => {
-    expect(() => longtailAccuracy({ trainCounts: [5, 5], testLabels: Int32Array.from([0, 1]), predictions: Int32Array.from([0]), thresholds: standard })).toThrow(RangeError);
-    expect(() => longtailAccuracy({ trainCounts: [5, 5], testLabels: Int32Array.from([0, 2]), predictions: Int32Array.from([0, 0]), thresholds: standard })).toThrow(/outside 0\.\.1/);
+    expect(() =>
+      longtailAccuracy({
+        trainCounts: [5, 5],
+        testLabels: Int32Array.from([0, 1]),
+        predictions: Int32Array.from([0]),
+        thresholds: standard,
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      longtailAccuracy({
+        trainCounts: [5, 5],
+        testLabels: Int32Array.from([0, 2]),
+        predictions: Int32Array.from([0, 0]),
+        thresholds: standard,
+      }),
+    ).toThrow(/outside 0\.\.1/);
   });
 });

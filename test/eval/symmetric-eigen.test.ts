@@ -5,7 +5,8 @@ import { Rng } from '../../src/util/rng.js';
 /** n×n row-major helpers, float64. */
 function matMul(A: Float64Array, B: Float64Array, n: number): Float64Array {
   const C = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) C[i * n + j] += A[i * n + k] * B[k * n + j];
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) C[i * n + j] += A[i * n + k] * B[k * n + j];
   return C;
 }
 function transpose(A: Float64Array, n: number): Float64Array {
@@ -33,7 +34,8 @@ function diag(values: ArrayLike<number>): Float64Array {
 function lowRankPsd(n: number, rank: number, rng: Rng): Float64Array {
   const B = Array.from({ length: n * rank }, () => rng.normal());
   const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < rank; k++) A[i * n + j] += B[i * rank + k] * B[j * rank + k];
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) for (let k = 0; k < rank; k++) A[i * n + j] += B[i * rank + k] * B[j * rank + k];
   return A;
 }
 function randomSymmetric(n: number, rng: Rng): Float64Array {
@@ -77,7 +79,11 @@ describe('symmetricEigen', () => {
 
   it('handles rank-deficient PSD matrices: exactly n − rank eigenvalues at rounding level', () => {
     const rng = new Rng('eigen-rank');
-    for (const [n, rank] of [[5, 1], [10, 4], [30, 29]] as const) {
+    for (const [n, rank] of [
+      [5, 1],
+      [10, 4],
+      [30, 29],
+    ] as const) {
       const A = lowRankPsd(n, rank, rng);
       const values = expectValidDecomposition(A, n);
       const tol = 1e-12 * values[0];
@@ -101,7 +107,11 @@ describe('symmetricEigen', () => {
 describe('symmetricPseudoInverse', () => {
   it('satisfies the Penrose conditions on rank-deficient matrices', () => {
     const rng = new Rng('pinv');
-    for (const [n, rank] of [[6, 2], [12, 11], [4, 4]] as const) {
+    for (const [n, rank] of [
+      [6, 2],
+      [12, 11],
+      [4, 4],
+    ] as const) {
       const A = lowRankPsd(n, rank, rng);
       const P = symmetricPseudoInverse(A, n);
       const scaleA = frob(A);

@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Run the built `cone` CLI as a user would, and collect its exit code and output. */
-export function cone(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): CliResult {
+export function cone(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/cone.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
@@ -22,9 +25,16 @@ export function cone(args: string[], opts: { cwd?: string; timeoutMs?: number; e
 }
 
 /** `cone(...)` without blocking the test process (for runs that take long or overlap with other work). */
-export function coneAsync(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function coneAsync(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/cone.js'), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000 });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/cone.js'), ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+      timeout: opts.timeoutMs ?? 120_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

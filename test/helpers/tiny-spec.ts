@@ -5,7 +5,10 @@ import YAML from 'yaml';
 
 /** A spec small enough for a test: 3 coarse × 2 fine synthetic clusters, a small MLP, 3 epochs. */
 export const TINY_SPEC = {
-  dataset: { name: 'synthetic', synthetic: { coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15 } },
+  dataset: {
+    name: 'synthetic',
+    synthetic: { coarse: 3, fine_per_coarse: 2, dim: 12, train_per_fine: 40, test_per_fine: 15 },
+  },
   model: { name: 'mlp', feature_dim: 8, hidden: [16] },
   method: { name: 'cone' },
   epochs: 3,

@@ -18,11 +18,28 @@ function independentRead(bytes: Buffer): { descr: string; fortran: boolean; shap
   const header = bytes.subarray(10, 10 + headerLen).toString('latin1');
   expect(header.endsWith('\n')).toBe(true);
   expect(header.startsWith('{')).toBe(true);
-  const literal = header.trimEnd().replace(/'/g, '"').replace('False', 'false').replace('True', 'true')
-    .replace(/\(([^)]*)\)/, (_, inner: string) => `[${inner.split(',').map((s) => s.trim()).filter(Boolean).join(',')}]`)
+  const literal = header
+    .trimEnd()
+    .replace(/'/g, '"')
+    .replace('False', 'false')
+    .replace('True', 'true')
+    .replace(
+      /\(([^)]*)\)/,
+      (_, inner: string) =>
+        `[${inner
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .join(',')}]`,
+    )
     .replace(/,\s*}$/, '}');
   const dict = JSON.parse(literal) as { descr: string; fortran_order: boolean; shape: number[] };
-  return { descr: dict.descr, fortran: dict.fortran_order, shape: dict.shape, data: new DataView(bytes.buffer, bytes.byteOffset + 10 + headerLen, bytes.length - 10 - headerLen) };
+  return {
+    descr: dict.descr,
+    fortran: dict.fortran_order,
+    shape: dict.shape,
+    data: new DataView(bytes.buffer, bytes.byteOffset + 10 + headerLen, bytes.length - 10 - headerLen),
+  };
 }
 
 describe('npy', () => {

@@ -15,7 +15,17 @@ const folder = () => path.join(root, `f${++folders}`);
 function leftLock(dir: string, owner: Partial<LockOwner> | null, age = 0): void {
   const lockDir = path.join(dir, LOCK_DIR);
   fs.mkdirSync(lockDir, { recursive: true });
-  if (owner) fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: 1, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', command: 'cone pretrain', ...owner }));
+  if (owner)
+    fs.writeFileSync(
+      path.join(lockDir, 'owner.json'),
+      JSON.stringify({
+        pid: 1,
+        host: os.hostname(),
+        since: '2026-01-01T00:00:00.000Z',
+        command: 'cone pretrain',
+        ...owner,
+      }),
+    );
   const t = new Date(Date.now() - age);
   fs.utimesSync(lockDir, t, t);
 }
@@ -43,7 +53,11 @@ describe('run folder lock', () => {
     const release = await acquireLock(dir, 'run folder');
     const e = await refusal(dir);
     expect(e.owner?.pid).toBe(process.pid);
-    expect(e.message).toMatch(new RegExp(`^${dir}: locked by pid ${process.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(cone[^)]*\\); one cone process per run folder at a time`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^${dir}: locked by pid ${process.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(cone[^)]*\\); one cone process per run folder at a time`,
+      ),
+    );
     await release();
     expect(fs.readdirSync(dir)).toEqual([]);
     await (await acquireLock(dir, 'run folder'))();

@@ -24,13 +24,23 @@ const CASES: { what: string; model: () => tf.LayersModel; inputShape: number[] }
     inputShape: [5, 5, 2],
     model: () => {
       const input = tf.input({ shape: [5, 5, 2] });
-      const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'valid', useBias: true, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }).apply(input);
+      const conv = tf.layers
+        .conv2d({
+          filters: 3,
+          kernelSize: 3,
+          padding: 'valid',
+          useBias: true,
+          kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+        })
+        .apply(input);
       const bn = tf.layers.batchNormalization({ epsilon: 1e-3 }).apply(conv) as tf.SymbolicTensor;
       const a = tf.layers.activation({ activation: 'relu' }).apply(bn);
       const b = tf.layers.activation({ activation: 'tanh' }).apply(bn);
       const sum = tf.layers.add().apply([a, b] as tf.SymbolicTensor[]);
       const flat = tf.layers.flatten().apply(sum);
-      const out = tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }).apply(flat) as tf.SymbolicTensor;
+      const out = tf.layers
+        .dense({ units: 4, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) })
+        .apply(flat) as tf.SymbolicTensor;
       return tf.model({ inputs: input, outputs: out });
     },
   },
@@ -42,8 +52,15 @@ function randomiseBatchNorms(model: tf.LayersModel): void {
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     // gamma, beta, moving mean, moving variance
-    const ranges: [number, number][] = [[0.5, 2], [-1, 1], [-1, 1], [0.2, 3]];
-    const values = layer.getWeights().map((w, i) => tf.randomUniform(w.shape, ranges[i][0], ranges[i][1], 'float32', seed++));
+    const ranges: [number, number][] = [
+      [0.5, 2],
+      [-1, 1],
+      [-1, 1],
+      [0.2, 3],
+    ];
+    const values = layer
+      .getWeights()
+      .map((w, i) => tf.randomUniform(w.shape, ranges[i][0], ranges[i][1], 'float32', seed++));
     layer.setWeights(values);
     tf.dispose(values);
   }

@@ -43,31 +43,37 @@ describe('networks', () => {
     for (const n of listNetworks()) expect(n.description.length).toBeGreaterThan(10);
   });
 
-  it.each(CASES)('$cfg.name $inputShape outputs [N, feature_dim] from the layer named features', ({ cfg, inputShape }) => {
-    tensorsAtStart = tf.memory().numTensors;
-    const model = buildNetwork(cfg, inputShape, 1);
-    expect(model.outputs).toHaveLength(1);
-    expect(model.outputs[0].sourceLayer.name).toBe(FEATURE_LAYER_NAME);
-    expect(model.outputs[0].shape).toEqual([null, 16]);
-    const y = tf.tidy(() => model.apply(tf.ones([2, ...inputShape]), { training: false }) as tf.Tensor);
-    expect(y.shape).toEqual([2, 16]);
-    expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
-    y.dispose();
-    model.dispose();
-  });
+  it.each(CASES)(
+    '$cfg.name $inputShape outputs [N, feature_dim] from the layer named features',
+    ({ cfg, inputShape }) => {
+      tensorsAtStart = tf.memory().numTensors;
+      const model = buildNetwork(cfg, inputShape, 1);
+      expect(model.outputs).toHaveLength(1);
+      expect(model.outputs[0].sourceLayer.name).toBe(FEATURE_LAYER_NAME);
+      expect(model.outputs[0].shape).toEqual([null, 16]);
+      const y = tf.tidy(() => model.apply(tf.ones([2, ...inputShape]), { training: false }) as tf.Tensor);
+      expect(y.shape).toEqual([2, 16]);
+      expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+      y.dispose();
+      model.dispose();
+    },
+  );
 
-  it.each(CASES)('$cfg.name: the same seed gives the same weights, another seed other weights', ({ cfg, inputShape }) => {
-    tensorsAtStart = tf.memory().numTensors;
-    const [a, b, c] = [7, 7, 8].map((seed) => buildNetwork(cfg, inputShape, seed));
-    const [wa, wb, wc] = [a, b, c].map(weightValues);
-    expect(sameValues(wa, wb)).toBe(true);
-    expect(sameValues(wa, wc)).toBe(false);
-    // Every randomly initialised kernel differs, not just one of them.
-    a.weights.forEach((w, i) => {
-      if (w.name.endsWith('kernel')) expect(sameValues([wa[i]], [wc[i]])).toBe(false);
-    });
-    [a, b, c].forEach((m) => m.dispose());
-  });
+  it.each(CASES)(
+    '$cfg.name: the same seed gives the same weights, another seed other weights',
+    ({ cfg, inputShape }) => {
+      tensorsAtStart = tf.memory().numTensors;
+      const [a, b, c] = [7, 7, 8].map((seed) => buildNetwork(cfg, inputShape, seed));
+      const [wa, wb, wc] = [a, b, c].map(weightValues);
+      expect(sameValues(wa, wb)).toBe(true);
+      expect(sameValues(wa, wc)).toBe(false);
+      // Every randomly initialised kernel differs, not just one of them.
+      a.weights.forEach((w, i) => {
+        if (w.name.endsWith('kernel')) expect(sameValues([wa[i]], [wc[i]])).toBe(false);
+      });
+      [a, b, c].forEach((m) => m.dispose());
+    },
+  );
 
   it('gives layers of equal shape different initial weights', () => {
     tensorsAtStart = tf.memory().numTensors;
@@ -79,24 +85,27 @@ describe('networks', () => {
     model.dispose();
   });
 
-  it.each(CASES)('$cfg.name: a training step reaches every trainable weight with a finite gradient', ({ cfg, inputShape }) => {
-    tensorsAtStart = tf.memory().numTensors;
-    const model = buildNetwork(cfg, inputShape, 2);
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const x = tf.randomNormal([3, ...inputShape], 0, 1, 'float32', 5);
-    const { value, grads } = tf.variableGrads(
-      () => tf.tidy(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar),
-      variables,
-    );
-    expect(Object.keys(grads)).toHaveLength(variables.length);
-    for (const v of variables) {
-      const g = grads[v.name].dataSync();
-      expect(Array.from(g).every(Number.isFinite)).toBe(true);
-      expect(g.some((e) => e !== 0)).toBe(true);
-    }
-    tf.dispose([value, x, ...Object.values(grads)]);
-    model.dispose();
-  });
+  it.each(CASES)(
+    '$cfg.name: a training step reaches every trainable weight with a finite gradient',
+    ({ cfg, inputShape }) => {
+      tensorsAtStart = tf.memory().numTensors;
+      const model = buildNetwork(cfg, inputShape, 2);
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const x = tf.randomNormal([3, ...inputShape], 0, 1, 'float32', 5);
+      const { value, grads } = tf.variableGrads(
+        () => tf.tidy(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar),
+        variables,
+      );
+      expect(Object.keys(grads)).toHaveLength(variables.length);
+      for (const v of variables) {
+        const g = grads[v.name].dataSync();
+        expect(Array.from(g).every(Number.isFinite)).toBe(true);
+        expect(g.some((e) => e !== 0)).toBe(true);
+      }
+      tf.dispose([value, x, ...Object.values(grads)]);
+      model.dispose();
+    },
+  );
 
   it('mlp: the backward pass matches a central finite difference (training mode, batch-norm on)', () => {
     tensorsAtStart = tf.memory().numTensors;

@@ -17,7 +17,8 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-trajectory-'));
 
 describe('which epochs are tracked', () => {
   it('every N-th epoch and the last; none when off', () => {
-    const tracked = (every: number, epochs: number) => Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => trackedEpoch(e, every, epochs));
+    const tracked = (every: number, epochs: number) =>
+      Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => trackedEpoch(e, every, epochs));
     expect(tracked(2, 5)).toEqual([2, 4, 5]);
     expect(tracked(1, 3)).toEqual([1, 2, 3]);
     expect(tracked(7, 3)).toEqual([3]);
@@ -47,7 +48,12 @@ describe('trajectoryBest', () => {
       { epoch: '3', split: 'test', level: 'fine', linear: '0.7', nc1: '1' },
       { epoch: '3', split: 'test', level: 'coarse', linear: '0.9', nc1: '1' },
     ];
-    expect(trajectoryBest(rows)).toEqual({ 'fine.linear@best': 0.7, 'fine.linear@best_epoch': 2, 'coarse.linear@best': 0.9, 'coarse.linear@best_epoch': 3 });
+    expect(trajectoryBest(rows)).toEqual({
+      'fine.linear@best': 0.7,
+      'fine.linear@best_epoch': 2,
+      'coarse.linear@best': 0.9,
+      'coarse.linear@best_epoch': 3,
+    });
   });
 });
 
@@ -57,14 +63,29 @@ describe('a tracked run', () => {
   it("measures with cone probe's code: its last epoch equals extract + probe of the final network", async () => {
     // A subset larger than either split takes the whole splits, which are what extract takes by default.
     const spec = resolveSpec(
-      tinySpec({ name: 'tiny', output: path.join(root, 'probe'), backend: 'wasm', track: { every: 2, subset: 1000, probes: ['linear', 'knn', 'ncc', 'kmeans'] } }),
+      tinySpec({
+        name: 'tiny',
+        output: path.join(root, 'probe'),
+        backend: 'wasm',
+        track: { every: 2, subset: 1000, probes: ['linear', 'knn', 'ncc', 'kmeans'] },
+      }),
       'tiny.yaml',
     );
     const before = tf.memory().numTensors;
     const run = await pretrain(spec, { quiet: true });
     expect(tf.memory().numTensors).toBe(before);
     const trajectory = readCsv(path.join(run.runDir, RUN_FILES.trajectory));
-    expect(Object.keys(trajectory[0]).slice(0, 9)).toEqual(['epoch', 'split', 'level', 'linear', 'knn', 'knn_weighted', 'ncc', 'kmeans', 'features']);
+    expect(Object.keys(trajectory[0]).slice(0, 9)).toEqual([
+      'epoch',
+      'split',
+      'level',
+      'linear',
+      'knn',
+      'knn_weighted',
+      'ncc',
+      'kmeans',
+      'features',
+    ]);
     // Epochs 2 and 3 (every 2nd and the last), 2 splits x 2 levels each.
     expect(trajectory.map((r) => `${r.epoch} ${r.split} ${r.level}`)).toEqual(
       ['2', '3'].flatMap((e) => ['train coarse', 'train fine', 'test coarse', 'test fine'].map((s) => `${e} ${s}`)),
@@ -75,17 +96,24 @@ describe('a tracked run', () => {
     for (const level of ['coarse', 'fine'] as const) {
       const report = probeFeatures(features, { ...spec.probe, probes: spec.track.probes, level });
       const row = last.find((r) => r.split === 'test' && r.level === level)!;
-      for (const p of report.probes) expect(Number(row[String(p.probe).replace('-', '_')]), `${level} ${p.probe}`).toBe(p.accuracy);
+      for (const p of report.probes)
+        expect(Number(row[String(p.probe).replace('-', '_')]), `${level} ${p.probe}`).toBe(p.accuracy);
       if (level === 'coarse') expect(row.kmeans).toBe('');
       for (const split of ['train', 'test']) {
         const g = report.geometry.find((r) => r.split === split && r.level === level && r.features === 'l2')!;
         const t = last.find((r) => r.split === split && r.level === level)!;
-        for (const c of ['nc1', 'nc1_ratio', 'cdnv', 'angle_dir_mean', 'angle_mean_p90', 'in_cone_frac']) expect(Number(t[c]), `${split} ${level} ${c}`).toBe(Number(g[c]));
+        for (const c of ['nc1', 'nc1_ratio', 'cdnv', 'angle_dir_mean', 'angle_mean_p90', 'in_cone_frac'])
+          expect(Number(t[c]), `${split} ${level} ${c}`).toBe(Number(g[c]));
       }
     }
     for (const r of last.filter((x) => x.split === 'train')) expect(r.linear).toBe('');
     // The cost is in the log, next to the training time.
-    const cost = fs.readFileSync(path.join(run.runDir, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'tracking cost');
+    const cost = fs
+      .readFileSync(path.join(run.runDir, 'log.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'tracking cost');
     expect(cost.tracking_seconds).toBeGreaterThan(0);
     expect(cost.training_seconds).toBeGreaterThan(0);
   });

@@ -15,14 +15,19 @@ const EXPECTED_CHARTS = 15;
 /** Tall enough for the whole fixture page at this width. */
 const SHOT = { width: 1280, height: 3560 };
 /** The first two group colours (ce, cone) of the page's palette. */
-const GROUP_RGB = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00]];
+const GROUP_RGB = [
+  [0x00, 0x72, 0xb2],
+  [0xd5, 0x5e, 0x00],
+];
 
 function bodyAttr(dom: string, name: string): string | undefined {
   return new RegExp(`<body[^>]*\\s${name}="([^"]*)"`).exec(dom)?.[1];
 }
 
 function dataPixelsPerCanvas(dom: string): Record<string, number> {
-  return Object.fromEntries([...dom.matchAll(/<canvas id="([^"]+)"[^>]*data-data-pixels="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
+  return Object.fromEntries(
+    [...dom.matchAll(/<canvas id="([^"]+)"[^>]*data-data-pixels="(\d+)"/g)].map((m) => [m[1], Number(m[2])]),
+  );
 }
 
 describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromium', () => {
@@ -50,16 +55,20 @@ describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromiu
     expect(Object.keys(pixels)).toHaveLength(EXPECTED_CHARTS);
     // A 2-px line over a few epochs already covers well over a thousand device pixels; the scatter's
     // 12 points of radius 4 about 600.
-    for (const [id, n] of Object.entries(pixels)) expect(n, id).toBeGreaterThan(id.startsWith('collapse-scatter') ? 300 : 1000);
+    for (const [id, n] of Object.entries(pixels))
+      expect(n, id).toBeGreaterThan(id.startsWith('collapse-scatter') ? 300 : 1000);
   });
 
   it('counts no data pixels when the charts have no data (the check can fail)', () => {
     const html = fs.readFileSync(report, 'utf8');
-    const empty = html.replace(/(<script type="application\/json" id="chart-data">)([^<]*)(<\/script>)/, (_, open, json: string, close) => {
-      const specs = JSON.parse(json) as { config: { data: { datasets: { data: unknown[] }[] } } }[];
-      for (const s of specs) for (const d of s.config.data.datasets) d.data = [];
-      return `${open}${jsonForScript(specs)}${close}`;
-    });
+    const empty = html.replace(
+      /(<script type="application\/json" id="chart-data">)([^<]*)(<\/script>)/,
+      (_, open, json: string, close) => {
+        const specs = JSON.parse(json) as { config: { data: { datasets: { data: unknown[] }[] } } }[];
+        for (const s of specs) for (const d of s.config.data.datasets) d.data = [];
+        return `${open}${jsonForScript(specs)}${close}`;
+      },
+    );
     const file = path.join(tmp, 'empty.html');
     fs.writeFileSync(file, empty);
     const dom = dumpDom(file);
@@ -68,7 +77,7 @@ describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromiu
     expect(Object.values(dataPixelsPerCanvas(dom))).toEqual(new Array(EXPECTED_CHARTS).fill(0));
   });
 
-  it('renders a screenshot with both methods\' colours (CONE_UPDATE_SCREENSHOT=1 keeps it in docs/)', () => {
+  it("renders a screenshot with both methods' colours (CONE_UPDATE_SCREENSHOT=1 keeps it in docs/)", () => {
     const png = path.join(tmp, 'report.png');
     screenshot(report, png, SHOT.width, SHOT.height);
     const img = PNG.sync.read(fs.readFileSync(png));
@@ -76,7 +85,8 @@ describe.skipIf(missingSystemPackage(CHROMIUM))('report.html in headless Chromiu
     const seen = GROUP_RGB.map(() => 0);
     for (let i = 0; i < img.data.length; i += 4) {
       GROUP_RGB.forEach((c, k) => {
-        if (Math.abs(img.data[i] - c[0]) + Math.abs(img.data[i + 1] - c[1]) + Math.abs(img.data[i + 2] - c[2]) < 30) seen[k]++;
+        if (Math.abs(img.data[i] - c[0]) + Math.abs(img.data[i + 1] - c[1]) + Math.abs(img.data[i + 2] - c[2]) < 30)
+          seen[k]++;
       });
     }
     for (const n of seen) expect(n).toBeGreaterThan(5000);

@@ -6,19 +6,38 @@ import { pathToFileURL } from 'node:url';
 import type { SystemPackage } from '../helpers/system.js';
 
 /** Debian's chromium; `.ci/run` installs it. Tests using it skip without it (test/helpers/system.ts). */
-export const CHROMIUM: SystemPackage = { path: '/usr/bin/chromium', apt: 'chromium', use: 'the report.html browser tests', executable: true };
+export const CHROMIUM: SystemPackage = {
+  path: '/usr/bin/chromium',
+  apt: 'chromium',
+  use: 'the report.html browser tests',
+  executable: true,
+};
 
 /** Headless, offline and quiet: no first-run work, no network services, a throw-away profile. */
 function chromium(args: string[], page: string): string {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-chromium-'));
   try {
-    const r = spawnSync(CHROMIUM.path, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--hide-scrollbars', `--user-data-dir=${profile}`,
-      // Lets the page's scripts run to completion before the DOM is dumped or the screenshot taken.
-      '--virtual-time-budget=5000',
-      ...args, pathToFileURL(page).href,
-    ], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      CHROMIUM.path,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        '--hide-scrollbars',
+        `--user-data-dir=${profile}`,
+        // Lets the page's scripts run to completion before the DOM is dumped or the screenshot taken.
+        '--virtual-time-budget=5000',
+        ...args,
+        pathToFileURL(page).href,
+      ],
+      { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 },
+    );
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`chromium exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
     return r.stdout;

@@ -14,7 +14,18 @@ import { writeReport } from '../../src/report/index.js';
 import { readSuite } from '../../src/report/read-suite.js';
 import { spearman } from '../../src/util/stats.js';
 import { cone } from '../helpers/cli.js';
-import { angleCounts, BASE, EPOCHS, METHOD_SHIFT, METHODS, SEEDS, SUMMARY_COLUMNS, THETA, trajectoryValue, writeFixtureSuite } from './fixture.js';
+import {
+  angleCounts,
+  BASE,
+  EPOCHS,
+  METHOD_SHIFT,
+  METHODS,
+  SEEDS,
+  SUMMARY_COLUMNS,
+  THETA,
+  trajectoryValue,
+  writeFixtureSuite,
+} from './fixture.js';
 
 let tmp: string;
 let suiteDir: string;
@@ -26,7 +37,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The JSON block of a report page, parsed back. */
-function chartData(html: string): { id: string; config: { type: string; data: { labels?: string[]; datasets: { label: string; data: unknown[] }[] } } }[] {
+function chartData(
+  html: string,
+): {
+  id: string;
+  config: { type: string; data: { labels?: string[]; datasets: { label: string; data: unknown[] }[] } };
+}[] {
   const m = /<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html);
   if (!m) throw new Error('no chart-data block');
   return JSON.parse(m[1]);
@@ -51,10 +67,20 @@ describe('suite data', () => {
 
   it('keeps grid overrides apart as separate groups', () => {
     const dir = path.join(tmp, 'grid');
-    const rows = [20, 30].flatMap((theta) => [0, 1].map((seed) => ({
-      suite: 'grid', cell: `c${theta}${seed}`, pipeline: 'pretrain', dataset: 'synthetic', method: 'cone', seed,
-      overrides: JSON.stringify({ 'method.theta': theta }), run_id: `r${theta}${seed}`, metric: 'fine.linear', value: theta / 100 + seed / 100,
-    })));
+    const rows = [20, 30].flatMap((theta) =>
+      [0, 1].map((seed) => ({
+        suite: 'grid',
+        cell: `c${theta}${seed}`,
+        pipeline: 'pretrain',
+        dataset: 'synthetic',
+        method: 'cone',
+        seed,
+        overrides: JSON.stringify({ 'method.theta': theta }),
+        run_id: `r${theta}${seed}`,
+        metric: 'fine.linear',
+        value: theta / 100 + seed / 100,
+      })),
+    );
     writeCsv(path.join(dir, 'summary.csv'), rows, SUMMARY_COLUMNS);
     const suite = readSuite(dir);
     const { groups } = groupsOf(suite.rows);
@@ -66,15 +92,30 @@ describe('suite data', () => {
 
   it('keeps a metric of two pipelines apart and draws no chart for a metric nobody measured', () => {
     const dir = path.join(tmp, 'pipelines');
-    const rows = ['pretrain', 'longtail'].flatMap((pipeline, p) => ['nc1', 'in_cone_frac'].map((metric) => ({
-      suite: 's', cell: pipeline, pipeline, dataset: 'synthetic', method: 'ce', seed: 0, overrides: '', run_id: `r${p}`, metric,
-      value: metric === 'nc1' ? p + 1 : 'NaN',
-    })));
+    const rows = ['pretrain', 'longtail'].flatMap((pipeline, p) =>
+      ['nc1', 'in_cone_frac'].map((metric) => ({
+        suite: 's',
+        cell: pipeline,
+        pipeline,
+        dataset: 'synthetic',
+        method: 'ce',
+        seed: 0,
+        overrides: '',
+        run_id: `r${p}`,
+        metric,
+        value: metric === 'nc1' ? p + 1 : 'NaN',
+      })),
+    );
     writeCsv(path.join(dir, 'summary.csv'), rows, SUMMARY_COLUMNS);
     const suite = readSuite(dir);
     const { groups } = groupsOf(suite.rows);
     const agg = aggregate(suite.rows);
-    expect([...agg.keys()]).toEqual(['nc1 (pretrain)', 'in_cone_frac (pretrain)', 'nc1 (longtail)', 'in_cone_frac (longtail)']);
+    expect([...agg.keys()]).toEqual([
+      'nc1 (pretrain)',
+      'in_cone_frac (pretrain)',
+      'nc1 (longtail)',
+      'in_cone_frac (longtail)',
+    ]);
     expect(agg.get('nc1 (longtail)')!.get(groups[0].key)!.mean).toBe(2);
     const charts = geometrySection(agg, groups).charts;
     expect(charts.map((c) => c.config.data.labels)).toEqual([['nc1 (pretrain)'], ['nc1 (longtail)']]);
@@ -119,14 +160,28 @@ describe('suite data', () => {
       expect(nc1[0].data[e - 1].y).toBeCloseTo(2 / e, 12);
     }
     expect((charts[1].config.options?.scales?.y as { type: string } | undefined)?.type).toBe('logarithmic');
-    const points = (method: (typeof METHODS)[number]) => SEEDS.flatMap((seed) => Array.from({ length: EPOCHS }, (_, i) => i + 1).map((e) => ({ x: trajectoryValue('nc1', method, seed, e), y: trajectoryValue('linear', method, seed, e) })));
-    const rho = (ps: { x: number; y: number }[]) => spearman(ps.map((p) => p.x), ps.map((p) => p.y)).toFixed(2);
-    expect(scatter.map((d) => d.label)).toEqual(METHODS.map((m) => `${m} (ρ = ${rho(points(m))}, n = ${SEEDS.length * EPOCHS})`));
+    const points = (method: (typeof METHODS)[number]) =>
+      SEEDS.flatMap((seed) =>
+        Array.from({ length: EPOCHS }, (_, i) => i + 1).map((e) => ({
+          x: trajectoryValue('nc1', method, seed, e),
+          y: trajectoryValue('linear', method, seed, e),
+        })),
+      );
+    const rho = (ps: { x: number; y: number }[]) =>
+      spearman(
+        ps.map((p) => p.x),
+        ps.map((p) => p.y),
+      ).toFixed(2);
+    expect(scatter.map((d) => d.label)).toEqual(
+      METHODS.map((m) => `${m} (ρ = ${rho(points(m))}, n = ${SEEDS.length * EPOCHS})`),
+    );
     scatter[0].data.forEach((p, i) => {
       expect(p.x).toBeCloseTo(points('ce')[i].x, 12);
       expect(p.y).toBeCloseTo(points('ce')[i].y, 12);
     });
-    expect(charts[2].config.options?.plugins?.subtitle?.text).toContain(`Spearman ρ over all points: ${rho([...points('ce'), ...points('cone')])} (n = 12)`);
+    expect(charts[2].config.options?.plugins?.subtitle?.text).toContain(
+      `Spearman ρ over all points: ${rho([...points('ce'), ...points('cone')])} (n = 12)`,
+    );
   });
 
   it('draws one line per run and epoch, one pair of charts per pipeline', () => {
@@ -134,8 +189,10 @@ describe('suite data', () => {
     const { groupOf } = groupsOf(suite.rows);
     const charts = curvesSection(suite.runs, (r) => groupOf(r.cell)).charts;
     expect(charts.map((c) => c.config.options?.plugins?.title?.text)).toEqual([
-      'pretrain: Train loss per epoch', 'pretrain: Test accuracy per epoch (training level)',
-      'longtail: Train loss per epoch', 'longtail: Test accuracy per epoch (training level)',
+      'pretrain: Train loss per epoch',
+      'pretrain: Test accuracy per epoch (training level)',
+      'longtail: Train loss per epoch',
+      'longtail: Test accuracy per epoch (training level)',
     ]);
     for (const c of charts) {
       expect(c.config.data.datasets.map((d) => d.label)).toEqual(['ce s0', 'ce s1', 'cone s0', 'cone s1']);
@@ -160,8 +217,21 @@ describe('writeReport', () => {
     expect(html).not.toMatch(/<(script|link|img|iframe)\b[^>]*\s(src|href)=/i);
     const specs = chartData(html);
     expect(specs.map((s) => s.id)).toEqual([
-      'acc-fine', 'acc-coarse', 'acc-longtail', 'geom-0', 'geom-1', 'geom-2', 'geom-3', 'angles-0',
-      'collapse-acc-0', 'collapse-nc1-0', 'collapse-scatter-0', 'curve-loss-0', 'curve-acc-0', 'curve-loss-1', 'curve-acc-1',
+      'acc-fine',
+      'acc-coarse',
+      'acc-longtail',
+      'geom-0',
+      'geom-1',
+      'geom-2',
+      'geom-3',
+      'angles-0',
+      'collapse-acc-0',
+      'collapse-nc1-0',
+      'collapse-scatter-0',
+      'curve-loss-0',
+      'curve-acc-0',
+      'curve-loss-1',
+      'curve-acc-1',
     ]);
     expect(specs[0].config.data.labels).toEqual(['fine.linear', 'fine.knn', 'fine.ncc']);
     // The group labels went through the JSON block and come back intact.
@@ -184,6 +254,8 @@ describe('writeReport', () => {
     expect(ok.stdout.trim()).toBe(path.join(suiteDir, 'report.html'));
     const missing = cone(['report', path.join(tmp, 'nowhere')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim().split('\n')).toEqual([`cone: ${path.join(tmp, 'nowhere', 'summary.csv')}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`]);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `cone: ${path.join(tmp, 'nowhere', 'summary.csv')}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`,
+    ]);
   });
 });

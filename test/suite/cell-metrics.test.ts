@@ -17,8 +17,15 @@ function cellWithProbeCsv(csv: string): Cell {
 
 describe('probe metrics of a cell', () => {
   it('names each probe.csv row <level>.<row> with - as _', () => {
-    const cell = cellWithProbeCsv('probe,level,accuracy,C,C_selection\nlinear,fine,0.8,10,val-split\nlinear-std,fine,0.7,0.1,val-split\nlinear-fixed,fine,0.6,1,fixed\nknn-weighted,fine,0.5,,\n');
-    expect(cellMetrics(cell, 'transfer')).toEqual({ 'fine.linear': 0.8, 'fine.linear_std': 0.7, 'fine.linear_fixed': 0.6, 'fine.knn_weighted': 0.5 });
+    const cell = cellWithProbeCsv(
+      'probe,level,accuracy,C,C_selection\nlinear,fine,0.8,10,val-split\nlinear-std,fine,0.7,0.1,val-split\nlinear-fixed,fine,0.6,1,fixed\nknn-weighted,fine,0.5,,\n',
+    );
+    expect(cellMetrics(cell, 'transfer')).toEqual({
+      'fine.linear': 0.8,
+      'fine.linear_std': 0.7,
+      'fine.linear_fixed': 0.6,
+      'fine.knn_weighted': 0.5,
+    });
   });
 
   it('reads the linear row of a probe.csv from before C was chosen (no C_selection) as linear_fixed', () => {

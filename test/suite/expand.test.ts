@@ -16,9 +16,18 @@ function suiteFile(text: string): string {
 describe('suite expansion', () => {
   it('crosses every grid field, in order, with the base spec and the suite spec', () => {
     fs.writeFileSync(path.join(dir, 'base.yaml'), 'dataset: {name: mnist}\nepochs: 4\nmodel: {feature_dim: 64}\n');
-    const suite = loadSuite(suiteFile('base: base.yaml\nspec: {epochs: 2}\ngrid:\n  method.name: [ce, cone]\n  seed: [0, 1, 2]\n'));
+    const suite = loadSuite(
+      suiteFile('base: base.yaml\nspec: {epochs: 2}\ngrid:\n  method.name: [ce, cone]\n  seed: [0, 1, 2]\n'),
+    );
     const cells = expandSuite(suite, { outputRoot: '/tmp/r' });
-    expect(cells.map((c) => `${c.spec.method.name}:${c.spec.seed}`)).toEqual(['ce:0', 'ce:1', 'ce:2', 'cone:0', 'cone:1', 'cone:2']);
+    expect(cells.map((c) => `${c.spec.method.name}:${c.spec.seed}`)).toEqual([
+      'ce:0',
+      'ce:1',
+      'ce:2',
+      'cone:0',
+      'cone:1',
+      'cone:2',
+    ]);
     for (const c of cells) {
       expect(c.spec.epochs).toBe(2);
       expect(c.spec.model.feature_dim).toBe(64);
@@ -41,11 +50,15 @@ describe('suite expansion', () => {
 
   it('reports invalid cells with the suite file and the grid values', () => {
     const suite = loadSuite(suiteFile('grid:\n  method.name: [cone]\n  method.theta: [30, 70]\n'));
-    expect(() => expandSuite(suite, { outputRoot: '/tmp/r' })).toThrow(/cell 2: .*"method.theta":70.*method\.theta: must be below 52\.2/);
+    expect(() => expandSuite(suite, { outputRoot: '/tmp/r' })).toThrow(
+      /cell 2: .*"method.theta":70.*method\.theta: must be below 52\.2/,
+    );
   });
 
   it('rejects a suite without a grid and an unknown key', () => {
     expect(() => loadSuite(suiteFile('name: x\n'))).toThrow(/must have required property 'grid'/);
-    expect(() => loadSuite(suiteFile('grid: {seed: [0]}\nexpectation: []\n'))).toThrow(/additional properties 'expectation'/);
+    expect(() => loadSuite(suiteFile('grid: {seed: [0]}\nexpectation: []\n'))).toThrow(
+      /additional properties 'expectation'/,
+    );
   });
 });

@@ -4,7 +4,12 @@ import { groupCells, metricStat, pairedDifference, type CellResult } from '../..
 import { metricNames } from '../../src/suite/cell-metrics.js';
 import { checkSuiteNames, evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
 
-function result(method: string, seed: number, metrics: Record<string, number>, overrides: Record<string, unknown> = {}): CellResult {
+function result(
+  method: string,
+  seed: number,
+  metrics: Record<string, number>,
+  overrides: Record<string, unknown> = {},
+): CellResult {
   const spec = resolveSpec({ method: { name: method }, seed }, 'x.yaml');
   return { cell: { index: 0, spec, runId: `${method}-${seed}`, runDir: '/nowhere', overrides }, metrics };
 }
@@ -37,11 +42,21 @@ describe('aggregation', () => {
 
 describe('expectations', () => {
   it('parses method comparisons and constant bounds, and rejects anything else', () => {
-    expect(parseExpectation({ check: 'fine.linear(cone) > fine.linear(ce)', margin: 0 }, 's')).toMatchObject({ metric: 'fine.linear', method: 'cone', op: '>', right: { metric: 'fine.linear', method: 'ce' } });
+    expect(parseExpectation({ check: 'fine.linear(cone) > fine.linear(ce)', margin: 0 }, 's')).toMatchObject({
+      metric: 'fine.linear',
+      method: 'cone',
+      op: '>',
+      right: { metric: 'fine.linear', method: 'ce' },
+    });
     expect(parseExpectation({ check: 'coarse.accuracy(*) >= 0.9', margin: 0 }, 's').right).toBe(0.9);
     // Trajectory metrics (trajectory.csv of tracked runs).
-    expect(parseExpectation({ check: 'fine.linear@best(cone) > fine.linear@best(ce)', margin: 0 }, 's')).toMatchObject({ metric: 'fine.linear@best', right: { metric: 'fine.linear@best', method: 'ce' } });
-    expect(() => parseExpectation({ check: 'cone beats ce', margin: 0 }, 'suite.yaml')).toThrow(/suite\.yaml: expectation 'cone beats ce' is not of the form/);
+    expect(parseExpectation({ check: 'fine.linear@best(cone) > fine.linear@best(ce)', margin: 0 }, 's')).toMatchObject({
+      metric: 'fine.linear@best',
+      right: { metric: 'fine.linear@best', method: 'ce' },
+    });
+    expect(() => parseExpectation({ check: 'cone beats ce', margin: 0 }, 'suite.yaml')).toThrow(
+      /suite\.yaml: expectation 'cone beats ce' is not of the form/,
+    );
   });
 
   it('checks seed means, with a margin, in every group of the left method', () => {
@@ -64,19 +79,43 @@ describe('expectations', () => {
 });
 
 describe('suite names checked at load', () => {
-  const check = (expectations: string[], baseline: string | null = null, pipeline: 'transfer' | 'longtail' = 'transfer') =>
-    checkSuiteNames({ file: 's.yaml', expectations: expectations.map((c) => ({ check: c, margin: 0 })), baseline }, metricNames(pipeline), ['ce', 'cone']);
+  const check = (
+    expectations: string[],
+    baseline: string | null = null,
+    pipeline: 'transfer' | 'longtail' = 'transfer',
+  ) =>
+    checkSuiteNames(
+      { file: 's.yaml', expectations: expectations.map((c) => ({ check: c, margin: 0 })), baseline },
+      metricNames(pipeline),
+      ['ce', 'cone'],
+    );
 
   it('accepts every metric name a cell reports, and * on the left', () => {
-    expect(() => check(['fine.knn_weighted(cone) > fine.knn_weighted(ce)', 'coarse.accuracy(*) > 0.9', 'nc1(cone) > nc1(ce)', 'in_cone_frac(cone) > 0.5'], 'ce')).not.toThrow();
+    expect(() =>
+      check(
+        [
+          'fine.knn_weighted(cone) > fine.knn_weighted(ce)',
+          'coarse.accuracy(*) > 0.9',
+          'nc1(cone) > nc1(ce)',
+          'in_cone_frac(cone) > 0.5',
+        ],
+        'ce',
+      ),
+    ).not.toThrow();
     expect(() => check(['lt.few(cone) > lt.few(ce)'], null, 'longtail')).not.toThrow();
   });
 
   it('refuses an unknown metric, method or baseline, one line each, with a close suggestion', () => {
-    expect(() => check(['fine.lienar(cone) > 0.5'])).toThrow("s.yaml: expectations.0: unknown metric 'fine.lienar' in 'fine.lienar(cone) > 0.5' (did you mean 'fine.linear'?)");
+    expect(() => check(['fine.lienar(cone) > 0.5'])).toThrow(
+      "s.yaml: expectations.0: unknown metric 'fine.lienar' in 'fine.lienar(cone) > 0.5' (did you mean 'fine.linear'?)",
+    );
     expect(() => check(['lt.overall(cone) > 0.5'])).toThrow(/unknown metric 'lt\.overall'/); // not measured by a transfer suite
-    expect(() => check(['nc1(etf-ce) > nc1(*)'])).toThrow(/unknown method 'etf-ce'.*; methods of this suite: ce, cone\n.*unknown method '\*'/);
-    expect(() => check([], 'cee')).toThrow("s.yaml: baseline: unknown method 'cee' (did you mean 'ce'?); methods of this suite: ce, cone");
+    expect(() => check(['nc1(etf-ce) > nc1(*)'])).toThrow(
+      /unknown method 'etf-ce'.*; methods of this suite: ce, cone\n.*unknown method '\*'/,
+    );
+    expect(() => check([], 'cee')).toThrow(
+      "s.yaml: baseline: unknown method 'cee' (did you mean 'ce'?); methods of this suite: ce, cone",
+    );
     expect(() => check(['zzzzzz(cone) > 0.5'])).toThrow(/unknown metric 'zzzzzz' in '[^']+'$/); // nothing close: no suggestion
   });
 });

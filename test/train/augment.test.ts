@@ -7,7 +7,9 @@ const value = (n: number, y: number, x: number, c: number) => 1 + n * 100 + y * 
 
 function images(count: number): Float32Array {
   const out = new Float32Array(count * H * W * C);
-  for (let n = 0; n < count; n++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) out[((n * H + y) * W + x) * C + c] = value(n, y, x, c);
+  for (let n = 0; n < count; n++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) out[((n * H + y) * W + x) * C + c] = value(n, y, x, c);
   return out;
 }
 

@@ -17,7 +17,17 @@ beforeAll(() => initBackend({ backend: 'cpu' }));
 const saved: Record<number, string> = {};
 beforeAll(async () => {
   for (const step of [1, 2]) {
-    const state: TrainState = { format: 1, spec_hash: 'abcd1234', epoch: 0, step_in_epoch: step, global_step: step, epoch_seed: 7, rng: new Rng(0).state(), running: { loss_sum: 0, correct: 0, seen: 0, seconds: 0 }, metrics: [] };
+    const state: TrainState = {
+      format: 1,
+      spec_hash: 'abcd1234',
+      epoch: 0,
+      step_in_epoch: step,
+      global_step: step,
+      epoch_seed: 7,
+      rng: new Rng(0).state(),
+      running: { loss_sum: 0, correct: 0, seen: 0, seconds: 0 },
+      metrics: [],
+    };
     const model = [tf.fill([3, 2], step), tf.fill([2], -step)];
     saved[step] = path.join(root, `saved-${step}`, 'checkpoint');
     await saveCheckpoint(saved[step], { model, head: {}, optimizer: [] }, state);
@@ -56,15 +66,71 @@ describe('checkpoint recovery after a kill during the swap', () => {
   // Saving checkpoint 2 over checkpoint 1: fill <temp>, rename checkpoint -> <temp>-old, rename <temp> -> checkpoint, delete <temp>-old.
   const states: [string, Folder[], number | null][] = [
     ['nothing saved yet, the first save killed while filling', [{ name: 'temp', step: 2, partial: 'no-state' }], null],
-    ['killed while filling the temp folder', [{ name: 'checkpoint', step: 1 }, { name: 'temp', step: 2, partial: 'no-state' }], 1],
-    ['killed while writing weights.bin', [{ name: 'checkpoint', step: 1 }, { name: 'temp', step: 2, partial: 'short-weights' }], 1],
-    ['killed after filling, before the first rename', [{ name: 'checkpoint', step: 1 }, { name: 'temp', step: 2 }], 2],
-    ['killed between the two renames', [{ name: 'old', step: 1 }, { name: 'temp', step: 2 }], 2],
-    ['killed after the second rename', [{ name: 'checkpoint', step: 2 }, { name: 'old', step: 1 }], 2],
-    ['killed while deleting the old folder', [{ name: 'checkpoint', step: 2 }, { name: 'old', step: 1, partial: 'no-state' }], 2],
-    ['the new folder damaged, the old one complete', [{ name: 'checkpoint', step: 2, partial: 'short-weights' }, { name: 'old', step: 1 }], 1],
+    [
+      'killed while filling the temp folder',
+      [
+        { name: 'checkpoint', step: 1 },
+        { name: 'temp', step: 2, partial: 'no-state' },
+      ],
+      1,
+    ],
+    [
+      'killed while writing weights.bin',
+      [
+        { name: 'checkpoint', step: 1 },
+        { name: 'temp', step: 2, partial: 'short-weights' },
+      ],
+      1,
+    ],
+    [
+      'killed after filling, before the first rename',
+      [
+        { name: 'checkpoint', step: 1 },
+        { name: 'temp', step: 2 },
+      ],
+      2,
+    ],
+    [
+      'killed between the two renames',
+      [
+        { name: 'old', step: 1 },
+        { name: 'temp', step: 2 },
+      ],
+      2,
+    ],
+    [
+      'killed after the second rename',
+      [
+        { name: 'checkpoint', step: 2 },
+        { name: 'old', step: 1 },
+      ],
+      2,
+    ],
+    [
+      'killed while deleting the old folder',
+      [
+        { name: 'checkpoint', step: 2 },
+        { name: 'old', step: 1, partial: 'no-state' },
+      ],
+      2,
+    ],
+    [
+      'the new folder damaged, the old one complete',
+      [
+        { name: 'checkpoint', step: 2, partial: 'short-weights' },
+        { name: 'old', step: 1 },
+      ],
+      1,
+    ],
     // A kill during recovery itself: the damaged folder moved aside, the complete one not yet in place.
-    ['killed while recovering', [{ name: 'old', step: 2, partial: 'short-weights' }, { name: 'temp', step: 1 }], 1],
+    [
+      'killed while recovering',
+      [
+        { name: 'old', step: 2, partial: 'short-weights' },
+        { name: 'temp', step: 1 },
+      ],
+      1,
+    ],
     ['a finished swap', [{ name: 'checkpoint', step: 2 }], 2],
   ];
   for (const [what, folders, step] of states) {
@@ -82,7 +148,10 @@ describe('checkpoint recovery after a kill during the swap', () => {
   it('recovers from a kill at every rename of its own, and never deletes the only complete copy', () => {
     // Replay recovery of "between the two renames" with rename throwing at the k-th call, as a kill would stop it.
     for (let k = 1; k <= 2; k++) {
-      const runDir = runFolder([{ name: 'checkpoint', step: 1, partial: 'no-state' }, { name: 'temp', step: 2 }]);
+      const runDir = runFolder([
+        { name: 'checkpoint', step: 1, partial: 'no-state' },
+        { name: 'temp', step: 2 },
+      ]);
       const rename = fs.renameSync;
       let calls = 0;
       fs.renameSync = (a, b) => {

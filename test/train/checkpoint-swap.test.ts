@@ -45,14 +45,18 @@ describe('a kill between the two renames of a checkpoint swap', () => {
     await expect(pretrain(spec, { quiet: true, stopWhen: () => true })).rejects.toThrow(InterruptedError);
     const temp = path.join(runDir, `.tmp-checkpoint-4242-${Date.now()}`);
     fs.cpSync(checkpointDir(runDir), `${temp}-old`, { recursive: true });
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => true })).rejects.toThrow(/interrupted at epoch 1, step 2/);
+    await expect(pretrain(spec, { quiet: true, stopWhen: () => true })).rejects.toThrow(
+      /interrupted at epoch 1, step 2/,
+    );
     // What writeDirAtomic leaves when killed after `checkpoint -> <temp>-old` and before `<temp> -> checkpoint`.
     fs.renameSync(checkpointDir(runDir), temp);
 
     const resumed = await finish(spec);
     expect(straight.asked - resumed.asked).toBe(2);
     expect(weightsOf(runDir)).toEqual(weightsOf(straight.runDir));
-    expect(withoutTimings(readCsv(path.join(runDir, 'metrics.csv')))).toEqual(withoutTimings(readCsv(path.join(straight.runDir, 'metrics.csv'))));
+    expect(withoutTimings(readCsv(path.join(runDir, 'metrics.csv')))).toEqual(
+      withoutTimings(readCsv(path.join(straight.runDir, 'metrics.csv'))),
+    );
     expect(fs.readdirSync(runDir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 });

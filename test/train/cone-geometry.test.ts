@@ -28,7 +28,10 @@ import { train } from '../../src/train/trainer.js';
 async function meanAngle(method: string, scale: number, root: string): Promise<{ angle: number; theta: number }> {
   const spec = resolveSpec(
     {
-      dataset: { name: 'synthetic', synthetic: { coarse: 4, fine_per_coarse: 3, dim: 32, train_per_fine: 100, test_per_fine: 10 } },
+      dataset: {
+        name: 'synthetic',
+        synthetic: { coarse: 4, fine_per_coarse: 3, dim: 32, train_per_fine: 100, test_per_fine: 10 },
+      },
       model: { name: 'mlp', feature_dim: 16, hidden: [64] },
       method: { name: method, scale },
       epochs: 20,
@@ -47,7 +50,11 @@ async function meanAngle(method: string, scale: number, root: string): Promise<{
   try {
     const features = await featuresOf(trained.model, ds.train, ds.shape, 256);
     const etf = trained.loss.classDirections()!.dataSync() as Float32Array;
-    const g = geometryMetrics({ data: features, n: ds.train.n, d: 16 }, ds.train.coarse, 4, { etf, thetaDeg: spec.method.theta!, normalise: true });
+    const g = geometryMetrics({ data: features, n: ds.train.n, d: 16 }, ds.train.coarse, 4, {
+      etf,
+      thetaDeg: spec.method.theta!,
+      normalise: true,
+    });
     return { angle: g.angle_dir_mean, theta: spec.method.theta! };
   } finally {
     trained.dispose();

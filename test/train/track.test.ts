@@ -21,7 +21,10 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-track-'));
 const TRACK = { every: 1, subset: 60, probes: ['linear', 'knn'] };
 
 function specFor(out: string, changes: Record<string, unknown> = {}): Spec {
-  return resolveSpec(tinySpec({ name: 'tiny', backend: 'wasm', output: path.join(root, out), track: TRACK, ...changes }), 'tiny.yaml');
+  return resolveSpec(
+    tinySpec({ name: 'tiny', backend: 'wasm', output: path.join(root, out), track: TRACK, ...changes }),
+    'tiny.yaml',
+  );
 }
 
 function weights(runDir: string): number[][] {
@@ -43,10 +46,14 @@ describe('tracking collapse over training', () => {
     const spec = specFor('interrupted');
     const runDir = path.join(spec.output, straight.runId);
     // Stop at the end of epoch 1 (after its tracking), then in the middle of epoch 2.
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(InterruptedError);
+    await expect(
+      pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) }),
+    ).rejects.toThrow(InterruptedError);
     expect(readCsv(path.join(runDir, RUN_FILES.trajectory)).map((r) => r.epoch)).toEqual(['1', '1', '1', '1']);
     let calls = 0;
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(/interrupted at epoch 2, step 2/);
+    await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(
+      /interrupted at epoch 2, step 2/,
+    );
     expect((await pretrain(spec, { quiet: true })).status).toBe('done');
     expect(tf.memory().numTensors).toBe(before);
 
@@ -63,12 +70,19 @@ describe('tracking collapse over training', () => {
     expect(plain.runId).toBe(runId(resolveSpec(untracked, 'tiny.yaml')));
     expect(plain.runId).not.toBe(tracked.runId);
     expect(fs.existsSync(path.join(plain.runDir, RUN_FILES.trajectory))).toBe(false);
-    expect(withoutTimings(readCsv(path.join(plain.runDir, 'metrics.csv')))).toEqual(withoutTimings(readCsv(path.join(tracked.runDir, 'metrics.csv'))));
+    expect(withoutTimings(readCsv(path.join(plain.runDir, 'metrics.csv')))).toEqual(
+      withoutTimings(readCsv(path.join(tracked.runDir, 'metrics.csv'))),
+    );
     expect(weights(plain.runDir)).toEqual(weights(tracked.runDir));
   });
 
   it('tracks a long-tail run on its long-tailed training images', async () => {
-    const spec = specFor('longtail', { dataset: { level: 'fine' }, method: { name: 'ce' }, longtail: { imbalance: 4 }, track: { every: 2, subset: 1000, probes: ['ncc'] } });
+    const spec = specFor('longtail', {
+      dataset: { level: 'fine' },
+      method: { name: 'ce' },
+      longtail: { imbalance: 4 },
+      track: { every: 2, subset: 1000, probes: ['ncc'] },
+    });
     const run = await longtail(spec, { quiet: true });
     const rows = readCsv(path.join(run.runDir, RUN_FILES.trajectory));
     expect(rows.map((r) => r.epoch)).toEqual(['2', '2', '2', '2', '3', '3', '3', '3']);

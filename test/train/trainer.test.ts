@@ -16,7 +16,10 @@ import { withoutTimings } from '../helpers/metrics.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 function specFor(backend: string, out: string, changes: Record<string, unknown> = {}): Spec {
-  return resolveSpec(tinySpec({ name: 'tiny', optimizer: { name: 'sgd', lr: 0.05 }, backend, output: out, ...changes }), 'tiny.yaml');
+  return resolveSpec(
+    tinySpec({ name: 'tiny', optimizer: { name: 'sgd', lr: 0.05 }, backend, output: out, ...changes }),
+    'tiny.yaml',
+  );
 }
 
 async function finalWeights(runDir: string): Promise<Float32Array[]> {
@@ -45,10 +48,14 @@ for (const backend of ['cpu', 'wasm']) {
       // Stop after epoch 1 (at the epoch boundary), then once more in the middle of epoch 2.
       const spec = specFor(backend, path.join(root, `${name}-interrupted`), extra);
       const runDir = path.join(spec.output, straight.runId);
-      await expect(pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(InterruptedError);
+      await expect(
+        pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) }),
+      ).rejects.toThrow(InterruptedError);
       expect(readManifest(runDir)?.status).toBe('interrupted');
       let calls = 0;
-      await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(/interrupted at epoch 2, step 2/);
+      await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(
+        /interrupted at epoch 2, step 2/,
+      );
       const resumed = await pretrain(spec, { quiet: true });
       expect(resumed.status).toBe('done');
       expect(tf.memory().numTensors).toBe(before);
@@ -63,7 +70,8 @@ for (const backend of ['cpu', 'wasm']) {
       expect(again.status).toBe('already-done');
     }
 
-    it('resumes an interrupted SGD run to the same weights and metrics as an uninterrupted one', () => expectExactResume('sgd'));
+    it('resumes an interrupted SGD run to the same weights and metrics as an uninterrupted one', () =>
+      expectExactResume('sgd'));
 
     it('resumes an augmented image run exactly (crops and flips replayed from the epoch seed)', () =>
       expectExactResume('augment', {
@@ -73,10 +81,17 @@ for (const backend of ['cpu', 'wasm']) {
       }));
 
     it('resumes an interrupted Adam run exactly, moments included', () =>
-      expectExactResume('adam', { optimizer: { name: 'adam', lr: 0.003 }, schedule: { name: 'step', milestones: [2] } }));
+      expectExactResume('adam', {
+        optimizer: { name: 'adam', lr: 0.003 },
+        schedule: { name: 'step', milestones: [2] },
+      }));
 
     it('stops on a non-finite loss, names the epoch and step, and marks the run failed', async () => {
-      const spec = specFor(backend, path.join(root, 'nan'), { method: { name: 'ce' }, optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 }, schedule: { name: 'constant' } });
+      const spec = specFor(backend, path.join(root, 'nan'), {
+        method: { name: 'ce' },
+        optimizer: { name: 'sgd', lr: 1e30, momentum: 0.9 },
+        schedule: { name: 'constant' },
+      });
       const before = tf.memory().numTensors;
       const err = await pretrain(spec, { quiet: true }).catch((e) => e);
       expect(err).toBeInstanceOf(RunError);

@@ -5,7 +5,12 @@ import { averageRanks, spearman } from '../../src/util/stats.js';
 import { ROOT } from '../helpers/cli.js';
 
 /** Made by test/fixtures/spearman/make_fixtures.py with scipy.stats.spearmanr. */
-const CASES = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/spearman/spearman-cases.json'), 'utf8')) as { name: string; x: number[]; y: number[]; rho: number | null }[];
+const CASES = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/spearman/spearman-cases.json'), 'utf8')) as {
+  name: string;
+  x: number[];
+  y: number[];
+  rho: number | null;
+}[];
 
 describe('Spearman rank correlation', () => {
   it('gives tied values their average rank', () => {

@@ -106,7 +106,8 @@ export class SimdKernels {
         const seq = Atomics.load(control, SEQ);
         // Wait on the value just compared: reading DONE again for the wait could see the worker's
         // final store and then sleep on it for ever.
-        for (let done = Atomics.load(control, DONE); done !== seq; done = Atomics.load(control, DONE)) Atomics.wait(control, DONE, done);
+        for (let done = Atomics.load(control, DONE); done !== seq; done = Atomics.load(control, DONE))
+          Atomics.wait(control, DONE, done);
         failed ||= control[STATUS] !== 0;
       }
     }

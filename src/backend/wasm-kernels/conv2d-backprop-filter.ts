@@ -22,7 +22,14 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`wasm Conv2DBackpropFilter supports NHWC only, got ${dataFormat}`);
-  const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape as Shape4, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    filterShape as Shape4,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: ho, outWidth: wo } = info;
   const { top, left } = info.padInfo;
   // Pad the far side so the output is exactly kh × kw (negative: rows the forward pass never read).
@@ -34,7 +41,14 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   return wasmKernel(backend, (ops) => {
     const xByChannel = ops.transpose(x, [3, 1, 2, 0]);
     const dyAsFilter = ops.transpose(dy, [1, 2, 0, 3]);
-    const grad = ops.conv2d(xByChannel, dyAsFilter, { strides: [1, 1], dilations: [sh, sw], pads: [[top, bottom], [left, right]] });
+    const grad = ops.conv2d(xByChannel, dyAsFilter, {
+      strides: [1, 1],
+      dilations: [sh, sw],
+      pads: [
+        [top, bottom],
+        [left, right],
+      ],
+    });
     return ops.transpose(grad, [1, 2, 0, 3]);
   });
 }
@@ -43,13 +57,31 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
  * The project's SIMD kernel (kernels/conv2d-backprop-filter.ts): a K-blocked GEMM over the output
  * pixels reading x and dy in place, split over the threads by (filter tap, 4 input channels).
  */
-function simdGemm(simd: SimdKernels, backend: unknown, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo, outChannels: cout } = info;
+function simdGemm(
+  simd: SimdKernels,
+  backend: unknown,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: cin,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels: cout,
+  } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   return wasmKernel(backend, (ops) => {
     const dw = ops.empty([kh, kw, cin, cout]);
     const geometry = [n, h, w, cin, ho, wo, cout, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left];
-    simd.run('conv2dBackpropFilter', [ops.address(x), ops.address(dy), ops.address(dw), ...geometry], kh * kw * Math.ceil(cin / 4));
+    simd.run(
+      'conv2dBackpropFilter',
+      [ops.address(x), ops.address(dy), ops.address(dw), ...geometry],
+      kh * kw * Math.ceil(cin / 4),
+    );
     return dw;
   });
 }
@@ -68,25 +100,44 @@ function singleChannel(
   info: tf.backend_util.Conv2DInfo,
   far: { bottom: number; right: number },
 ): tf.TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: ho, outWidth: wo, outChannels } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels,
+  } = info;
   const { top, left } = info.padInfo;
   return wasmKernel(backend, (ops) => {
     // A negative far pad is rows the windows never reach: nothing to add there.
-    const paddings = [[0, 0], [top, Math.max(far.bottom, 0)], [left, Math.max(far.right, 0)]];
+    const paddings = [
+      [0, 0],
+      [top, Math.max(far.bottom, 0)],
+      [left, Math.max(far.right, 0)],
+    ];
     const padded = ops.run('PadV2', { x: ops.reshape(x, [n, h, w]) }, { paddings, constantValue: 0 });
     const windows: tf.TensorInfo[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const window = ops.run('StridedSlice', { x: padded }, {
-          begin: [0, i, j],
-          end: [n, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1],
-          strides: [1, sh, sw],
-          beginMask: 0,
-          endMask: 0,
-          ellipsisMask: 0,
-          newAxisMask: 0,
-          shrinkAxisMask: 0,
-        });
+        const window = ops.run(
+          'StridedSlice',
+          { x: padded },
+          {
+            begin: [0, i, j],
+            end: [n, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1],
+            strides: [1, sh, sw],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
         windows.push(ops.reshape(window, [1, n * ho * wo]));
       }
     }

@@ -11,7 +11,21 @@ function zeroUpsample(ops: WasmOps, dy: tf.TensorInfo, sh: number, sw: number): 
   if (sh === 1 && sw === 1) return dy;
   const [n, ho, wo, c] = dy.shape;
   const spread = ops.reshape(dy, [n, ho, 1, wo, 1, c]);
-  const padded = ops.run('PadV2', { x: spread }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  const padded = ops.run(
+    'PadV2',
+    { x: spread },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   return ops.reshape(padded, [n, ho * sh, wo * sw, c]);
 }
 
@@ -25,7 +39,14 @@ function conv2dBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`wasm Conv2DBackpropInput supports NHWC only, got ${dataFormat}`);
-  const info = tf.backend_util.computeConv2DInfo(inputShape as Shape4, filter.shape as Shape4, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape as Shape4,
+    filter.shape as Shape4,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
   const { top, left } = info.padInfo;
   const before = [kh - 1 - top, kw - 1 - left];
@@ -38,7 +59,10 @@ function conv2dBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
     return ops.conv2d(upsampled, swapped, {
       strides: [1, 1],
       dilations: [1, 1],
-      pads: [[before[0], after[0]], [before[1], after[1]]],
+      pads: [
+        [before[0], after[0]],
+        [before[1], after[1]],
+      ],
     });
   });
 }

@@ -16,13 +16,18 @@ function fusedBatchNorm({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
     const inv = ops.run('Rsqrt', { x: ops.run('Add', { a: variance!, b: ops.constant([varianceEpsilon], []) }) });
     const k = scale === undefined ? inv : ops.run('Multiply', { a: inv, b: scale });
     const minusShift = ops.run('Multiply', { a: mean!, b: k });
-    const shift = offset === undefined ? ops.run('Neg', { x: minusShift }) : ops.run('Sub', { a: offset, b: minusShift });
+    const shift =
+      offset === undefined ? ops.run('Neg', { x: minusShift }) : ops.run('Sub', { a: offset, b: minusShift });
     const channels = x!.shape.at(-1) ?? 1;
     const simd = simdKernelsFor(backend);
     if (simd !== null && x!.dtype === 'float32' && perChannel(k, channels) && perChannel(shift, channels)) {
       const y = ops.empty(x!.shape);
       const rows = tf.util.sizeFromShape(x!.shape) / channels;
-      simd.run('batchNormForward', [ops.address(x!), ops.address(k), ops.address(shift), ops.address(y), rows, channels], Math.ceil(channels / 4));
+      simd.run(
+        'batchNormForward',
+        [ops.address(x!), ops.address(k), ops.address(shift), ops.address(y), rows, channels],
+        Math.ceil(channels / 4),
+      );
       return y;
     }
     return xnnpackScaleShift(ops, x!, k, shift);
@@ -31,7 +36,9 @@ function fusedBatchNorm({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
 
 /** One float32 value per channel of the innermost axis (what batch-norm layers pass). */
 export function perChannel(t: tf.TensorInfo, channels: number): boolean {
-  return t.dtype === 'float32' && channels > 0 && tf.util.sizeFromShape(t.shape) === channels && t.shape.at(-1) === channels;
+  return (
+    t.dtype === 'float32' && channels > 0 && tf.util.sizeFromShape(t.shape) === channels && t.shape.at(-1) === channels
+  );
 }
 
 function xnnpackScaleShift(ops: WasmOps, x: tf.TensorInfo, k: tf.TensorInfo, shift: tf.TensorInfo): tf.TensorInfo {

@@ -14,10 +14,20 @@ interface Fit {
 /** x padded with −∞ (never a maximum) or cropped to exactly the tiled region. */
 function toTiles(ops: WasmOps, x: tf.TensorInfo, fit: Fit): tf.TensorInfo {
   const [n, h, w, c] = x.shape;
-  const kept = fit.bottom < 0 || fit.right < 0
-    ? ops.run('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(fit.bottom, 0), w + Math.min(fit.right, 0), c] })
-    : x;
-  const pads = [[0, 0], [fit.top, Math.max(fit.bottom, 0)], [fit.left, Math.max(fit.right, 0)], [0, 0]];
+  const kept =
+    fit.bottom < 0 || fit.right < 0
+      ? ops.run(
+          'Slice',
+          { x },
+          { begin: [0, 0, 0, 0], size: [n, h + Math.min(fit.bottom, 0), w + Math.min(fit.right, 0), c] },
+        )
+      : x;
+  const pads = [
+    [0, 0],
+    [fit.top, Math.max(fit.bottom, 0)],
+    [fit.left, Math.max(fit.right, 0)],
+    [0, 0],
+  ];
   if (pads.flat().every((p) => p === 0)) return kept;
   return ops.run('PadV2', { x: kept }, { paddings: pads, constantValue: -Infinity });
 }
@@ -25,11 +35,24 @@ function toTiles(ops: WasmOps, x: tf.TensorInfo, fit: Fit): tf.TensorInfo {
 /** The inverse of toTiles for a gradient: padding dropped, cropped rows given zero gradient. */
 function fromTiles(ops: WasmOps, dx: tf.TensorInfo, fit: Fit): tf.TensorInfo {
   const [n, ht, wt, c] = dx.shape;
-  const unpadded = fit.top > 0 || fit.left > 0 || fit.bottom > 0 || fit.right > 0
-    ? ops.run('Slice', { x: dx }, { begin: [0, fit.top, fit.left, 0], size: [n, ht - fit.top - Math.max(fit.bottom, 0), wt - fit.left - Math.max(fit.right, 0), c] })
-    : dx;
+  const unpadded =
+    fit.top > 0 || fit.left > 0 || fit.bottom > 0 || fit.right > 0
+      ? ops.run(
+          'Slice',
+          { x: dx },
+          {
+            begin: [0, fit.top, fit.left, 0],
+            size: [n, ht - fit.top - Math.max(fit.bottom, 0), wt - fit.left - Math.max(fit.right, 0), c],
+          },
+        )
+      : dx;
   if (fit.bottom >= 0 && fit.right >= 0) return unpadded;
-  const paddings = [[0, 0], [0, Math.max(-fit.bottom, 0)], [0, Math.max(-fit.right, 0)], [0, 0]];
+  const paddings = [
+    [0, 0],
+    [0, Math.max(-fit.bottom, 0)],
+    [0, Math.max(-fit.right, 0)],
+    [0, 0],
+  ];
   return ops.run('PadV2', { x: unpadded }, { paddings, constantValue: 0 });
 }
 
@@ -63,10 +86,17 @@ function maxPoolGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
     const step = (x: tf.TensorInfo) => ops.run('Step', { x }, { alpha: 0 });
     const x = ops.reshape(toTiles(ops, input, fit), [n, ho, kh, wo, kw, c]);
     const notMax = step(ops.run('Sub', { a: ops.reshape(output, perWindow), b: x }));
-    const rank = ops.constant(Array.from({ length: kh * kw }, (_, k) => kh * kw - k), [1, 1, kh, 1, kw, 1]);
+    const rank = ops.constant(
+      Array.from({ length: kh * kw }, (_, k) => kh * kw - k),
+      [1, 1, kh, 1, kw, 1],
+    );
     const code = ops.run('Sub', { a: rank, b: ops.run('Multiply', { a: notMax, b: rank }) });
     const tiled = [n, ho * kh, wo * kw, c];
-    const first = ops.run('MaxPool', { x: ops.reshape(code, tiled) }, { filterSize: [kh, kw], strides: [kh, kw], pad: 'valid' });
+    const first = ops.run(
+      'MaxPool',
+      { x: ops.reshape(code, tiled) },
+      { filterSize: [kh, kw], strides: [kh, kw], pad: 'valid' },
+    );
     const notChosen = step(ops.run('Sub', { a: ops.reshape(first, perWindow), b: code }));
     const dyWindow = ops.reshape(dy, perWindow);
     const dx = ops.run('Sub', { a: dyWindow, b: ops.run('Multiply', { a: dyWindow, b: notChosen }) });
@@ -74,4 +104,8 @@ function maxPoolGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   });
 }
 
-export const maxPoolGradConfig: tf.KernelConfig = { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad };
+export const maxPoolGradConfig: tf.KernelConfig = {
+  kernelName: tf.MaxPoolGrad,
+  backendName: 'wasm',
+  kernelFunc: maxPoolGrad,
+};

@@ -16,7 +16,11 @@ function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc
   return wasmKernel(backend, (ops) => {
     const ids = ops.reshape(segmentIds, [rows]);
     // The stock OneHot writes int32 whatever dtype it is given.
-    const oneHotInt = ops.run('OneHot', { indices: ids }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
+    const oneHotInt = ops.run(
+      'OneHot',
+      { indices: ids },
+      { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' },
+    );
     const oneHot = ops.run('Cast', { x: oneHotInt }, { dtype: 'float32' });
     const values = x.dtype === 'float32' ? x : ops.run('Cast', { x }, { dtype: 'float32' });
     const sums = ops.matMul(ops.transpose(oneHot, [1, 0]), ops.reshape(values, [rows, inner]));

@@ -109,10 +109,23 @@ export class WasmOps {
   }
 
   /** NHWC convolution with explicit padding; negative pads crop the output instead. */
-  conv2d(x: Info, filter: Info, opts: { strides: [number, number]; dilations: [number, number]; pads: SpatialPads }): Info {
+  conv2d(
+    x: Info,
+    filter: Info,
+    opts: { strides: [number, number]; dilations: [number, number]; pads: SpatialPads },
+  ): Info {
     const [[top, bottom], [left, right]] = opts.pads;
-    const pad = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
-    const out = this.run('Conv2D', { x, filter }, { strides: opts.strides, dilations: opts.dilations, pad, dataFormat: 'NHWC' });
+    const pad = [
+      [0, 0],
+      [Math.max(top, 0), Math.max(bottom, 0)],
+      [Math.max(left, 0), Math.max(right, 0)],
+      [0, 0],
+    ];
+    const out = this.run(
+      'Conv2D',
+      { x, filter },
+      { strides: opts.strides, dilations: opts.dilations, pad, dataFormat: 'NHWC' },
+    );
     if (Math.min(top, bottom, left, right) >= 0) return out;
     // A negative pad drops input rows; with stride 1 (the only case the gradients need) that drops
     // exactly as many output rows from the same side.

@@ -23,14 +23,21 @@ export interface KmeansProbeOptions {
  *
  * Seeded: the same seed gives the same clusters. By default on L2-normalised features.
  */
-export function kmeansProbe(features: FeatureMatrix, fine: Int32Array, coarse: Int32Array, opts: KmeansProbeOptions): ProbeResult {
+export function kmeansProbe(
+  features: FeatureMatrix,
+  fine: Int32Array,
+  coarse: Int32Array,
+  opts: KmeansProbeOptions,
+): ProbeResult {
   const normalise = opts.normalise ?? true;
   const restarts = opts.restarts ?? 4;
   const maxIter = opts.maxIter ?? 100;
   checkFeatures(features, 'k-means probe');
   const { n, d } = features;
-  if (fine.length !== n || coarse.length !== n) throw new RunError(`k-means probe: ${fine.length} fine and ${coarse.length} coarse labels for ${n} feature rows`);
-  if (fine.some((v) => v < 0) || coarse.some((v) => v < 0)) throw new RunError('k-means probe: labels must be non-negative');
+  if (fine.length !== n || coarse.length !== n)
+    throw new RunError(`k-means probe: ${fine.length} fine and ${coarse.length} coarse labels for ${n} feature rows`);
+  if (fine.some((v) => v < 0) || coarse.some((v) => v < 0))
+    throw new RunError('k-means probe: labels must be non-negative');
   const x = normalise ? l2NormaliseRows(features) : features;
   const rng = new Rng(`${opts.seed}/kmeans-probe`);
 
@@ -53,7 +60,13 @@ export function kmeansProbe(features: FeatureMatrix, fine: Int32Array, coarse: I
   return {
     probe: 'kmeans',
     accuracy: matched / n,
-    settings: { features: featureVariant(normalise), seed: opts.seed, restarts, max_iter: maxIter, matching: 'hungarian' },
+    settings: {
+      features: featureVariant(normalise),
+      seed: opts.seed,
+      restarts,
+      max_iter: maxIter,
+      matching: 'hungarian',
+    },
   };
 }
 

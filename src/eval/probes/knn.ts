@@ -21,7 +21,12 @@ export interface Neighbours {
 }
 
 /** The k most cosine-similar training rows of every test row. */
-export function cosineNeighbours(train: FeatureMatrix, test: FeatureMatrix, k: number, batchElements: number): Neighbours {
+export function cosineNeighbours(
+  train: FeatureMatrix,
+  test: FeatureMatrix,
+  k: number,
+  batchElements: number,
+): Neighbours {
   const d = train.d;
   const q = l2NormaliseRows(test);
   const t = l2NormaliseRows(train);
@@ -62,13 +67,22 @@ export function cosineNeighbours(train: FeatureMatrix, test: FeatureMatrix, k: n
  * similarity block holds at most `batchElements` values (16 MB at the default): memory stays bounded
  * for 60000 × 10000 features. k above the training-set size is reduced to it.
  */
-export function knnProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: KnnOptions = {}): ProbeResult[] {
+export function knnProbe(
+  train: LabelledFeatures,
+  test: LabelledFeatures,
+  K: number,
+  opts: KnnOptions = {},
+): ProbeResult[] {
   const o = { ...DEFAULTS, ...opts };
-  for (const [name, split] of [['train', train], ['test', test]] as const) {
+  for (const [name, split] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     checkFeatures(split.features, `kNN probe (${name})`);
     checkLabels(split.labels, split.features.n, K, `kNN probe (${name})`);
   }
-  if (train.features.d !== test.features.d) throw new RunError(`kNN probe: train features have d=${train.features.d}, test features d=${test.features.d}`);
+  if (train.features.d !== test.features.d)
+    throw new RunError(`kNN probe: train features have d=${train.features.d}, test features d=${test.features.d}`);
   if (!Number.isInteger(o.k) || o.k < 1) throw new RunError(`kNN probe: k must be a positive integer (got ${o.k})`);
   if (!(o.temperature > 0)) throw new RunError(`kNN probe: temperature must be > 0 (got ${o.temperature})`);
   const k = Math.min(o.k, train.features.n);
@@ -98,7 +112,11 @@ export function knnProbe(train: LabelledFeatures, test: LabelledFeatures, K: num
   const settings = { k, metric: 'cosine', features: 'l2' };
   return [
     { probe: 'knn', accuracy: accuracy(majority, test.labels), settings: { ...settings, vote: 'majority' } },
-    { probe: 'knn-weighted', accuracy: accuracy(weighted, test.labels), settings: { ...settings, vote: 'exp(sim/T)', temperature: o.temperature } },
+    {
+      probe: 'knn-weighted',
+      accuracy: accuracy(weighted, test.labels),
+      settings: { ...settings, vote: 'exp(sim/T)', temperature: o.temperature },
+    },
   ];
 }
 

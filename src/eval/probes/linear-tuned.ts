@@ -44,8 +44,14 @@ export interface CSelection {
 }
 
 /** Row indices of each part: per class, a seeded shuffle and the first round(fraction·n_c) rows held out (at least one, never all). */
-export function stratifiedSplit(labels: Int32Array, K: number, fraction: number, seed: number | string): { fit: Int32Array; val: Int32Array } {
-  if (!(fraction > 0 && fraction < 1)) throw new RunError(`linear probe: validation fraction must be in (0, 1) (got ${fraction})`);
+export function stratifiedSplit(
+  labels: Int32Array,
+  K: number,
+  fraction: number,
+  seed: number | string,
+): { fit: Int32Array; val: Int32Array } {
+  if (!(fraction > 0 && fraction < 1))
+    throw new RunError(`linear probe: validation fraction must be in (0, 1) (got ${fraction})`);
   const byClass: number[][] = Array.from({ length: K }, () => []);
   labels.forEach((y, i) => byClass[y].push(i));
   const rng = new Rng(`${seed}/linear-probe-split`);
@@ -57,7 +63,10 @@ export function stratifiedSplit(labels: Int32Array, K: number, fraction: number,
     val.push(...rows.slice(0, held));
     fit.push(...rows.slice(held));
   }
-  if (val.length === 0) throw new RunError('linear probe: no class has 2 training samples, so no validation split can be held out to choose C');
+  if (val.length === 0)
+    throw new RunError(
+      'linear probe: no class has 2 training samples, so no validation split can be held out to choose C',
+    );
   const sorted = (a: number[]) => Int32Array.from(a).sort();
   return { fit: sorted(fit), val: sorted(val) };
 }
@@ -77,7 +86,8 @@ export function selectC(
 ): CSelection {
   const o = { ...LINEAR_DEFAULTS, ...SELECTION_DEFAULTS, ...opts };
   const { from, to, perDecade } = o.grid;
-  if (!(perDecade > 0 && to >= from && o.limit >= Math.max(-from, to))) throw new RunError(`linear probe: bad C grid 10^${from}…10^${to} (${perDecade}/decade, limit 10^±${o.limit})`);
+  if (!(perDecade > 0 && to >= from && o.limit >= Math.max(-from, to)))
+    throw new RunError(`linear probe: bad C grid 10^${from}…10^${to} (${perDecade}/decade, limit 10^±${o.limit})`);
   const { fit, val } = stratifiedSplit(train.labels, K, o.valFraction, o.seed);
   const fitPart = takeRows(train, fit);
   const valPart = takeRows(train, val);
@@ -111,7 +121,12 @@ export function selectC(
   const edge = best === 0 ? 'low' : best === tried.length - 1 ? 'high' : 'none';
   return {
     C: C(tried[best].step),
-    tried: tried.map((t) => ({ C: C(t.step), valAccuracy: t.valAccuracy, valLoss: t.valLoss, iterations: t.model.iterations })),
+    tried: tried.map((t) => ({
+      C: C(t.step),
+      valAccuracy: t.valAccuracy,
+      valLoss: t.valLoss,
+      iterations: t.model.iterations,
+    })),
     edge,
     iterations,
     model: tried[best].model,
@@ -129,7 +144,12 @@ function bestIndex(tried: { valAccuracy: number; valLoss: number }[]): number {
 }
 
 /** Accuracy and mean softmax cross-entropy of a fit on held-out rows, in float64. */
-function validationScore(x: FeatureMatrix, labels: Int32Array, model: SoftmaxRegression, K: number): { valAccuracy: number; valLoss: number } {
+function validationScore(
+  x: FeatureMatrix,
+  labels: Int32Array,
+  model: SoftmaxRegression,
+  K: number,
+): { valAccuracy: number; valLoss: number } {
   const { data, n, d } = x;
   const z = new Float64Array(K);
   let hits = 0;
@@ -179,7 +199,12 @@ export function tunedLinearProbe(
   checkProbeSplits(train, test, K, 'linear probe');
   const selection = selectC(train, K, o);
   const prepare = linearFeatureMap(o.features, train.features);
-  const model = fitSoftmaxRegression(prepare(train.features), train.labels, K, { C: selection.C, maxIter: o.maxIter, tol: o.tol, init: selection.model });
+  const model = fitSoftmaxRegression(prepare(train.features), train.labels, K, {
+    C: selection.C,
+    maxIter: o.maxIter,
+    tol: o.tol,
+    init: selection.model,
+  });
   const best = selection.tried.find((t) => t.C === selection.C)!;
   return {
     probe: 'linear',

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../../errors.js';
-import { checkFeatures, checkLabels, columnStandardiser, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
+import {
+  checkFeatures,
+  checkLabels,
+  columnStandardiser,
+  l2NormaliseRows,
+  type FeatureMatrix,
+  type LabelledFeatures,
+} from '../features.js';
 import { minimiseLbfgs, type LbfgsResult } from '../lbfgs.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
@@ -131,7 +138,13 @@ export function softmaxRegressionPath(
       penalty = 1 / C;
       const result = minimiseLbfgs(objective, theta, { maxIter: opts.maxIter, gradTol: opts.tol * n });
       theta = result.x;
-      path.push({ W: result.x.slice(0, K * d), b: result.x.slice(K * d), objective: result.f, iterations: result.iterations, stop: result.stop });
+      path.push({
+        W: result.x.slice(0, K * d),
+        b: result.x.slice(K * d),
+        objective: result.f,
+        iterations: result.iterations,
+        stop: result.stop,
+      });
     }
     return path;
   } finally {
@@ -170,15 +183,24 @@ export function linearFeatureMap(kind: LinearFeatures, fitOn: FeatureMatrix): (x
 }
 
 export function checkProbeSplits(train: LabelledFeatures, test: LabelledFeatures, K: number, what: string): void {
-  for (const [name, split] of [['train', train], ['test', test]] as const) {
+  for (const [name, split] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     checkFeatures(split.features, `${what} (${name})`);
     checkLabels(split.labels, split.features.n, K, `${what} (${name})`);
   }
-  if (train.features.d !== test.features.d) throw new RunError(`${what}: train features have d=${train.features.d}, test features d=${test.features.d}`);
+  if (train.features.d !== test.features.d)
+    throw new RunError(`${what}: train features have d=${train.features.d}, test features d=${test.features.d}`);
 }
 
 /** The linear probe at a fixed C: fitSoftmaxRegression on `train`, accuracy on `test`. */
-export function linearProbe(train: LabelledFeatures, test: LabelledFeatures, K: number, opts: LinearProbeOptions = {}): ProbeResult {
+export function linearProbe(
+  train: LabelledFeatures,
+  test: LabelledFeatures,
+  K: number,
+  opts: LinearProbeOptions = {},
+): ProbeResult {
   const o = { ...LINEAR_DEFAULTS, ...opts };
   checkProbeSplits(train, test, K, 'linear probe');
   const prepare = linearFeatureMap(o.features, train.features);

@@ -40,31 +40,64 @@ const PROBES = {
   // C chosen on a validation split of the training features (linear-tuned.ts): the fair default.
   linear: {
     rows: ['linear'],
-    run: (ctx: ProbeContext) => [tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { features: variant(ctx), seed: ctx.seed })],
+    run: (ctx: ProbeContext) => [
+      tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+        features: variant(ctx),
+        seed: ctx.seed,
+      }),
+    ],
   },
   // The same on raw features standardised with training statistics: does a conclusion depend on the normalisation?
   'linear-std': {
     rows: ['linear-std'],
-    run: (ctx: ProbeContext) => [named('linear-std', tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { features: 'std', seed: ctx.seed }))],
+    run: (ctx: ProbeContext) => [
+      named(
+        'linear-std',
+        tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+          features: 'std',
+          seed: ctx.seed,
+        }),
+      ),
+    ],
   },
   // One C for every method (probe.C, default 1): what `linear` was before C was chosen per run.
   'linear-fixed': {
     rows: ['linear-fixed'],
-    run: (ctx: ProbeContext) => [named('linear-fixed', linearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { features: variant(ctx), C: ctx.settings.C }))],
+    run: (ctx: ProbeContext) => [
+      named(
+        'linear-fixed',
+        linearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+          features: variant(ctx),
+          C: ctx.settings.C,
+        }),
+      ),
+    ],
   },
   knn: {
     rows: ['knn', 'knn-weighted'],
-    run: (ctx: ProbeContext) => knnProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { k: ctx.settings.k }),
+    run: (ctx: ProbeContext) =>
+      knnProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { k: ctx.settings.k }),
   },
   ncc: {
     rows: ['ncc'],
-    run: (ctx: ProbeContext) => [nccProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { normalise: ctx.settings.normalise })],
+    run: (ctx: ProbeContext) => [
+      nccProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+        normalise: ctx.settings.normalise,
+      }),
+    ],
   },
   // k-means recovers fine classes inside each coarse class: only meaningful at the fine level.
   kmeans: {
     rows: ['kmeans'],
     run: (ctx: ProbeContext) =>
-      ctx.level === 'fine' ? [kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, { seed: ctx.seed, normalise: ctx.settings.normalise })] : [],
+      ctx.level === 'fine'
+        ? [
+            kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, {
+              seed: ctx.seed,
+              normalise: ctx.settings.normalise,
+            }),
+          ]
+        : [],
   },
 } satisfies Record<string, ProbeDefinition>;
 

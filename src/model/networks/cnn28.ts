@@ -25,7 +25,8 @@ function build(cfg: ResolvedNetworkConfig, inputShape: readonly number[], seeds:
 
 export const cnn28: NetworkDefinition = {
   name: 'cnn28',
-  description: 'four 3×3 conv+BN+ReLU (32,32,64,64 × width), max-pool after the 2nd and 4th, BN on the flattened map; for 28×28 images',
+  description:
+    'four 3×3 conv+BN+ReLU (32,32,64,64 × width), max-pool after the 2nd and 4th, BN on the flattened map; for 28×28 images',
   inputRanks: [3],
   build,
 };

@@ -96,4 +96,3 @@ export function countParameters(model: tf.LayersModel): ParameterCount {
   const non_trainable = sum(model.nonTrainableWeights);
   return { trainable, non_trainable, total: trainable + non_trainable };
 }
-

@@ -32,7 +32,11 @@ function resnet(name: NetworkName, blocksPerStage: number): NetworkDefinition {
     inputRanks: [3],
     build(cfg: ResolvedNetworkConfig, inputShape: readonly number[], seeds: LayerSeeds): tf.LayersModel {
       const input = tf.input({ shape: [...inputShape], name: 'image' });
-      let x = convBnRelu(input, { name: 'stem', filters: scaledChannels(STAGE_CHANNELS[0], cfg.width), kernel: 3 }, seeds);
+      let x = convBnRelu(
+        input,
+        { name: 'stem', filters: scaledChannels(STAGE_CHANNELS[0], cfg.width), kernel: 3 },
+        seeds,
+      );
       STAGE_CHANNELS.forEach((base, stage) => {
         for (let block = 0; block < blocksPerStage; block++) {
           const stride = stage > 0 && block === 0 ? 2 : 1;

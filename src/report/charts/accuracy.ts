@@ -28,7 +28,8 @@ export function accuracySection(agg: Aggregates, groups: ReportGroup[]): Section
   });
   return {
     title: 'Accuracy',
-    intro: 'Mean over seeds per method (and grid value); whiskers span ± one sample standard deviation. ' +
+    intro:
+      'Mean over seeds per method (and grid value); whiskers span ± one sample standard deviation. ' +
       'fine.* probes are fitted on train features and scored on test features at the fine label level; lt.many / lt.medium / lt.few split classes by training-set size.',
     charts,
   };

@@ -11,7 +11,12 @@ interface Histogram {
 /** The x axis ends at the next multiple of 10° at least this far right of the last occupied bin (and θ). */
 const X_MARGIN_DEG = 5;
 
-function sumOverSeeds(runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, split: string, level: string): Map<ReportGroup, Histogram> {
+function sumOverSeeds(
+  runs: RunFiles[],
+  groupOf: (r: RunFiles) => ReportGroup,
+  split: string,
+  level: string,
+): Map<ReportGroup, Histogram> {
   const hists = new Map<ReportGroup, Histogram>();
   for (const run of runs) {
     const g = groupOf(run);
@@ -38,13 +43,23 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
       return { x: (start + end) / 2, y: total > 0 ? count / total : 0 };
     });
     yMax = Math.max(yMax, ...points.map((p) => p.y));
-    const curve = { label: g.label, data: points, borderColor: g.color, backgroundColor: g.color, pointRadius: 0, borderWidth: 2 };
+    const curve = {
+      label: g.label,
+      data: points,
+      borderColor: g.color,
+      backgroundColor: g.color,
+      pointRadius: 0,
+      borderWidth: 2,
+    };
     if (h.theta === null) return [curve];
     xMax = Math.max(xMax, h.theta);
     // θ as a vertical dashed segment of the group's colour: a dataset, so Chart.js draws it.
     const marker = {
       label: `θ = ${Number(h.theta.toFixed(1))}° (${g.label})`,
-      data: [{ x: h.theta, y: 0 }, { x: h.theta, y: 1 }],
+      data: [
+        { x: h.theta, y: 0 },
+        { x: h.theta, y: 1 },
+      ],
       borderColor: g.color,
       backgroundColor: g.color,
       borderDash: [6, 4],
@@ -63,7 +78,12 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
       options: {
         ...commonOptions(title),
         scales: {
-          x: { type: 'linear', min: 0, max: Math.min(180, Math.ceil((xMax + X_MARGIN_DEG) / 10) * 10), title: { display: true, text: 'angle (degrees)' } },
+          x: {
+            type: 'linear',
+            min: 0,
+            max: Math.min(180, Math.ceil((xMax + X_MARGIN_DEG) / 10) * 10),
+            title: { display: true, text: 'angle (degrees)' },
+          },
           y: { min: 0, max: yTop, title: { display: true, text: 'fraction of features (summed over seeds)' } },
         },
       },
@@ -79,7 +99,8 @@ export function anglesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Report
   const pipelines = runsByPipeline(runs);
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns]) => {
     const combos = new Map<string, [string, string]>();
-    for (const run of pipelineRuns) for (const b of run.angles ?? []) combos.set(JSON.stringify([b.split, b.level]), [b.split, b.level]);
+    for (const run of pipelineRuns)
+      for (const b of run.angles ?? []) combos.set(JSON.stringify([b.split, b.level]), [b.split, b.level]);
     // The test split first: it is what the geometry metrics describe.
     const ordered = [...combos.values()].sort((a, b) => Number(b[0] === 'test') - Number(a[0] === 'test'));
     return ordered.map(([split, level]) => {
@@ -89,7 +110,8 @@ export function anglesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Report
   });
   return {
     title: 'The cone made visible: feature angles',
-    intro: 'Histogram (2° bins) of the angle between each feature and its class direction (the ETF row for ETF methods, the classifier row otherwise), ' +
+    intro:
+      'Histogram (2° bins) of the angle between each feature and its class direction (the ETF row for ETF methods, the classifier row otherwise), ' +
       'counts summed over seeds and normalised to fractions. Collapsed features pile up near 0°; cone features spread out to the dashed half-angle θ.',
     charts: charts.map((c, i) => angleChart(`angles-${i}`, c.title, c.hists)),
   };

@@ -32,7 +32,10 @@ export function barsWithErrors(
           }),
         })),
       },
-      options: { ...commonOptions(title.text, title.subtitle), scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } } },
+      options: {
+        ...commonOptions(title.text, title.subtitle),
+        scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
+      },
     },
   };
 }

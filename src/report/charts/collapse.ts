@@ -31,7 +31,14 @@ const BAND_ALPHA = '33';
  * Mean over the seeds of each group at every tracked epoch, with a ± one sample std band: the mean
  * line, then the upper edge filled down to the lower edge ('+1'), both edges without a legend entry.
  */
-function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, value: (r: RunFiles) => Point[]): ChartSpec | null {
+function meanBandChart(
+  id: string,
+  title: string,
+  yTitle: string,
+  runs: RunFiles[],
+  groupOf: (r: RunFiles) => ReportGroup,
+  value: (r: RunFiles) => Point[],
+): ChartSpec | null {
   const byGroup = new Map<ReportGroup, Map<number, number[]>>();
   for (const run of runs) {
     const g = groupOf(run);
@@ -44,11 +51,29 @@ function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles
   const datasets = [...byGroup].flatMap(([g, epochs]) => {
     const stats = [...epochs].sort((a, b) => a[0] - b[0]).map(([epoch, values]) => ({ epoch, s: meanStd(values)! }));
     if (stats.some(({ s }) => s.mean - s.std <= 0)) positive = false;
-    const line = (label: string, y: (s: { mean: number; std: number }) => number) => ({ label, data: stats.map(({ epoch, s }) => ({ x: epoch, y: y(s) })), borderColor: g.color });
+    const line = (label: string, y: (s: { mean: number; std: number }) => number) => ({
+      label,
+      data: stats.map(({ epoch, s }) => ({ x: epoch, y: y(s) })),
+      borderColor: g.color,
+    });
     return [
       { ...line(g.label, (s) => s.mean), backgroundColor: g.color, borderWidth: 2, pointRadius: 3 },
-      { ...line(`${g.label} + std`, (s) => s.mean + s.std), backgroundColor: `${g.color}${BAND_ALPHA}`, borderWidth: 0, pointRadius: 0, fill: '+1', hideInLegend: true },
-      { ...line(`${g.label} − std`, (s) => s.mean - s.std), backgroundColor: `${g.color}${BAND_ALPHA}`, borderWidth: 0, pointRadius: 0, fill: false, hideInLegend: true },
+      {
+        ...line(`${g.label} + std`, (s) => s.mean + s.std),
+        backgroundColor: `${g.color}${BAND_ALPHA}`,
+        borderWidth: 0,
+        pointRadius: 0,
+        fill: '+1',
+        hideInLegend: true,
+      },
+      {
+        ...line(`${g.label} − std`, (s) => s.mean - s.std),
+        backgroundColor: `${g.color}${BAND_ALPHA}`,
+        borderWidth: 0,
+        pointRadius: 0,
+        fill: false,
+        hideInLegend: true,
+      },
     ];
   });
   return {
@@ -71,16 +96,27 @@ function meanBandChart(id: string, title: string, yTitle: string, runs: RunFiles
 const fmtRho = (rho: number) => (Number.isFinite(rho) ? rho.toFixed(2) : '–');
 
 /** Fine linear accuracy against nc1 at every tracked epoch of every run, with Spearman's ρ per group and overall. */
-function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): ChartSpec | null {
+function scatterChart(
+  id: string,
+  title: string,
+  runs: RunFiles[],
+  groupOf: (r: RunFiles) => ReportGroup,
+): ChartSpec | null {
   const byGroup = new Map<ReportGroup, { x: number; y: number }[]>();
   for (const run of runs) {
     const acc = new Map(fineLinear(run).map((p) => [p.epoch, p.value]));
-    const points = nc1(run).filter((p) => acc.has(p.epoch)).map((p) => ({ x: p.value, y: acc.get(p.epoch)! }));
+    const points = nc1(run)
+      .filter((p) => acc.has(p.epoch))
+      .map((p) => ({ x: p.value, y: acc.get(p.epoch)! }));
     if (points.length > 0) byGroup.set(groupOf(run), [...(byGroup.get(groupOf(run)) ?? []), ...points]);
   }
   const all = [...byGroup.values()].flat();
   if (all.length === 0) return null;
-  const rho = (ps: { x: number; y: number }[]) => spearman(ps.map((p) => p.x), ps.map((p) => p.y));
+  const rho = (ps: { x: number; y: number }[]) =>
+    spearman(
+      ps.map((p) => p.x),
+      ps.map((p) => p.y),
+    );
   const datasets = [...byGroup].map(([g, ps]) => ({
     label: `${g.label} (ρ = ${fmtRho(rho(ps))}, n = ${ps.length})`,
     data: ps,
@@ -94,9 +130,15 @@ function scatterChart(id: string, title: string, runs: RunFiles[], groupOf: (r: 
       type: 'scatter',
       data: { datasets },
       options: {
-        ...commonOptions(title, `Spearman ρ over all points: ${fmtRho(rho(all))} (n = ${all.length}); ρ < 0: the more collapsed, the better the transfer`),
+        ...commonOptions(
+          title,
+          `Spearman ρ over all points: ${fmtRho(rho(all))} (n = ${all.length}); ρ < 0: the more collapsed, the better the transfer`,
+        ),
         scales: {
-          x: { type: all.every((p) => p.x > 0) ? 'logarithmic' : 'linear', title: { display: true, text: 'nc1 (test features, training level)' } },
+          x: {
+            type: all.every((p) => p.x > 0) ? 'logarithmic' : 'linear',
+            title: { display: true, text: 'nc1 (test features, training level)' },
+          },
           y: { title: { display: true, text: 'fine linear probe accuracy' } },
         },
       },
@@ -114,16 +156,36 @@ export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Repo
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns], i) => {
     const prefix = pipelines.size > 1 ? `${pipeline}: ` : '';
     return [
-      meanBandChart(`collapse-acc-${i}`, `${prefix}Fine linear probe accuracy per tracked epoch`, 'fine linear probe accuracy', pipelineRuns, groupOf, fineLinear),
-      meanBandChart(`collapse-nc1-${i}`, `${prefix}nc1 per tracked epoch (test features, training level)`, 'nc1', pipelineRuns, groupOf, nc1),
-      scatterChart(`collapse-scatter-${i}`, `${prefix}Fine linear accuracy against nc1 (every tracked epoch of every run)`, pipelineRuns, groupOf),
+      meanBandChart(
+        `collapse-acc-${i}`,
+        `${prefix}Fine linear probe accuracy per tracked epoch`,
+        'fine linear probe accuracy',
+        pipelineRuns,
+        groupOf,
+        fineLinear,
+      ),
+      meanBandChart(
+        `collapse-nc1-${i}`,
+        `${prefix}nc1 per tracked epoch (test features, training level)`,
+        'nc1',
+        pipelineRuns,
+        groupOf,
+        nc1,
+      ),
+      scatterChart(
+        `collapse-scatter-${i}`,
+        `${prefix}Fine linear accuracy against nc1 (every tracked epoch of every run)`,
+        pipelineRuns,
+        groupOf,
+      ),
     ].filter((c): c is ChartSpec => c !== null);
   });
   return {
     title: 'Collapse over training',
-    intro: 'From trajectory.csv of runs with spec `track`: fixed subsets of train and test measured every few epochs. ' +
+    intro:
+      'From trajectory.csv of runs with spec `track`: fixed subsets of train and test measured every few epochs. ' +
       'Lines are means over seeds with a ± one std band; collapse shows as nc1 falling, and the first chart shows what it does to fine-grained transfer. ' +
-      'The scatter pools every tracked epoch of every run (points of one run are not independent), with Spearman\'s ρ per method and overall.',
+      "The scatter pools every tracked epoch of every run (points of one run are not independent), with Spearman's ρ per method and overall.",
     charts,
   };
 }

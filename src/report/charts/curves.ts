@@ -6,7 +6,14 @@ import { commonOptions, type ChartSpec, type Section } from './types.js';
 const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'crossRot'] as const;
 
-function curveChart(id: string, title: string, yTitle: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup, value: (e: EpochRow) => number): ChartSpec {
+function curveChart(
+  id: string,
+  title: string,
+  yTitle: string,
+  runs: RunFiles[],
+  groupOf: (r: RunFiles) => ReportGroup,
+  value: (e: EpochRow) => number,
+): ChartSpec {
   const seedIndex = new Map<ReportGroup, number>();
   const datasets = runs.map((r) => {
     const g = groupOf(r);
@@ -35,7 +42,10 @@ function curveChart(id: string, title: string, yTitle: string, runs: RunFiles[],
         ...base,
         // Legend entries show the marker (and so the seed) instead of a dashed box.
         plugins: { ...base.plugins, legend: { position: 'bottom', labels: { usePointStyle: true } } },
-        scales: { x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } }, y: { title: { display: true, text: yTitle } } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+          y: { title: { display: true, text: yTitle } },
+        },
       },
     },
   };
@@ -47,8 +57,22 @@ export function curvesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Report
   const charts = [...pipelines].flatMap(([pipeline, pipelineRuns], i) => {
     const prefix = pipelines.size > 1 ? `${pipeline}: ` : '';
     return [
-      curveChart(`curve-loss-${i}`, `${prefix}Train loss per epoch`, 'train loss', pipelineRuns, groupOf, (e) => e.trainLoss),
-      curveChart(`curve-acc-${i}`, `${prefix}Test accuracy per epoch (training level)`, 'test accuracy', pipelineRuns, groupOf, (e) => e.testAccuracy),
+      curveChart(
+        `curve-loss-${i}`,
+        `${prefix}Train loss per epoch`,
+        'train loss',
+        pipelineRuns,
+        groupOf,
+        (e) => e.trainLoss,
+      ),
+      curveChart(
+        `curve-acc-${i}`,
+        `${prefix}Test accuracy per epoch (training level)`,
+        'test accuracy',
+        pipelineRuns,
+        groupOf,
+        (e) => e.testAccuracy,
+      ),
     ];
   });
   return {

@@ -32,8 +32,11 @@ export function geometrySection(agg: Aggregates, groups: ReportGroup[]): Section
   const metrics = measuredMetrics(agg).filter((m) => !isAccuracyMetric(m) && !isEpochMetric(m));
   return {
     title: 'Neural-collapse and cone geometry',
-    intro: 'Test-split features at the training level, L2-normalised; mean ± std over seeds. Collapse shows as small NC1 and angles near 0°.',
+    intro:
+      'Test-split features at the training level, L2-normalised; mean ± std over seeds. Collapse shows as small NC1 and angles near 0°.',
     small: true,
-    charts: metrics.map((m, i) => barsWithErrors(`geom-${i}`, { text: m, subtitle: MEANING[baseName(m)] }, [m], agg, groups, m)),
+    charts: metrics.map((m, i) =>
+      barsWithErrors(`geom-${i}`, { text: m, subtitle: MEANING[baseName(m)] }, [m], agg, groups, m),
+    ),
   };
 }

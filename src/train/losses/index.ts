@@ -21,7 +21,8 @@ const REGISTRY: LossDefinition[] = [ce, etfCe, cone, coneHinge, coneSurface, con
  * from the registry, so everything that validates specs sees it once it is registered.
  */
 export function registerLoss(definition: LossDefinition): void {
-  if (REGISTRY.some((d) => d.name === definition.name)) throw new UsageError(`loss ${definition.name} is already registered`);
+  if (REGISTRY.some((d) => d.name === definition.name))
+    throw new UsageError(`loss ${definition.name} is already registered`);
   REGISTRY.push(definition);
 }
 

@@ -55,10 +55,15 @@ describe('wasm backend', () => {
       onWasm.forEach((values, i) =>
         values.forEach((v, j) => {
           const expected = onCpu[s][i][j];
-          expect(Math.abs(v - expected), `${spec.name} output ${i}[${j}]`).toBeLessThan(1e-5 + 1e-4 * Math.abs(expected));
+          expect(Math.abs(v - expected), `${spec.name} output ${i}[${j}]`).toBeLessThan(
+            1e-5 + 1e-4 * Math.abs(expected),
+          );
         }),
       );
-      expect(onWasm[1].some((g) => g !== 0), `${spec.name} feature gradient`).toBe(true);
+      expect(
+        onWasm[1].some((g) => g !== 0),
+        `${spec.name} feature gradient`,
+      ).toBe(true);
     });
   });
 });

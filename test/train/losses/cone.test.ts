@@ -13,7 +13,9 @@ beforeAll(async () => {
 function featureGradient(loss: Loss, h: number[][], labels: number[]): number[][] {
   return tf.tidy(() => {
     const y = tf.tensor1d(labels, 'int32');
-    return tf.grad((f) => loss.loss(f as tf.Tensor2D, y))(tf.tensor2d(h)).arraySync() as number[][];
+    return tf
+      .grad((f) => loss.loss(f as tf.Tensor2D, y))(tf.tensor2d(h))
+      .arraySync() as number[][];
   });
 }
 
@@ -51,12 +53,25 @@ describe('cone clipping', () => {
     const { inner, outer } = bounds(THETA);
     const expected = Math.log(1 + (K - 1) * Math.exp(16 * (outer - inner)));
     const rows = [0, 1, 2, 3, 4, 5];
-    expect(lossValue(cone, rows.map((n) => h[n]), rows.map((n) => labels[n]))).toBeCloseTo(expected, 5);
+    expect(
+      lossValue(
+        cone,
+        rows.map((n) => h[n]),
+        rows.map((n) => labels[n]),
+      ),
+    ).toBeCloseTo(expected, 5);
   });
 
   it('equals etf-ce, value and gradient, when no logit is clipped', () => {
     // Near the opposite of the class direction: u·w_y ≈ −1 < cos θ and u·w_j ≈ 1/(K−1) > cos(φ−θ).
-    const far = labels.map((y) => atAngle(directions[y].map((x) => -x), 10 * rng.next(), 1 + rng.next(), rng));
+    const far = labels.map((y) =>
+      atAngle(
+        directions[y].map((x) => -x),
+        10 * rng.next(),
+        1 + rng.next(),
+        rng,
+      ),
+    );
     const { inner, outer } = bounds(THETA);
     cosines(far, directions).forEach((row, n) =>
       row.forEach((c, k) => expect(k === labels[n] ? c < inner : c > outer).toBe(true)),
@@ -71,10 +86,12 @@ describe('cone clipping', () => {
     const a = tf.tidy(() => cone.logits(tf.tensor2d(h)).arraySync());
     const b = tf.tidy(() => etfCe.logits(tf.tensor2d(h)).arraySync());
     const expected = cosines(h, directions).map((row) => row.map((c) => 16 * c));
-    a.forEach((row, n) => row.forEach((z, k) => {
-      expect(z).toBeCloseTo(expected[n][k], 4);
-      expect(z).toBe(b[n][k]);
-    }));
+    a.forEach((row, n) =>
+      row.forEach((z, k) => {
+        expect(z).toBeCloseTo(expected[n][k], 4);
+        expect(z).toBe(b[n][k]);
+      }),
+    );
   });
 });
 

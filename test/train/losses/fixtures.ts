@@ -90,11 +90,25 @@ export function referenceLoss(name: string, p: ResolvedParams, head: Head, h: nu
     const logits = h.map((row) => head.bias.map((b, k) => b + row.reduce((s, x, i) => s + x * head.kernel[i][k], 0)));
     if (name === 'ce') {
       const eps = p.label_smoothing;
-      return mean(logits.map((z, n) => crossEntropy(z, oneHot(labels[n]).map((t) => (1 - eps) * t + eps / K))));
+      return mean(
+        logits.map((z, n) =>
+          crossEntropy(
+            z,
+            oneHot(labels[n]).map((t) => (1 - eps) * t + eps / K),
+          ),
+        ),
+      );
     }
     const total = PRIOR.reduce((a, b) => a + b, 0);
     const shift = Array.from(PRIOR, (x) => p.tau * Math.log(x / total));
-    return mean(logits.map((z, n) => crossEntropy(z.map((x, k) => x + shift[k]), oneHot(labels[n]))));
+    return mean(
+      logits.map((z, n) =>
+        crossEntropy(
+          z.map((x, k) => x + shift[k]),
+          oneHot(labels[n]),
+        ),
+      ),
+    );
   }
   const c = cosines(h, head.directions);
   const { inner, outer } = bounds(p.theta ?? 0);

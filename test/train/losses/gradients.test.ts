@@ -73,7 +73,9 @@ describe.each(SPECS)('loss $name', (spec) => {
 
   it('has feature gradients matching central finite differences', () => {
     const analytic = tf.tidy(() =>
-      tf.grad((f) => loss.loss(f as tf.Tensor2D, labels))(tf.tensor2d(features, [N, D])).dataSync(),
+      tf
+        .grad((f) => loss.loss(f as tf.Tensor2D, labels))(tf.tensor2d(features, [N, D]))
+        .dataSync(),
     ) as Float32Array;
     expect(analytic.some((g) => g !== 0)).toBe(true);
     const numeric = Array.from(features, (_, i) => centralDifference(features, i, value));

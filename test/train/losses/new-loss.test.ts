@@ -10,7 +10,10 @@ describe('a new loss', () => {
     expect(methodNames()).toContain('throwaway');
     expect(isFixedEtfMethod('throwaway')).toBe(true);
     const { resolveSpec } = await import('../../../src/config/load.js');
-    const spec = resolveSpec({ dataset: { name: 'synthetic' }, model: { name: 'mlp' }, method: { name: 'throwaway' } }, 'inline');
+    const spec = resolveSpec(
+      { dataset: { name: 'synthetic' }, model: { name: 'mlp' }, method: { name: 'throwaway' } },
+      'inline',
+    );
     expect(spec.method.name).toBe('throwaway');
     const loss = createLoss({ name: 'throwaway' }, { numClasses: 3, featureDim: 4, seed: 0 });
     loss.dispose();

@@ -12,7 +12,15 @@ beforeAll(async () => {
 describe('registry', () => {
   it('lists every loss with its parameters and defaults', () => {
     const listed = listLosses();
-    expect(listed.map((l) => l.name)).toEqual(['ce', 'etf-ce', 'cone', 'cone-hinge', 'cone-surface', 'cone-mean', 'la-ce']);
+    expect(listed.map((l) => l.name)).toEqual([
+      'ce',
+      'etf-ce',
+      'cone',
+      'cone-hinge',
+      'cone-surface',
+      'cone-mean',
+      'la-ce',
+    ]);
     const cone = listed.find((l) => l.name === 'cone')!;
     expect(Object.keys(cone.params)).toEqual(['scale', 'theta']);
     expect(cone.params.scale.default).toBe(16);
@@ -40,12 +48,19 @@ describe('registry', () => {
       expect(() => createLoss(spec, c)).toThrow(message);
     };
     fails({ name: 'cone', theta: 60 }, /^method\.theta: must be below 54\.7 degrees for 4 classes \(got 60\)/);
-    fails({ name: 'cone', theta: 52.3 }, /below 52\.2 degrees for 5 classes \(got 52\.3\)/, { ...ctx, numClasses: 5, featureDim: 8 });
+    fails({ name: 'cone', theta: 52.3 }, /below 52\.2 degrees for 5 classes \(got 52\.3\)/, {
+      ...ctx,
+      numClasses: 5,
+      featureDim: 8,
+    });
     fails({ name: 'cone', theta: -5 }, /^method\.theta: must be a positive number/);
     fails({ name: 'cone', scale: 0 }, /^method\.scale: must be a positive number \(got 0\)/);
     fails({ name: 'ce', label_smoothing: 1 }, /^method\.label_smoothing/);
     // Specs come from YAML, so values may arrive with the wrong type.
-    fails({ name: 'cone-mean', mean_weight: '1' as unknown as number }, /^method\.mean_weight: must be a number ≥ 0 \(got "1"\)/);
+    fails(
+      { name: 'cone-mean', mean_weight: '1' as unknown as number },
+      /^method\.mean_weight: must be a number ≥ 0 \(got "1"\)/,
+    );
     fails({ name: 'ce', theta: 30 }, /^method\.theta: not a parameter of ce \(its parameters: label_smoothing\)/);
     fails({ name: 'con' }, /^method\.name: unknown loss "con" \(known: ce, etf-ce, cone.*did you mean "cone"\?/);
     fails({ name: 'cone' }, /d must be ≥ K.*d=3, K=4/, { ...ctx, featureDim: 3 });
@@ -134,10 +149,10 @@ describe('memory', () => {
       tf.tidy(() => {
         const x = tf.randomNormal([6, 5], 0, 1, 'float32', 9) as tf.Tensor2D;
         const y = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
-        const { value, grads } = tf.variableGrads(() => loss.loss(tf.matMul(x, layer), y), [
-          layer,
-          ...loss.headVariables,
-        ]);
+        const { value, grads } = tf.variableGrads(
+          () => loss.loss(tf.matMul(x, layer), y),
+          [layer, ...loss.headVariables],
+        );
         return [value, loss.logits(tf.matMul(x, layer)), ...Object.values(grads)];
       }).forEach((t) => t.dispose());
       loss.state();
