@@ -29,8 +29,9 @@ const suiteFile = path.join(dir, 'cluster.yaml');
 const local = path.join(dir, 'local');
 const onSlurm = path.join(dir, 'slurm');
 const suiteDir = path.join(onSlurm, 'cluster');
-// Long enough (a few seconds per cell) to catch a task while it trains.
-const EPOCHS = 15;
+// Long enough (a few seconds per cell) that a task picked at most half-way through is still training
+// when it is signalled, even on a loaded machine.
+const EPOCHS = 30;
 let startedSlurm = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +111,7 @@ describe.skipIf(missing)('cone run --launcher slurm on a real Slurm', () => {
     // sent the time-limit warning as Slurm would (USR1 to the batch shell: checkpoint, requeue, resume).
     const training = (s: SuiteStatus) =>
       s.cells.filter(
-        (c) => c.state === 'running' && c.slurm_state === 'RUNNING' && c.epoch >= 2 && c.epoch < EPOCHS - 4,
+        (c) => c.state === 'running' && c.slurm_state === 'RUNNING' && c.epoch >= 2 && c.epoch < EPOCHS / 2,
       );
     let s = await until('a cell training', (x) => training(x).length > 0, 60_000);
     const cancelled = training(s)[0];

@@ -37,9 +37,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The JSON block of a report page, parsed back. */
-function chartData(
-  html: string,
-): {
+function chartData(html: string): {
   id: string;
   config: { type: string; data: { labels?: string[]; datasets: { label: string; data: unknown[] }[] } };
 }[] {
