@@ -37,6 +37,20 @@ export const SUITE_FILES = {
   slurm: 'slurm',
 } as const;
 
+/** The columns of a suite's summary.csv: written by the suite, read by the report. */
+export const SUMMARY_COLUMNS = [
+  'suite',
+  'cell',
+  'pipeline',
+  'dataset',
+  'method',
+  'seed',
+  'overrides',
+  'run_id',
+  'metric',
+  'value',
+];
+
 export type RunFile = keyof typeof RUN_FILES;
 
 /** `<runDir>/<file>` for one of the run folder's files. */

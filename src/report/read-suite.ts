@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { RunError } from '../errors.js';
 import { readCsv } from '../io/csv.js';
-import { runPath, SUITE_FILES } from '../io/run-layout.js';
+import { runPath, SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
 
 /** One row of summary.csv (one cell and metric); columns as in docs/design.md (suite folder). */
 export interface SummaryRow {
@@ -66,19 +66,6 @@ export interface SuiteData {
   /** Files the report expected but could not use, one human-readable line each. */
   notes: string[];
 }
-
-const SUMMARY_COLUMNS = [
-  'suite',
-  'cell',
-  'pipeline',
-  'dataset',
-  'method',
-  'seed',
-  'overrides',
-  'run_id',
-  'metric',
-  'value',
-];
 
 function num(s: string | undefined): number {
   // Empty cells mean "not measured"; Number('') would be 0.

@@ -7,20 +7,7 @@ import { matchingGroups, metricStat, pairedDifference, type CellResult, type Gro
 import type { MeanStd } from '../util/stats.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
-import { SUITE_FILES } from '../io/run-layout.js';
-
-export const SUMMARY_COLUMNS = [
-  'suite',
-  'cell',
-  'pipeline',
-  'dataset',
-  'method',
-  'seed',
-  'overrides',
-  'run_id',
-  'metric',
-  'value',
-];
+import { SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
 
 /** Metrics shown in summary.md and at the end of `cone run`, in this order, when measured. */
 export const HEADLINE_METRICS = [

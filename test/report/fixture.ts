@@ -1,24 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeCsv } from '../../src/io/csv.js';
+import { SUMMARY_COLUMNS } from '../../src/io/run-layout.js';
+
+export { SUMMARY_COLUMNS };
 
 /**
  * A tiny suite folder that follows docs/design.md (suite and run folders) to the column: 2 methods ×
  * 2 seeds of a coarse-pretraining pipeline (probe, geometry and per-epoch metrics, angle histograms, trajectories)
  * and the same 2 × 2 as long-tail cells.
  */
-export const SUMMARY_COLUMNS = [
-  'suite',
-  'cell',
-  'pipeline',
-  'dataset',
-  'method',
-  'seed',
-  'overrides',
-  'run_id',
-  'metric',
-  'value',
-];
 const METRICS_COLUMNS = [
   'epoch',
   'lr',
