@@ -127,7 +127,11 @@ export async function acquireLock(dir: string, what: string): Promise<() => Prom
       command: ['cone', ...process.argv.slice(2)].join(' '),
     };
     try {
+      // proper-lockfile refreshes the lock folder's mtime and counts the lock as compromised when that
+      // mtime is not the one it set; writing owner.json inside changes it, so put it back.
+      const { atime, mtime } = fs.statSync(lockDir);
       fs.writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify(owner) + '\n');
+      fs.utimesSync(lockDir, atime, mtime);
     } catch (e) {
       await release();
       lockError(e, dir);
