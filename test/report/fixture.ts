@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeCsv } from '../../src/io/csv.js';
 import { SUMMARY_COLUMNS } from '../../src/io/run-layout.js';
+import { METRICS_COLUMNS } from '../../src/train/trainer.js';
 
 export { SUMMARY_COLUMNS };
 
@@ -10,16 +11,6 @@ export { SUMMARY_COLUMNS };
  * 2 seeds of a coarse-pretraining pipeline (probe, geometry and per-epoch metrics, angle histograms, trajectories)
  * and the same 2 × 2 as long-tail cells.
  */
-const METRICS_COLUMNS = [
-  'epoch',
-  'lr',
-  'train_loss',
-  'train_accuracy',
-  'test_loss',
-  'test_accuracy',
-  'seconds',
-  'images_per_s',
-];
 const ANGLES_COLUMNS = ['split', 'level', 'bin_start_deg', 'bin_end_deg', 'count'];
 
 export const METHODS = ['ce', 'cone'] as const;
