@@ -45,7 +45,15 @@ function sectionHtml(s: Section): string {
   const canvases = s.charts
     .map((c) => `<div class="chart${small ? ' small' : ''}"><canvas id="${escapeHtml(c.id)}"></canvas></div>`)
     .join('');
-  return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.intro)}</p><div class="grid${small ? ' small' : ''}">${canvases}</div></section>`;
+  const tables = (s.tables ?? [])
+    .filter((t) => t.rows.length > 0)
+    .map(
+      (t) =>
+        `<table><caption>${escapeHtml(t.caption)}</caption><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>` +
+        `${t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`,
+    )
+    .join('');
+  return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.intro)}</p><div class="grid${small ? ' small' : ''}">${canvases}</div>${tables}</section>`;
 }
 
 const STYLE = `
@@ -54,7 +62,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 4px;border-bott
 p{margin:4px 0 10px;color:#444}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
 .grid.small{grid-template-columns:repeat(auto-fill,minmax(280px,1fr))}.chart{position:relative;height:330px}
 .chart.small{height:250px}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th:first-child{text-align:left}.swatch{display:inline-block;width:10px;height:10px;margin-right:5px}
+th:first-child,td:first-child{text-align:left}caption{text-align:left;margin:14px 0 4px;color:#444}.swatch{display:inline-block;width:10px;height:10px;margin-right:5px}
 .notes li{color:#8a4b00}code{font-size:12px}`;
 
 export interface PageParts {

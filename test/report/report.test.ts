@@ -182,6 +182,30 @@ describe('suite data', () => {
     );
   });
 
+  it("gives the collapse charts' numbers as a table: per group and tracked epoch, mean ± std over seeds", () => {
+    const suite = readSuite(suiteDir);
+    const { groupOf } = groupsOf(suite.rows);
+    const [table] = collapseSection(suite.runs, (r) => groupOf(r.cell)).tables ?? [];
+    expect(table.head).toEqual([
+      'group',
+      'epoch',
+      'nc1, train features',
+      'nc1, test features',
+      'fine linear probe, test',
+      'fine kNN, test',
+    ]);
+    expect(table.rows).toHaveLength(METHODS.length * EPOCHS);
+    const std = (Math.SQRT2 * 0.01).toPrecision(2);
+    const row = table.rows.find((r) => r[0] === 'cone' && r[1] === '2')!;
+    const nc1 = Number((3 / 2).toPrecision(3));
+    expect(row.slice(2)).toEqual([
+      `${nc1} ± ${Number(std)}`,
+      `${nc1} ± ${Number(std)}`,
+      `${Number((0.5 + 0.05 * 2 + METHOD_SHIFT.cone).toPrecision(3))} ± ${Number(std)}`,
+      '0.5 ± 0',
+    ]);
+  });
+
   it('draws one line per run and epoch, one pair of charts per pipeline', () => {
     const suite = readSuite(suiteDir);
     const { groupOf } = groupsOf(suite.rows);

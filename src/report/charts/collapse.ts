@@ -1,7 +1,7 @@
 import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type RunFiles } from '../read-suite.js';
-import { meanStd, spearman } from '../../util/stats.js';
-import { commonOptions, type ChartSpec, type Section } from './types.js';
+import { meanStd, spearman, type MeanStd } from '../../util/stats.js';
+import { commonOptions, type ChartSpec, type Section, type SectionTable } from './types.js';
 
 /** One measured value of a run at a tracked epoch. */
 interface Point {
@@ -19,10 +19,31 @@ function nc1(run: RunFiles): Point[] {
   return series(run, run.trainLevel, 'nc1');
 }
 
-function series(run: RunFiles, level: string, column: string): Point[] {
+function series(run: RunFiles, level: string, column: string, split = 'test'): Point[] {
   return (run.trajectory ?? [])
-    .filter((r) => r.split === 'test' && r.level === level && Number.isFinite(r.values[column]))
+    .filter((r) => r.split === split && r.level === level && Number.isFinite(r.values[column]))
     .map((r) => ({ epoch: r.epoch, value: r.values[column] }));
+}
+
+/** Per group, the mean ± std over its runs (seeds) of one value at every epoch some run measured, in epoch order. */
+function epochStats(
+  runs: RunFiles[],
+  groupOf: (r: RunFiles) => ReportGroup,
+  value: (r: RunFiles) => Point[],
+): Map<ReportGroup, { epoch: number; s: MeanStd }[]> {
+  const byGroup = new Map<ReportGroup, Map<number, number[]>>();
+  for (const run of runs) {
+    const g = groupOf(run);
+    const epochs = byGroup.get(g) ?? new Map<number, number[]>();
+    for (const p of value(run)) epochs.set(p.epoch, [...(epochs.get(p.epoch) ?? []), p.value]);
+    if (epochs.size > 0) byGroup.set(g, epochs);
+  }
+  return new Map(
+    [...byGroup].map(([g, epochs]) => [
+      g,
+      [...epochs].sort((a, b) => a[0] - b[0]).map(([epoch, values]) => ({ epoch, s: meanStd(values)! })),
+    ]),
+  );
 }
 
 const BAND_ALPHA = '33';
@@ -39,17 +60,10 @@ function meanBandChart(
   groupOf: (r: RunFiles) => ReportGroup,
   value: (r: RunFiles) => Point[],
 ): ChartSpec | null {
-  const byGroup = new Map<ReportGroup, Map<number, number[]>>();
-  for (const run of runs) {
-    const g = groupOf(run);
-    const epochs = byGroup.get(g) ?? new Map<number, number[]>();
-    for (const p of value(run)) epochs.set(p.epoch, [...(epochs.get(p.epoch) ?? []), p.value]);
-    if (epochs.size > 0) byGroup.set(g, epochs);
-  }
+  const byGroup = epochStats(runs, groupOf, value);
   if (byGroup.size === 0) return null;
   let positive = true;
-  const datasets = [...byGroup].flatMap(([g, epochs]) => {
-    const stats = [...epochs].sort((a, b) => a[0] - b[0]).map(([epoch, values]) => ({ epoch, s: meanStd(values)! }));
+  const datasets = [...byGroup].flatMap(([g, stats]) => {
     if (stats.some(({ s }) => s.mean - s.std <= 0)) positive = false;
     const line = (label: string, y: (s: { mean: number; std: number }) => number) => ({
       label,
@@ -180,12 +194,50 @@ export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Repo
       ),
     ].filter((c): c is ChartSpec => c !== null);
   });
+  const tables = [...pipelines].map(([pipeline, pipelineRuns]) =>
+    collapseTable(pipelines.size > 1 ? `${pipeline}: ` : '', pipelineRuns, groupOf),
+  );
   return {
     title: 'Collapse over training',
     intro:
       'From trajectory.csv of runs with spec `track`: fixed subsets of train and test measured every few epochs. ' +
       'Lines are means over seeds with a ± one std band; collapse shows as nc1 falling, and the first chart shows what it does to fine-grained transfer. ' +
-      "The scatter pools every tracked epoch of every run (points of one run are not independent), with Spearman's ρ per method and overall.",
+      "The scatter pools every tracked epoch of every run (points of one run are not independent), with Spearman's ρ per method and overall. " +
+      'The table gives the numbers behind the lines, with nc1 of the training features (the subset the run trains on) beside that of the test features.',
     charts,
+    tables,
+  };
+}
+
+/** The columns of the collapse table: what is collapsing (nc1, training level) and what transfers (fine probes, test). */
+const TABLE_COLUMNS: { title: string; value: (r: RunFiles) => Point[] }[] = [
+  { title: 'nc1, train features', value: (r) => series(r, r.trainLevel, 'nc1', 'train') },
+  { title: 'nc1, test features', value: nc1 },
+  { title: 'fine linear probe, test', value: fineLinear },
+  { title: 'fine kNN, test', value: (r) => series(r, 'fine', 'knn') },
+];
+
+const fmtStat = ({ mean, std, n }: MeanStd) =>
+  n > 1 ? `${Number(mean.toPrecision(3))} ± ${Number(std.toPrecision(2))}` : String(Number(mean.toPrecision(3)));
+
+/** The charts' numbers: one row per group and tracked epoch, mean ± std over the seeds. */
+function collapseTable(prefix: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): SectionTable {
+  const columns = TABLE_COLUMNS.map((c) => epochStats(runs, groupOf, c.value));
+  const groups = [...new Set(columns.flatMap((c) => [...c.keys()]))];
+  const rows = groups.flatMap((g) => {
+    const epochs = [...new Set(columns.flatMap((c) => (c.get(g) ?? []).map((e) => e.epoch)))].sort((a, b) => a - b);
+    return epochs.map((epoch) => [
+      g.label,
+      String(epoch),
+      ...columns.map((c) => {
+        const e = (c.get(g) ?? []).find((x) => x.epoch === epoch);
+        return e ? fmtStat(e.s) : '–';
+      }),
+    ]);
+  });
+  return {
+    caption: `${prefix}mean ± std over seeds per tracked epoch`,
+    head: ['group', 'epoch', ...TABLE_COLUMNS.map((c) => c.title)],
+    rows,
   };
 }

@@ -15,6 +15,14 @@ export interface Section {
   charts: ChartSpec[];
   /** Many small charts (small multiples) rather than a few large ones. */
   small?: boolean;
+  /** Tables of numbers shown under the charts (plain text cells). */
+  tables?: SectionTable[];
+}
+
+export interface SectionTable {
+  caption: string;
+  head: string[];
+  rows: string[][];
 }
 
 /** Options every chart shares: no animation, so a chart is fully drawn when its constructor returns. */
