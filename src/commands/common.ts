@@ -5,6 +5,8 @@ import { BACKEND_NAMES } from '../backend/names.js';
 import type { RunKind } from '../config/hash.js';
 import { METHOD_NAMES, type Spec } from '../config/schema.js';
 import { discardRun } from '../pipelines/training-run.js';
+import type { Reporter } from '../reporter.js';
+import { terminal } from './terminal.js';
 
 /** Options every command accepts (registered once in src/cli.ts). */
 export interface GlobalOptions {
@@ -112,14 +114,15 @@ export function trainingOptions<T>(
 export function runTraining<R>(
   argv: TrainingOptions,
   kind: RunKind,
-  pipeline: (spec: Spec, opts: { quiet: boolean }) => Promise<R>,
+  pipeline: (spec: Spec, opts: { reporter: Reporter }) => Promise<R>,
   body: (train: (spec: Spec) => Promise<R>) => Promise<void>,
 ): Promise<void> {
+  const reporter = terminal(argv);
   return runAndExit(() =>
     withResumeHint(() =>
       body(async (spec) => {
         if (!argv.resume) await discardRun(spec, kind);
-        return pipeline(spec, { quiet: argv.quiet });
+        return pipeline(spec, { reporter });
       }),
     ),
   );
