@@ -39,7 +39,7 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
       })
       .option('batch', { type: 'number', default: 256, describe: 'inference batch size' }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       const dir = await extractFeatures(argv.run, {
         split: argv.split,
         dataset: argv.dataset,

@@ -66,7 +66,7 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
       })
       .options(slurmOptions),
   handler: (argv) =>
-    runAndExit(() =>
+    runAndExit(argv, () =>
       withResumeHint(async () => {
         const jobs = positiveInteger('jobs', argv.jobs);
         const suite = loadSuite(argv.suite);
