@@ -4,6 +4,7 @@ const below = (from, allowed) => ({ from, allowed });
 const layers = {
   // Foundations: no project imports except errors/util; log sits on io (its file name, making its folder).
   errors: below('^src/errors\\.ts$', []),
+  reporter: below('^src/reporter\\.ts$', []),
   util: below('^src/util/', ['errors']),
   log: below('^src/log\\.ts$', ['errors', 'util', 'io']),
   io: below('^src/io/', ['errors', 'util']),
@@ -15,17 +16,18 @@ const layers = {
   losses: below('^src/train/losses/', ['errors', 'util', 'model']),
   config: below('^src/config/', ['errors', 'util', 'io', 'backend', 'data', 'model', 'train/losses', 'eval/probes/registry']),
   eval: below('^src/eval/', ['errors', 'util', 'io']),
-  train: below('^src/train/(?!losses/)', ['errors', 'util', 'log', 'io', 'backend', 'data', 'model', 'config', 'train']),
-  pipelines: below('^src/pipelines/', ['errors', 'util', 'log', 'io', 'backend', 'data', 'model', 'config', 'train', 'eval']),
+  train: below('^src/train/(?!losses/)', ['errors', 'util', 'reporter', 'log', 'io', 'backend', 'data', 'model', 'config', 'train']),
+  pipelines: below('^src/pipelines/', ['errors', 'util', 'reporter', 'log', 'io', 'backend', 'data', 'model', 'config', 'train', 'eval']),
   report: below('^src/report/', ['errors', 'util', 'io']),
-  suite: below('^src/suite/', ['errors', 'util', 'log', 'io', 'config', 'eval', 'pipelines', 'report']),
+  suite: below('^src/suite/', ['errors', 'util', 'reporter', 'log', 'io', 'config', 'eval', 'pipelines', 'report']),
   // A launcher (e.g. Slurm) submits suites and pipelines: beside/above suite.
   launch: below('^src/launch/', ['errors', 'util', 'log', 'io', 'config', 'pipelines', 'suite']),
   bench: below('^src/bench/', ['errors', 'util', 'log', 'io', 'backend', 'model', 'config', 'train']),
-  commands: below('^src/commands/', ['errors', 'util', 'log', 'io', 'backend', 'data', 'model', 'config', 'train', 'eval', 'pipelines', 'report', 'suite', 'launch', 'bench']),
+  commands: below('^src/commands/', ['errors', 'util', 'reporter', 'log', 'io', 'backend', 'data', 'model', 'config', 'train', 'eval', 'pipelines', 'report', 'suite', 'launch', 'bench']),
 };
 const own = {
   errors: 'errors\\.ts$',
+  reporter: 'reporter\\.ts$',
   log: 'log\\.ts$',
   'io/run-layout': 'io/run-layout\\.ts$',
   'eval/probes/registry': 'eval/probes/registry\\.ts$',

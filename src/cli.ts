@@ -1,6 +1,5 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { setConsoleOptions } from './log.js';
 import { globalOptions } from './commands/common.js';
 import { benchCommand } from './commands/bench.js';
 import { datasetsCommand } from './commands/datasets.js';
@@ -21,7 +20,6 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .usage(
       '$0 <command> [options]\n\nDo features that keep their within-class spread (a maximal-separating cone) transfer better than collapsed ones?',
     )
-    .middleware((a) => setConsoleOptions({ verbose: Boolean(a.verbose), quiet: Boolean(a.quiet) }))
     .command(datasetsCommand)
     .command(specCommand)
     .command(pretrainCommand)

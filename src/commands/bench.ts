@@ -1,12 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { formatBench, formatComparison, leakWarning } from '../bench/report.js';
 import { compareBench, runBench, type BenchOptions, type BenchResult } from '../bench/run.js';
-import { debug, info, warn } from '../log.js';
 import { NETWORK_NAMES } from '../model/networks/index.js';
 import { BACKEND_NAMES } from '../backend/names.js';
 import { OPTIMIZER_NAMES } from '../config/schema.js';
 import type { BenchOptimizer } from '../bench/step.js';
 import { runAndExit, type GlobalOptions } from './common.js';
+import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions {
   model: (typeof NETWORK_NAMES)[number];
@@ -40,7 +40,8 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
       .option('profile', { type: 'boolean', default: false, describe: 'time each kernel over one extra step' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of text' }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
+      const out = terminal(argv);
       const opts: BenchOptions = {
         model: argv.model,
         batch: argv.batch,
@@ -51,11 +52,11 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
         profile: argv.profile,
         backend: argv.backend ?? 'auto',
         threads: argv.threads,
-        log: debug,
+        log: out.debug,
       };
-      info(`bench: ${opts.model}, batch ${opts.batch}, ${opts.warmup} warm-up + ${opts.steps} timed steps`);
+      out.info(`bench: ${opts.model}, batch ${opts.batch}, ${opts.warmup} warm-up + ${opts.steps} timed steps`);
       const print = (result: BenchResult, runs: BenchResult[], lines: string[]) => {
-        for (const leak of runs.map(leakWarning)) if (leak) warn(leak);
+        for (const leak of runs.map(leakWarning)) if (leak) out.warn(leak);
         process.stdout.write(argv.json ? `${JSON.stringify(result)}\n` : `${lines.join('\n')}\n`);
       };
       if (argv.compare) {

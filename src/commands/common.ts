@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
 import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
-import { isVerbose } from '../log.js';
 import { BACKEND_NAMES } from '../backend/names.js';
 import type { RunKind } from '../config/hash.js';
 import { METHOD_NAMES, type Spec } from '../config/schema.js';
 import { discardRun } from '../pipelines/training-run.js';
+import type { Reporter } from '../reporter.js';
+import { terminal } from './terminal.js';
 
 /** Options every command accepts (registered once in src/cli.ts). */
 export interface GlobalOptions {
@@ -47,7 +48,7 @@ export function positiveInteger(flag: string, value: number): number {
  * 2 usage/spec, 1 runtime (file-system errors too: disk full, read-only, a file where a folder
  * should be), 130 interrupted. Stack traces only with --verbose.
  */
-export async function runAndExit(body: () => Promise<number | void>): Promise<void> {
+export async function runAndExit(argv: { verbose: boolean }, body: () => Promise<number | void>): Promise<void> {
   try {
     const code = await body();
     process.exitCode = code ?? 0;
@@ -55,14 +56,14 @@ export async function runAndExit(body: () => Promise<number | void>): Promise<vo
     const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);
     if (e instanceof ConeError) {
       for (const line of e.message.split('\n')) process.stderr.write(`cone: ${line}\n`);
-      if (isVerbose() && e.stack) process.stderr.write(`${e.stack}\n`);
+      if (argv.verbose && e.stack) process.stderr.write(`${e.stack}\n`);
       process.exitCode = e.exitCode;
     } else {
       const err = e as Error;
       process.stderr.write(
-        `cone: internal error: ${err?.message ?? String(e)}${isVerbose() ? '' : ' (run with --verbose for the stack trace)'}\n`,
+        `cone: internal error: ${err?.message ?? String(e)}${argv.verbose ? '' : ' (run with --verbose for the stack trace)'}\n`,
       );
-      if (isVerbose() && err?.stack) process.stderr.write(`${err.stack}\n`);
+      if (argv.verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
       process.exitCode = 1;
     }
   }
@@ -112,14 +113,15 @@ export function trainingOptions<T>(
 export function runTraining<R>(
   argv: TrainingOptions,
   kind: RunKind,
-  pipeline: (spec: Spec, opts: { quiet: boolean }) => Promise<R>,
+  pipeline: (spec: Spec, opts: { reporter: Reporter }) => Promise<R>,
   body: (train: (spec: Spec) => Promise<R>) => Promise<void>,
 ): Promise<void> {
-  return runAndExit(() =>
+  const reporter = terminal(argv);
+  return runAndExit(argv, () =>
     withResumeHint(() =>
       body(async (spec) => {
         if (!argv.resume) await discardRun(spec, kind);
-        return pipeline(spec, { quiet: argv.quiet });
+        return pipeline(spec, { reporter });
       }),
     ),
   );

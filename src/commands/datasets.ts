@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { DATASET_NAMES, describeDataset, fetchDataset, listDatasets, loadDataset } from '../data/registry.js';
-import { info } from '../log.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
+import { terminal } from './terminal.js';
 
 interface InfoArgs extends GlobalOptions {
   name: string;
@@ -13,8 +13,8 @@ interface InfoArgs extends GlobalOptions {
 const list: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'list',
   describe: 'every dataset, whether it is available here, where it is read from and how to get it',
-  handler: () =>
-    runAndExit(async () => {
+  handler: (argv) =>
+    runAndExit(argv, async () => {
       const rows = listDatasets().map((d) => [
         d.name,
         d.available ? 'yes' : 'no',
@@ -31,8 +31,8 @@ const fetch: CommandModule<GlobalOptions, { name: string } & GlobalOptions> = {
   describe: 'download and cache a dataset that cone can fetch (cifar10)',
   builder: (y) => y.positional('name', { type: 'string', demandOption: true, choices: DATASET_NAMES }),
   handler: (argv) =>
-    runAndExit(async () => {
-      const where = await fetchDataset(argv.name, { log: info });
+    runAndExit(argv, async () => {
+      const where = await fetchDataset(argv.name, { log: terminal(argv).info });
       process.stdout.write(`${argv.name}: ready in ${where}\n`);
     }),
 };
@@ -46,7 +46,7 @@ const infoCommand: CommandModule<GlobalOptions, InfoArgs> = {
       .option('path', { type: 'string', describe: 'folder to read from (fashion-mnist, cifar100)' })
       .option('hierarchy', { type: 'string', describe: "coarse grouping (default: the dataset's)" }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       const ds = describeDataset(
         await loadDataset({ name: argv.name, path: argv.path, hierarchy: argv.hierarchy, seed: argv.seed ?? 0 }),
       );

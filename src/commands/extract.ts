@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { extractFeatures, SPLIT_CHOICES, type SplitChoice } from '../pipelines/extract.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { runAndExit, type GlobalOptions } from './common.js';
+import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions {
   run: string;
@@ -38,7 +39,7 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
       })
       .option('batch', { type: 'number', default: 256, describe: 'inference batch size' }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       const dir = await extractFeatures(argv.run, {
         split: argv.split,
         dataset: argv.dataset,
@@ -46,6 +47,7 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
         backend: argv.backend,
         threads: argv.threads,
         batchSize: argv.batch,
+        reporter: terminal(argv),
       });
       process.stdout.write(`${dir}\n`);
     }),

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../backend/select.js';
 import { probeFeatures, type ProbeReport, type ProbeSettings } from '../pipelines/probe-run.js';
-import { info, warn } from '../log.js';
 import { resolveSpec } from '../config/load.js';
 import { PROBE_NAMES } from '../eval/probes/registry.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
+import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions {
   features: string[];
@@ -77,7 +77,8 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
         describe: 'L2-normalise features for the linear, linear-fixed, ncc and kmeans probes (default true)',
       }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
+      const out = terminal(argv);
       const defaults = resolveSpec({}, 'defaults').probe;
       const settings: ProbeSettings = {
         probes: (argv.probe as ProbeSettings['probes'] | undefined) ?? defaults.probes,
@@ -86,11 +87,11 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
         k: argv.k ?? defaults.k,
         normalise: argv.normalise ?? defaults.normalise,
       };
-      await initBackend({ backend: argv.backend ?? 'auto', threads: argv.threads, log: warn });
+      await initBackend({ backend: argv.backend ?? 'auto', threads: argv.threads, log: out.warn });
       const reports: ProbeReport[] = [];
       for (const dir of argv.features) {
         const r = probeFeatures(dir, settings);
-        info(`${dir}: wrote ${r.files.join(', ')}`);
+        out.info(`${dir}: wrote ${r.files.join(', ')}`);
         reports.push(r);
       }
       process.stdout.write(sideBySide(reports));

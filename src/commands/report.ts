@@ -17,7 +17,7 @@ export const reportCommand: CommandModule<GlobalOptions, Args> = {
       describe: 'suite folder holding summary.csv (results/<suite>/)',
     }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       process.stdout.write(`${await writeReport(argv.suite)}\n`);
     }),
 };

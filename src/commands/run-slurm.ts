@@ -1,10 +1,10 @@
 import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
-import { info } from '../log.js';
 import { resolveLauncher, type LauncherSettings } from '../launch/settings.js';
 import { finalizeArgs, submitSuite } from '../launch/submit.js';
 import type { Suite } from '../suite/schema.js';
 import type { GlobalOptions } from './common.js';
+import { terminal } from './terminal.js';
 
 /** `cone run` flags for the Slurm launcher; each overrides the suite's `launcher:` field of the same name. */
 export const slurmOptions = {
@@ -101,7 +101,7 @@ export async function submitToSlurm(
       out(`nothing to submit: finalize job ${r.pendingFinalize} writes the summary once the cells in Slurm end`);
     return 0;
   }
-  info(summary);
+  terminal(argv).info(summary);
   if (r.arrayJob) {
     out(`array job ${r.arrayJob}: ${r.submit.length} task(s), ${settings.cpus_per_task} cpu(s) each`);
     for (const l of r.logs) out(`  ${l.task}  ${l.runId}  log ${l.log}`);

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { info, warn } from '../log.js';
 import { formatOutcome } from '../suite/expectations.js';
 import { runSuite, type SuiteOutcome } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
 import { CONSOLE_METRICS, methodTable } from '../suite/summary.js';
 import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { rejectSlurmFlags, slurmOptions, submitToSlurm, type SlurmArgs } from './run-slurm.js';
+import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions, SlurmArgs {
   suite: string;
@@ -66,7 +66,7 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
       })
       .options(slurmOptions),
   handler: (argv) =>
-    runAndExit(() =>
+    runAndExit(argv, () =>
       withResumeHint(async () => {
         const jobs = positiveInteger('jobs', argv.jobs);
         const suite = loadSuite(argv.suite);
@@ -76,12 +76,11 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
           outputRoot: argv.out ?? 'results',
           jobs,
           dryRun: argv['dry-run'],
-          quiet: argv.quiet,
           execution: { backend: argv.backend, threads: argv.threads },
           command: ['cone', ...process.argv.slice(2)].join(' '),
           onlyCell: argv.cell,
           finalizeOnly: argv.finalize,
-          log: { info, warn },
+          reporter: terminal(argv),
         });
         if (!argv.cell) process.stdout.write(argv['dry-run'] ? cellList(outcome) : runSummary(outcome));
         if (outcome.outcomes.some((o) => !o.pass)) return EXPECTATION_FAILED;

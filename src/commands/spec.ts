@@ -15,7 +15,7 @@ export const specCommand: CommandModule<GlobalOptions, Args> = {
   describe: 'validate an experiment spec and print it resolved, with its hash',
   builder: (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'spec YAML file' }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       const spec = loadSpec(argv.file, overridesFrom(argv));
       // Subset sizes against the split sizes need the data, so they are checked when it is here.
       if ((spec.dataset.subset !== null || spec.dataset.test_subset !== null) && datasetPresent(spec.dataset)) {

@@ -29,7 +29,7 @@ export const statusCommand: CommandModule<GlobalOptions, Args> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object, for scripts' }),
   handler: (argv) =>
-    runAndExit(async () => {
+    runAndExit(argv, async () => {
       const s = statusOf(argv.suite, argv.out);
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);

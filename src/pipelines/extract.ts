@@ -8,7 +8,7 @@ import { RunError } from '../errors.js';
 import { makeDir, writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { readFinishedRun } from './run-spec.js';
-import { info, warn } from '../log.js';
+import { SILENT, type Reporter } from '../reporter.js';
 import { hasCheckpoint, loadCheckpointTensors } from '../train/checkpoint.js';
 import { featuresOf, headMatrices } from '../train/predict.js';
 import { countNonFinite } from '../eval/features.js';
@@ -29,6 +29,8 @@ export interface ExtractOptions {
   backend?: BackendChoice;
   threads?: number;
   batchSize?: number;
+  /** Where the backend's fallbacks and each written split are told; default SILENT. */
+  reporter?: Reporter;
 }
 
 export interface FeaturesMeta {
@@ -61,12 +63,13 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     throw new RunError(
       `${runDir}: the run has no checkpoint (its trained weights); delete the run folder to train it again`,
     );
+  const reporter = opts.reporter ?? SILENT;
   const datasetName = opts.dataset ?? spec.dataset.name;
   const sameData = datasetName === spec.dataset.name;
   const backend = await initBackend({
     backend: opts.backend ?? spec.backend,
     threads: opts.threads ?? spec.threads ?? undefined,
-    log: warn,
+    log: (m) => reporter.warn(m),
   });
   const subset = opts.subset ?? 'spec';
   // The run's own subsets (same seeds, so the same images it trained on) only make sense for its own dataset.
@@ -120,7 +123,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       writeNpy(featureSplitFile(outDir, name, ''), features, [split.n, d]);
       writeNpy(featureSplitFile(outDir, name, '.fine'), split.fine, [split.n]);
       writeNpy(featureSplitFile(outDir, name, '.coarse'), split.coarse, [split.n]);
-      info(
+      reporter.info(
         `${name}: ${split.n} images -> ${featureSplitFile(outDir, name, '')} (${Math.round(split.n / seconds)} img/s)`,
       );
     }

@@ -17,6 +17,7 @@ import { classify, featuresOf } from '../train/predict.js';
 import { listLosses } from '../train/losses/index.js';
 import { missingRunFiles, runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
 import { RUN_FILES, runPath } from '../io/run-layout.js';
+import type { Reporter } from '../reporter.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
@@ -102,7 +103,7 @@ function splitJson(split: LongtailSplit): string {
  */
 export async function longtail(
   spec: Spec,
-  opts: { quiet?: boolean; stopWhen?: () => boolean } = {},
+  opts: { reporter?: Reporter; stopWhen?: () => boolean } = {},
 ): Promise<LongtailRunResult> {
   requireFineLevel(spec, spec.name ?? 'spec');
   const { runDir } = runFolder(spec, 'longtail');
@@ -116,7 +117,7 @@ export async function longtail(
   }
   const result = await trainingRun(spec, {
     kind: KIND,
-    quiet: opts.quiet,
+    reporter: opts.reporter,
     stopWhen: opts.stopWhen,
     outputs: LONGTAIL_FILES,
     task: async (dir) => {

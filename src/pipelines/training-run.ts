@@ -5,12 +5,12 @@ import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
 import { LOCK_DIR, withRunLock } from '../io/run-lock.js';
-import { info, runLogger, warn } from '../log.js';
+import { runLogger } from '../log.js';
+import { SILENT, type Reporter } from '../reporter.js';
 import { runId, specHash, type RunKind } from '../config/hash.js';
 import { specToYaml } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { StopRequest } from '../train/interrupt.js';
-import { Progress } from '../train/progress.js';
 import type { TrainTask } from '../data/task.js';
 import { recoverCheckpoint } from '../train/checkpoint-recovery.js';
 import { checkpointDir, train, type Trained, type Tracker } from '../train/trainer.js';
@@ -29,7 +29,8 @@ export function runFolder(spec: Spec, kind: RunKind): RunFolder {
 export interface TrainingRunOptions {
   /** Manifest `kind`; part of the run id. */
   kind: RunKind;
-  quiet?: boolean;
+  /** Where notices and training progress go; default SILENT. */
+  reporter?: Reporter;
   /** Extra stop condition (tests use it to interrupt a run at a chosen point). */
   stopWhen?: () => boolean;
   /** Build the task once the backend is up (loads data, builds splits, may write files into the run folder). */
@@ -42,8 +43,14 @@ export interface TrainingRunOptions {
   track?: (task: TrainTask) => Tracker;
 }
 
-/** Seconds spent tracking vs training (the sum of metrics.csv `seconds`), into the log, the manifest and the console. */
-function reportTrackingCost(trained: Trained, manifest: Manifest, log: ReturnType<typeof runLogger>, id: string): void {
+/** Seconds spent tracking vs training (the sum of metrics.csv `seconds`), into the log, the manifest and the reporter. */
+function reportTrackingCost(
+  trained: Trained,
+  manifest: Manifest,
+  log: ReturnType<typeof runLogger>,
+  reporter: Reporter,
+  id: string,
+): void {
   const training = trained.metrics.reduce((s, r) => s + r.seconds, 0);
   const cost = {
     tracking_seconds: trained.trackSeconds,
@@ -52,7 +59,7 @@ function reportTrackingCost(trained: Trained, manifest: Manifest, log: ReturnTyp
   };
   manifest.details.tracking = cost;
   log.info(cost, 'tracking cost');
-  info(
+  reporter.info(
     `${id}: tracking took ${cost.tracking_seconds.toFixed(1)} s, ${(100 * cost.fraction).toFixed(1)}% of the ${training.toFixed(1)} s of training steps`,
   );
 }
@@ -88,13 +95,14 @@ export function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<Train
 
 async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
   const { runId: id, runDir } = runFolder(spec, opts.kind);
+  const reporter = opts.reporter ?? SILENT;
   const previous = readManifest(runDir);
   const missing = previous?.status === 'done' ? missingRunFiles(runDir, opts.outputs) : [];
   if (previous?.status === 'done' && !missing.length) {
-    info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
+    reporter.info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
     return { runId: id, runDir, status: 'already-done', manifest: previous };
   }
-  if (missing.length) info(`${runDir}: done, but ${missing.join(', ')} missing; rebuilding`);
+  if (missing.length) reporter.info(`${runDir}: done, but ${missing.join(', ')} missing; rebuilding`);
   // Only now, holding the lock: a kill during a checkpoint swap may have left the newest checkpoint in a temp folder.
   recoverCheckpoint(checkpointDir(runDir));
   removeStaleTemps(runDir);
@@ -104,26 +112,33 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
   if (previous) manifest.details.resumed_from = previous.status;
   writeManifest(runDir, manifest);
   const log = runLogger(runDir);
-  const stop = new StopRequest(opts.stopWhen).listen();
+  const progress = reporter.training(id);
+  const stop = new StopRequest(opts.stopWhen, (signal) => progress.stopping(signal)).listen();
   try {
-    const backend = await initBackend({ backend: spec.backend, threads: spec.threads ?? undefined, log: warn });
+    const backend = await initBackend({
+      backend: spec.backend,
+      threads: spec.threads ?? undefined,
+      log: (m) => reporter.warn(m),
+    });
     manifest.backend = backend.name;
     manifest.threads = backend.threads;
     writeManifest(runDir, manifest);
     log.info({ backend }, 'backend');
-    info(`${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
+    reporter.info(
+      `${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
+    );
     const task = await opts.task(runDir);
     const trained = await train(task, {
       spec,
       specHash: hash,
       runDir,
       stop,
-      progress: new Progress(id, Boolean(opts.quiet)),
+      progress,
       onEpoch: (row, trackSeconds) =>
         log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
       // Said only once a checkpoint is loaded: a run folder without one starts from epoch 1.
       onResume: (s) =>
-        info(
+        reporter.info(
           `${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`,
         ),
       track: opts.track?.(task),
@@ -131,7 +146,7 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
     try {
       manifest.details.epochs = trained.metrics.length;
       manifest.details.final = trained.metrics[trained.metrics.length - 1];
-      if (opts.track) reportTrackingCost(trained, manifest, log, id);
+      if (opts.track) reportTrackingCost(trained, manifest, log, reporter, id);
       await opts.after?.(trained, task, runDir, manifest);
     } finally {
       trained.dispose();

@@ -17,12 +17,12 @@ import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
 import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
+import { SILENT, type Reporter } from '../reporter.js';
 
 export interface RunSuiteOptions {
   outputRoot: string;
   jobs: number;
   dryRun: boolean;
-  quiet: boolean;
   execution?: { backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu'; threads?: number };
   /** The command line, recorded in summary.md. */
   command: string;
@@ -30,16 +30,9 @@ export interface RunSuiteOptions {
   onlyCell?: string;
   /** Run no cell: aggregate the finished ones, check expectations, report the rest (Slurm's finalize job). */
   finalizeOnly?: boolean;
-  /** Where progress goes (a cell started, finished or failed); the library itself prints nothing. */
-  log?: SuiteLog;
+  /** Where progress goes (a cell started, finished or failed, and the in-process cells' own); default SILENT. */
+  reporter?: Reporter;
 }
-
-export interface SuiteLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
-
-const SILENT: SuiteLog = { info: () => {}, warn: () => {} };
 
 export interface SuiteOutcome {
   dir: string;
@@ -81,14 +74,14 @@ export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
  * One cell through its pipeline, holding its run folder's lock throughout; training resumes from a
  * checkpoint, a finished training is not redone.
  */
-export function runCell(cell: Cell, suite: Suite, quiet: boolean): Promise<void> {
+export function runCell(cell: Cell, suite: Suite, reporter: Reporter): Promise<void> {
   return withRunLock(cell.runDir, async () => {
     if (suite.pipeline === 'longtail') {
-      await longtail(cell.spec, { quiet });
+      await longtail(cell.spec, { reporter });
       return;
     }
-    await pretrain(cell.spec, { quiet });
-    const features = await extractFeatures(cell.runDir, { split: 'both' });
+    await pretrain(cell.spec, { reporter });
+    const features = await extractFeatures(cell.runDir, { split: 'both', reporter });
     probeFeatures(features, cell.spec.probe);
   });
 }
@@ -98,7 +91,7 @@ async function runInWorkers(
   cells: Cell[],
   suite: Suite,
   opts: RunSuiteOptions,
-  log: SuiteLog,
+  reporter: Reporter,
 ): Promise<Map<string, string>> {
   const errors = new Map<string, string>();
   const queue = [...cells];
@@ -114,7 +107,7 @@ async function runInWorkers(
         child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
         child.on('close', resolve);
       });
-      log.info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
+      reporter.info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
       if (code !== 0) errors.set(cell.runId, stderr.join('').trim().split('\n').pop() ?? `exit ${code}`);
     }
   };
@@ -130,12 +123,12 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   const cells = expandSuite(suite, { outputRoot: opts.outputRoot, execution: opts.execution });
   checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
   const dir = suiteDir(suite, opts.outputRoot);
-  const log = opts.log ?? SILENT;
+  const reporter = opts.reporter ?? SILENT;
 
   if (opts.onlyCell) {
     const cell = cells.find((c) => c.runId === opts.onlyCell);
     if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
-    await runCell(cell, suite, opts.quiet);
+    await runCell(cell, suite, reporter);
     return { dir, cells: [cell], pending: [cell], groups: [], outcomes: [], failed: [], summary: null, report: null };
   }
 
@@ -146,25 +139,25 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
-    log.info(
+    reporter.info(
       `${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`,
     );
     const errors = new Map<string, string>();
     if (opts.jobs > 1 && toRun.length > 1) {
-      for (const [k, v] of await runInWorkers(toRun, suite, opts, log)) errors.set(k, v);
+      for (const [k, v] of await runInWorkers(toRun, suite, opts, reporter)) errors.set(k, v);
     } else {
       for (const cell of toRun) {
-        log.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
+        reporter.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
         try {
-          await runCell(cell, suite, opts.quiet);
+          await runCell(cell, suite, reporter);
         } catch (caught) {
           if (caught instanceof InterruptedError) throw caught;
           const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);
           const message = e instanceof Error ? e.message : String(e);
-          log.warn(`${cell.runId} failed: ${message}`);
+          reporter.warn(`${cell.runId} failed: ${message}`);
           errors.set(cell.runId, message);
           if (!(e instanceof ConeError))
-            log.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
+            reporter.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
         }
       }
     }

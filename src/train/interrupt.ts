@@ -1,18 +1,20 @@
 /**
  * Ctrl-C handling for long runs: the first SIGINT/SIGTERM asks the loop to stop after the current
- * step (it then checkpoints and exits 130); a second one exits at once.
+ * step (it then checkpoints and exits 130) and is passed to `onSignal` (to tell the user); a second
+ * one exits at once.
  */
 export class StopRequest {
   private requested: string | null = null;
   private readonly handler = (signal: NodeJS.Signals) => {
     if (this.requested) process.exit(130);
     this.requested = signal;
-    process.stderr.write(
-      `\n${signal}: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)\n`,
-    );
+    this.onSignal(signal);
   };
 
-  constructor(private readonly extra: () => boolean = () => false) {}
+  constructor(
+    private readonly extra: () => boolean = () => false,
+    private readonly onSignal: (signal: NodeJS.Signals) => void = () => {},
+  ) {}
 
   /** Listen for signals until `release()`. */
   listen(): this {

@@ -20,17 +20,18 @@ import { classify, featuresOf } from './predict.js';
 import { createLoss } from './losses/index.js';
 import type { Loss } from './losses/types.js';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer.js';
-import type { Progress } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
 import { runPath } from '../io/run-layout.js';
+import type { TrainingProgress } from '../reporter.js';
 
 export interface TrainContext {
   spec: Spec;
   specHash: string;
   runDir: string;
   stop: StopRequest;
-  progress: Progress;
+  /** Where the epochs' progress goes (the trainer prints nothing). */
+  progress: TrainingProgress;
   /** Called after each epoch with its metrics row (already in metrics.csv) and the seconds `track` took after it. */
   onEpoch?: (row: MetricsRow, trackSeconds: number) => void;
   /** Called once a checkpoint has been loaded, with the position training continues from. */
@@ -211,7 +212,7 @@ async function runEpochs(
     if (state.step_in_epoch === 0) state.epoch_seed = rng.seed();
     const epochRng = new Rng(state.epoch_seed);
     const batches = [...batchIndices(n, batch, epochRng, { dropLast: true })];
-    ctx.progress.startEpoch(epoch + 1, spec.epochs, stepsPerEpoch, state.step_in_epoch);
+    ctx.progress.epochStart(epoch + 1, spec.epochs, stepsPerEpoch, state.step_in_epoch);
 
     for (let k = state.step_in_epoch; k < stepsPerEpoch; k++) {
       const started = performance.now();
@@ -274,7 +275,7 @@ async function runEpochs(
     state.running = { loss_sum: 0, correct: 0, seen: 0, seconds: 0 };
     state.rng = rng.state();
     await saveState(ctx, state, model, loss, optimizer);
-    ctx.progress.endEpoch(epochLine(row, spec.epochs));
+    ctx.progress.epochEnd(epochLine(row, spec.epochs));
     ctx.onEpoch?.(row, trackSeconds);
     if (ctx.stop.stopping && epoch + 1 < spec.epochs) {
       throw new InterruptedError(

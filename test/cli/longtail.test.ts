@@ -188,15 +188,13 @@ describe('longtail (library)', () => {
   it('resumes an interrupted run to the same result, without leaking tensors', async () => {
     const [straightSpec] = longtailSpecs(spec, { output: path.join(dir, 'straight') }, ['la-ce']);
     const [resumedSpec] = longtailSpecs(spec, { output: path.join(dir, 'resumed') }, ['la-ce']);
-    const straight = await longtail(straightSpec, { quiet: true });
+    const straight = await longtail(straightSpec);
     const before = tf.memory().numTensors;
 
     let steps = 0;
-    await expect(longtail(resumedSpec, { quiet: true, stopWhen: () => ++steps >= 3 })).rejects.toThrow(
-      InterruptedError,
-    );
+    await expect(longtail(resumedSpec, { stopWhen: () => ++steps >= 3 })).rejects.toThrow(InterruptedError);
     expect(readManifest(path.join(resumedSpec.output, straight.runId))?.status).toBe('interrupted');
-    const resumed = await longtail(resumedSpec, { quiet: true });
+    const resumed = await longtail(resumedSpec);
     expect(resumed.status).toBe('done');
     expect(tf.memory().numTensors).toBe(before);
 

@@ -10,7 +10,7 @@ async function stderrOf(error: unknown): Promise<{ text: string; code: number | 
   const lines: string[] = [];
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
   try {
-    await runAndExit(async () => {
+    await runAndExit({ verbose: false }, async () => {
       throw error;
     });
   } finally {

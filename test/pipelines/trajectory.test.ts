@@ -72,7 +72,7 @@ describe('a tracked run', () => {
       'tiny.yaml',
     );
     const before = tf.memory().numTensors;
-    const run = await pretrain(spec, { quiet: true });
+    const run = await pretrain(spec);
     expect(tf.memory().numTensors).toBe(before);
     const trajectory = readCsv(path.join(run.runDir, RUN_FILES.trajectory));
     expect(Object.keys(trajectory[0]).slice(0, 9)).toEqual([

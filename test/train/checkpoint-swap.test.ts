@@ -30,7 +30,7 @@ function weightsOf(runDir: string): number[][] {
 /** Trains to the end; returns how often the trainer asked whether to stop (once per step and once per epoch). */
 async function finish(spec: ReturnType<typeof specIn>): Promise<{ runDir: string; asked: number }> {
   let asked = 0;
-  const r = await pretrain(spec, { quiet: true, stopWhen: () => (asked++, false) });
+  const r = await pretrain(spec, { stopWhen: () => (asked++, false) });
   expect(r.status).toBe('done');
   return { runDir: r.runDir, asked };
 }
@@ -42,12 +42,10 @@ describe('a kill between the two renames of a checkpoint swap', () => {
     const spec = specIn(path.join(root, 'killed'));
     const runDir = path.join(spec.output, path.basename(straight.runDir));
     // Two checkpoints one step apart: after step 1 (the previous one) and after step 2 (the new one).
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => true })).rejects.toThrow(InterruptedError);
+    await expect(pretrain(spec, { stopWhen: () => true })).rejects.toThrow(InterruptedError);
     const temp = path.join(runDir, `.tmp-checkpoint-4242-${Date.now()}`);
     fs.cpSync(checkpointDir(runDir), `${temp}-old`, { recursive: true });
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => true })).rejects.toThrow(
-      /interrupted at epoch 1, step 2/,
-    );
+    await expect(pretrain(spec, { stopWhen: () => true })).rejects.toThrow(/interrupted at epoch 1, step 2/);
     // What writeDirAtomic leaves when killed after `checkpoint -> <temp>-old` and before `<temp> -> checkpoint`.
     fs.renameSync(checkpointDir(runDir), temp);
 

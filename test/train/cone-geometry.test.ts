@@ -8,7 +8,7 @@ import { geometryMetrics } from '../../src/eval/geometry.js';
 import { resolveSpec } from '../../src/config/load.js';
 import { StopRequest } from '../../src/train/interrupt.js';
 import { datasetTask } from '../../src/data/task.js';
-import { Progress } from '../../src/train/progress.js';
+import { SILENT } from '../../src/reporter.js';
 import { featuresOf } from '../../src/train/predict.js';
 import { train } from '../../src/train/trainer.js';
 
@@ -45,7 +45,7 @@ async function meanAngle(method: string, scale: number, root: string): Promise<{
     specHash: 'test',
     runDir: path.join(root, `${method}-${scale}`),
     stop: new StopRequest(),
-    progress: new Progress(method, true),
+    progress: SILENT.training(method),
   });
   try {
     const features = await featuresOf(trained.model, ds.train, ds.shape, 256);

@@ -40,21 +40,19 @@ describe('tracking collapse over training', () => {
 
   it("writes trajectory.csv with the checkpoint: an interrupted and resumed run's equals an uninterrupted run's", async () => {
     const before = tf.memory().numTensors;
-    const straight = await pretrain(specFor('straight'), { quiet: true });
+    const straight = await pretrain(specFor('straight'));
     expect(tf.memory().numTensors).toBe(before);
 
     const spec = specFor('interrupted');
     const runDir = path.join(spec.output, straight.runId);
     // Stop at the end of epoch 1 (after its tracking), then in the middle of epoch 2.
-    await expect(
-      pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) }),
-    ).rejects.toThrow(InterruptedError);
+    await expect(pretrain(spec, { stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(
+      InterruptedError,
+    );
     expect(readCsv(path.join(runDir, RUN_FILES.trajectory)).map((r) => r.epoch)).toEqual(['1', '1', '1', '1']);
     let calls = 0;
-    await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(
-      /interrupted at epoch 2, step 2/,
-    );
-    expect((await pretrain(spec, { quiet: true })).status).toBe('done');
+    await expect(pretrain(spec, { stopWhen: () => ++calls >= 2 })).rejects.toThrow(/interrupted at epoch 2, step 2/);
+    expect((await pretrain(spec)).status).toBe('done');
     expect(tf.memory().numTensors).toBe(before);
 
     const text = fs.readFileSync(path.join(runDir, RUN_FILES.trajectory), 'utf8');
@@ -63,9 +61,9 @@ describe('tracking collapse over training', () => {
   });
 
   it('leaves training untouched: same weights and metrics as the run without tracking, whose run id is unchanged', async () => {
-    const tracked = await pretrain(specFor('straight'), { quiet: true });
+    const tracked = await pretrain(specFor('straight'));
     const plainSpec = specFor('plain', { track: { every: 0, subset: 60 } });
-    const plain = await pretrain(plainSpec, { quiet: true });
+    const plain = await pretrain(plainSpec);
     const { track: _, ...untracked } = tinySpec({ name: 'tiny' }) as Record<string, unknown>;
     expect(plain.runId).toBe(runId(resolveSpec(untracked, 'tiny.yaml')));
     expect(plain.runId).not.toBe(tracked.runId);
@@ -83,7 +81,7 @@ describe('tracking collapse over training', () => {
       longtail: { imbalance: 4 },
       track: { every: 2, subset: 1000, probes: ['ncc'] },
     });
-    const run = await longtail(spec, { quiet: true });
+    const run = await longtail(spec);
     const rows = readCsv(path.join(run.runDir, RUN_FILES.trajectory));
     expect(rows.map((r) => r.epoch)).toEqual(['2', '2', '2', '2', '3', '3', '3', '3']);
     expect(Object.keys(rows[0]).slice(0, 5)).toEqual(['epoch', 'split', 'level', 'ncc', 'features']);

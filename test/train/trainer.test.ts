@@ -41,22 +41,20 @@ for (const backend of ['cpu', 'wasm']) {
 
     async function expectExactResume(name: string, extra: Record<string, unknown> = {}): Promise<void> {
       const before = tf.memory().numTensors;
-      const straight = await pretrain(specFor(backend, path.join(root, `${name}-straight`), extra), { quiet: true });
+      const straight = await pretrain(specFor(backend, path.join(root, `${name}-straight`), extra));
       expect(straight.status).toBe('done');
       expect(tf.memory().numTensors).toBe(before);
 
       // Stop after epoch 1 (at the epoch boundary), then once more in the middle of epoch 2.
       const spec = specFor(backend, path.join(root, `${name}-interrupted`), extra);
       const runDir = path.join(spec.output, straight.runId);
-      await expect(
-        pretrain(spec, { quiet: true, stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) }),
-      ).rejects.toThrow(InterruptedError);
+      await expect(pretrain(spec, { stopWhen: () => fs.existsSync(path.join(runDir, 'metrics.csv')) })).rejects.toThrow(
+        InterruptedError,
+      );
       expect(readManifest(runDir)?.status).toBe('interrupted');
       let calls = 0;
-      await expect(pretrain(spec, { quiet: true, stopWhen: () => ++calls >= 2 })).rejects.toThrow(
-        /interrupted at epoch 2, step 2/,
-      );
-      const resumed = await pretrain(spec, { quiet: true });
+      await expect(pretrain(spec, { stopWhen: () => ++calls >= 2 })).rejects.toThrow(/interrupted at epoch 2, step 2/);
+      const resumed = await pretrain(spec);
       expect(resumed.status).toBe('done');
       expect(tf.memory().numTensors).toBe(before);
 
@@ -66,7 +64,7 @@ for (const backend of ['cpu', 'wasm']) {
       a.forEach((w, i) => expect(Array.from(b[i])).toEqual(Array.from(w)));
 
       // A finished run is not trained again.
-      const again = await pretrain(spec, { quiet: true });
+      const again = await pretrain(spec);
       expect(again.status).toBe('already-done');
     }
 
@@ -93,7 +91,7 @@ for (const backend of ['cpu', 'wasm']) {
         schedule: { name: 'constant' },
       });
       const before = tf.memory().numTensors;
-      const err = await pretrain(spec, { quiet: true }).catch((e) => e);
+      const err = await pretrain(spec).catch((e) => e);
       expect(err).toBeInstanceOf(RunError);
       expect(err.message).toMatch(/^loss is (NaN|Infinity|-Infinity) at epoch 1, step \d+; training stopped/);
       const runDir = fs.readdirSync(spec.output).map((d) => path.join(spec.output, d))[0];

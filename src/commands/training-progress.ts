@@ -1,21 +1,22 @@
 import cliProgress from 'cli-progress';
-import { info } from '../log.js';
+import type { TrainingProgress } from '../reporter.js';
 
 /**
- * Training progress: a live bar on a terminal, a plain line every few seconds otherwise (CI logs,
- * files), and one summary line per epoch either way.
+ * Training progress on the terminal: a live bar on a terminal, a plain line every few seconds
+ * otherwise (CI logs, files), and one summary line per epoch either way; all on stderr.
  */
-export class Progress {
+export class TerminalTrainingProgress implements TrainingProgress {
   private bar: cliProgress.SingleBar | null = null;
   private lastLine = 0;
 
   constructor(
     private readonly label: string,
     private readonly quiet: boolean,
+    private readonly info: (message: string) => void,
     private readonly tty: boolean = Boolean(process.stderr.isTTY),
   ) {}
 
-  startEpoch(epoch: number, epochs: number, steps: number, startAt: number): void {
+  epochStart(epoch: number, epochs: number, steps: number, startAt: number): void {
     if (this.quiet || !this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -38,13 +39,20 @@ export class Progress {
     const now = Date.now();
     if (now - this.lastLine > 10_000) {
       this.lastLine = now;
-      info(`${this.label} step ${done}/${steps} loss ${loss.toFixed(4)} ${Math.round(imagesPerSecond)} img/s`);
+      this.info(`${this.label} step ${done}/${steps} loss ${loss.toFixed(4)} ${Math.round(imagesPerSecond)} img/s`);
     }
   }
 
-  endEpoch(line: string): void {
+  epochEnd(summary: string): void {
     this.bar?.stop();
     this.bar = null;
-    if (!this.quiet) info(`${this.label} ${line}`);
+    if (!this.quiet) this.info(`${this.label} ${summary}`);
+  }
+
+  /** Said even with --quiet; the leading newline ends a bar's line. */
+  stopping(signal: NodeJS.Signals): void {
+    process.stderr.write(
+      `\n${signal}: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)\n`,
+    );
   }
 }
