@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [page, title, png, height = '1500'] = process.argv.slice(2);
+const flags = JSON.parse(fs.readFileSync(new URL('../test/report/chromium-flags.json', import.meta.url), 'utf8'));
 if (!page || !title || !png) {
   console.error('usage: report-section-png.mjs <report.html> <section title> <out.png> [height]');
   process.exit(2);
@@ -31,17 +32,8 @@ try {
   const r = spawnSync(
     '/usr/bin/chromium',
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--hide-scrollbars',
+      ...flags,
       `--user-data-dir=${path.join(tmp, 'profile')}`,
-      '--virtual-time-budget=5000',
       `--window-size=1240,${height}`,
       `--screenshot=${path.resolve(png)}`,
       pathToFileURL(copy).href,

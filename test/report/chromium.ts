@@ -4,6 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SystemPackage } from '../helpers/system.js';
+// Headless, offline and quiet: no first-run work, no network services (refused on a closed network);
+// a virtual-time budget lets the page's scripts finish before the DOM is dumped or the screenshot
+// taken. Shared with scripts/report-section-png.mjs.
+import CHROMIUM_FLAGS from './chromium-flags.json' with { type: 'json' };
 
 /** Debian's chromium; `.ci/run` installs it. Tests using it skip without it (test/helpers/system.ts). */
 export const CHROMIUM: SystemPackage = {
@@ -13,29 +17,13 @@ export const CHROMIUM: SystemPackage = {
   executable: true,
 };
 
-/** Headless, offline and quiet: no first-run work, no network services, a throw-away profile. */
+/** Chromium with CHROMIUM_FLAGS and a throw-away profile. */
 function chromium(args: string[], page: string): string {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-chromium-'));
   try {
     const r = spawnSync(
       CHROMIUM.path,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-        '--hide-scrollbars',
-        `--user-data-dir=${profile}`,
-        // Lets the page's scripts run to completion before the DOM is dumped or the screenshot taken.
-        '--virtual-time-budget=5000',
-        ...args,
-        pathToFileURL(page).href,
-      ],
+      [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args, pathToFileURL(page).href],
       { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 },
     );
     if (r.error) throw r.error;
