@@ -174,6 +174,11 @@ export function resolveSpec(raw: unknown, source: string, where: (field: string[
 export function loadSpec(file: string, overrides: Overrides = {}): Spec {
   const { doc, lineCounter, raw: parsed } = readYamlFile(file, 'spec');
   const raw = (parsed ?? {}) as Record<string, unknown>;
+  // A suite file given where a spec is expected would otherwise list its own keys as unknown, one line each.
+  if (typeof raw === 'object' && raw !== null && 'grid' in raw)
+    throw new SpecError([
+      `${file}: a suite (it has grid:), not a spec; list its cells with \`cone run ${file} --dry-run\``,
+    ]);
   const overridden = new Set<string>();
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

@@ -55,6 +55,13 @@ describe('spec loading', () => {
     expect(problems(f)[0]).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}:\\d+:\\d+: YAML syntax error`));
   });
 
+  it('says in one line that a suite file is not a spec', () => {
+    const f = specFile('suite.yaml', 'name: s\nbase: min.yaml\npipeline: transfer\ngrid: {seed: [0, 1]}\n');
+    expect(problems(f)).toEqual([
+      `${f}: a suite (it has grid:), not a spec; list its cells with \`cone run ${f} --dry-run\``,
+    ]);
+  });
+
   it('says when the file is missing', () => {
     expect(problems(path.join(dir, 'nope.yaml'))).toEqual([`${path.join(dir, 'nope.yaml')}: spec file not found`]);
   });
