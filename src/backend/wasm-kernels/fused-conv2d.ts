@@ -9,11 +9,15 @@ type Shape4 = [number, number, number, number];
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
 /**
- * Fewest input channels for Winograd to pay: below this the input and output transforms, which
- * cost per channel what the GEMM costs per channel pair, outweigh the multiplies saved (measured in
- * bench/simd-kernels.mjs; cnn28's 1-channel first layer stays on XNNPACK).
+ * Where Winograd pays (bench/simd-kernels.mjs and single-layer probes, batch 128, 1 thread, CPU ms
+ * Winograd vs XNNPACK): the GEMM, whose work per tile grows with Cin·Cout, must outweigh the input
+ * and output transforms, which grow with Cin + Cout. 8 → 8: 9.6 vs 7.3 (a loss); 16 → 16: 18 vs 18;
+ * 32 → 16: 8.3 vs 8.8; 16 → 32: 27 vs 35; 24 → 24: 31 vs 39; 32 → 32 and up: 1.3–1.9× less.
+ * So at least 16 channels on each side and 512 channel pairs; cnn28's 1-channel first layer and
+ * ResNet-20's 16-channel stage stay on XNNPACK.
  */
-export const WINOGRAD_MIN_CHANNELS = 8;
+const WINOGRAD_MIN_CHANNELS = 16;
+const WINOGRAD_MIN_CHANNEL_PAIRS = 512;
 
 /** Tiles per block: a block's V and M (16 matrices each) stay in L2 through the GEMM. */
 const BLOCK_TILES = 32;
@@ -22,8 +26,8 @@ const BLOCK_TILES = 32;
 const MATRIX_SKEW = 64;
 
 /**
- * `FusedConv2D` and `Conv2D` on wasm: a 3×3, stride-1, dilation-1 float32 convolution with at least
- * WINOGRAD_MIN_CHANNELS input and output channels, a per-channel bias or none, and a linear, ReLU or
+ * `FusedConv2D` and `Conv2D` on wasm: a 3×3, stride-1, dilation-1 float32 convolution with enough
+ * channels (below), a per-channel bias or none, and a linear, ReLU or
  * ReLU6 activation runs the project's Winograd F(2×2, 3×3) kernel (kernels/winograd-conv2d.ts) when
  * the SIMD kernels are loaded; everything else runs the stock XNNPACK kernel unchanged.
  */
@@ -53,6 +57,7 @@ function conv2d(kernelName: string): tf.KernelFunc {
       info.dilationHeight === 1 &&
       info.dilationWidth === 1 &&
       Math.min(info.inChannels, info.outChannels) >= WINOGRAD_MIN_CHANNELS &&
+      info.inChannels * info.outChannels >= WINOGRAD_MIN_CHANNEL_PAIRS &&
       activation !== undefined &&
       preluActivationWeights === undefined &&
       (bias === undefined || perChannel(bias, info.outChannels));
