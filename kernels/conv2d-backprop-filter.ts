@@ -53,7 +53,7 @@ export function conv2dBackpropFilter(
             const a = x + (<usize>(((img * h + y) * w + col0) * cin + c0 + c) << 2);
             const b = dy + (<usize>((r * wo + qlo) * cout + o) << 2);
             if (!wide) row1x1(a, b, out, xStep, dyStep, qhi - qlo);
-            else if (cn == 4) row4x8(a, b, out, xStep, dyStep, qhi - qlo, 4, <usize>cout << 2);
+            else if (cn == 4) row4x8(a, b, out, xStep, dyStep, qhi - qlo, 4, <usize>cout << 2, true);
             else row1x8(a, b, out, xStep, dyStep, qhi - qlo);
           }
         }

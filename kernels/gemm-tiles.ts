@@ -3,16 +3,19 @@
 
 /**
  * out[0..4, 0..8] (row stride ldo bytes) += Σ_k a[k, 0..4] ⊗ b[k, 0..8] over k < count, where
- * a[k, r] is at a + k·aStep + r·lda: 8 f32x4 accumulators in registers, 2 loads of b and 4 splat
+ * a[k, r] is at a + k·aStep + r·lda (out = Σ instead when not `accumulate`, so a caller writing a
+ * fresh result need not clear it first): 8 f32x4 accumulators in registers, 2 loads of b and 4 splat
  * loads of a per k.
  */
 export function row4x8(
   a: usize, b: usize, out: usize, aStep: usize, bStep: usize, count: i32, lda: usize, ldo: usize,
+  accumulate: bool,
 ): void {
-  let c00 = v128.load(out), c01 = v128.load(out, 16);
-  let c10 = v128.load(out + ldo), c11 = v128.load(out + ldo, 16);
-  let c20 = v128.load(out + 2 * ldo), c21 = v128.load(out + 2 * ldo, 16);
-  let c30 = v128.load(out + 3 * ldo), c31 = v128.load(out + 3 * ldo, 16);
+  const zero = f32x4.splat(0);
+  let c00 = accumulate ? v128.load(out) : zero, c01 = accumulate ? v128.load(out, 16) : zero;
+  let c10 = accumulate ? v128.load(out + ldo) : zero, c11 = accumulate ? v128.load(out + ldo, 16) : zero;
+  let c20 = accumulate ? v128.load(out + 2 * ldo) : zero, c21 = accumulate ? v128.load(out + 2 * ldo, 16) : zero;
+  let c30 = accumulate ? v128.load(out + 3 * ldo) : zero, c31 = accumulate ? v128.load(out + 3 * ldo, 16) : zero;
   for (let k = 0; k < count; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let s = v128.load32_splat(a);

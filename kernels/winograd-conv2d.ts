@@ -133,7 +133,6 @@ export function winogradConv2d(
         inputTile(x, v + (<usize>(r * cinp) << 2), vStride, r < count ? img : -1, h, w, cin, 2 * ty - pt, 2 * tx - pl);
       }
       // The 16 GEMMs, each [rows × Cin′] · [Cin′ × Cout′] in 4×8 register tiles.
-      memory.fill(m, 0, 16 * mStride);
       for (let k = 0; k < 16; k++) {
         const vk = v + <usize>k * vStride;
         const mk = m + <usize>k * mStride;
@@ -142,7 +141,7 @@ export function winogradConv2d(
           for (let q = 0; q < rows; q += 4) {
             row4x8(
               vk + (<usize>(q * cinp) << 2), uk + (<usize>o << 2), mk + (<usize>(q * coutp + o) << 2),
-              4, <usize>coutp << 2, cinp, <usize>cinp << 2, <usize>coutp << 2,
+              4, <usize>coutp << 2, cinp, <usize>cinp << 2, <usize>coutp << 2, false,
             );
           }
         }
