@@ -43,6 +43,7 @@ const WINOGRAD: [string, Conv][] = [
   ['1×8×8×16 → 32, same, plain conv2d', { x: [1, 8, 8, 16], cout: 32, pad: 'same' }],
   ['3×11×6×17 → 35, valid, bias', { x: [3, 11, 6, 17], cout: 35, pad: 'valid', bias: true }],
   ['1×5×5×24 → 24, valid, relu6', { x: [1, 5, 5, 24], cout: 24, pad: 'valid', activation: 'relu6' }],
+  ['2×10×13×8 → 16, same, bias, relu', { x: [2, 10, 13, 8], cout: 16, pad: 'same', bias: true, activation: 'relu' }],
   ['4×14×14×32 → 64, same, bias, relu', { x: [4, 14, 14, 32], cout: 64, pad: 'same', bias: true, activation: 'relu' }],
   [
     '70×3×3×16 → 33, same, bias (tiles over several blocks and slices)',
@@ -52,7 +53,7 @@ const WINOGRAD: [string, Conv][] = [
 
 /** Shapes it leaves to XNNPACK: one input channel, too few channel pairs, stride 2, an activation it does not fuse. */
 const STOCK: [string, Conv][] = [
-  ['2×9×9×16 → 16, same, bias', { x: [2, 9, 9, 16], cout: 16, pad: 'same', bias: true }],
+  ['2×9×9×8 → 8, same, bias', { x: [2, 9, 9, 8], cout: 8, pad: 'same', bias: true }],
   ['2×9×9×1 → 16, same, bias, relu', { x: [2, 9, 9, 1], cout: 16, pad: 'same', bias: true, activation: 'relu' }],
   ['2×9×9×16 → 16, same, stride 2', { x: [2, 9, 9, 16], cout: 16, pad: 'same', strides: 2 }],
   [

@@ -9,26 +9,29 @@ type Shape4 = [number, number, number, number];
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
 /**
- * Where Winograd pays (bench/simd-kernels.mjs and single-layer probes, batch 128, 1 thread, CPU ms
- * Winograd vs XNNPACK): the GEMM, whose work per tile grows with Cin·Cout, must outweigh the input
- * and output transforms, which grow with Cin + Cout. 8 → 8: 9.6 vs 7.3 (a loss); 16 → 16: 18 vs 18;
- * 32 → 16: 8.3 vs 8.8; 16 → 32: 27 vs 35; 24 → 24: 31 vs 39; 32 → 32 and up: 1.3–1.9× less.
- * So at least 16 channels on each side and 512 channel pairs; cnn28's 1-channel first layer and
- * ResNet-20's 16-channel stage stay on XNNPACK.
+ * Where Winograd pays (single-layer probes, 32×32 maps, batch 128, 1 thread, CPU ms Winograd vs
+ * XNNPACK): the GEMM, whose work per tile grows with Cin·Cout, must outweigh the input and output
+ * transforms, which grow with Cin + Cout. 8 → 8: 5.5 vs 5.2; 4 → 16: 5.9 vs 5.6 (both a loss);
+ * 8 → 16: 7.6 vs 9.6; 16 → 8: 8.2 vs 9.7; 16 → 16: 14 vs 18.5; larger layers 2–2.5× less. So at
+ * least 8 channels on each side and 128 channel pairs; cnn28's 1-channel first layer and ResNet-20's
+ * 3-channel stem stay on XNNPACK.
  */
-const WINOGRAD_MIN_CHANNELS = 16;
-const WINOGRAD_MIN_CHANNEL_PAIRS = 512;
+const WINOGRAD_MIN_CHANNELS = 8;
+const WINOGRAD_MIN_CHANNEL_PAIRS = 128;
 
-/** Tiles per block: a block's V and M (16 matrices each) stay in L2 through the GEMM. */
+/** Tiles per block: a block's V and M (36 matrices each) stay in L2 through the GEMM. */
 const BLOCK_TILES = 32;
 
-/** Bytes added to each of the 16 matrices' stride, so that they do not all map to the same cache sets. */
+/** Bytes added to each of the 36 matrices' stride, so that they do not all map to the same cache sets. */
 const MATRIX_SKEW = 64;
+
+/** F(4×4, 3×3) transforms a 6×6 input patch per 4×4 output tile: 36 positions. */
+const POSITIONS = 36;
 
 /**
  * `FusedConv2D` and `Conv2D` on wasm: a 3×3, stride-1, dilation-1 float32 convolution with enough
  * channels (below), a per-channel bias or none, and a linear, ReLU or
- * ReLU6 activation runs the project's Winograd F(2×2, 3×3) kernel (kernels/winograd-conv2d.ts) when
+ * ReLU6 activation runs the project's Winograd F(4×4, 3×3) kernel (kernels/winograd-conv2d.ts) when
  * the SIMD kernels are loaded; everything else runs the stock XNNPACK kernel unchanged.
  */
 function conv2d(kernelName: string): tf.KernelFunc {
@@ -67,8 +70,8 @@ function conv2d(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * Scratch (one backend buffer, freed with the call's other intermediates): U, 16 matrices [Cin′ ×
- * Cout′], then one slot per slice of the tiles, each V (16 × [BLOCK_TILES × Cin′]) and M (16 ×
+ * Scratch (one backend buffer, freed with the call's other intermediates): U, 36 matrices [Cin′ ×
+ * Cout′], then one slot per slice of the tiles, each V (36 × [BLOCK_TILES × Cin′]) and M (36 ×
  * [BLOCK_TILES × Cout′]); Cin′ and Cout′ are the channels padded to 4 and 8 as the kernel pads them.
  */
 function winograd(
@@ -89,12 +92,12 @@ function winograd(
   } = info;
   const cinp = Math.ceil(cin / 4) * 4;
   const coutp = Math.ceil(cout / 8) * 8;
-  const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
+  const tiles = n * Math.ceil(ho / 4) * Math.ceil(wo / 4);
   const slices = Math.min(simd.threads, tiles);
-  const uBytes = 16 * cinp * coutp * 4;
+  const uBytes = POSITIONS * cinp * coutp * 4;
   const vStride = BLOCK_TILES * cinp * 4 + MATRIX_SKEW;
   const mStride = BLOCK_TILES * coutp * 4 + MATRIX_SKEW;
-  const slot = 16 * (vStride + mStride);
+  const slot = POSITIONS * (vStride + mStride);
   return wasmKernel(backend, (ops) => {
     const y = ops.empty(info.outShape);
     if (tiles === 0) return y;
