@@ -22,7 +22,7 @@ interface Conv {
 function convolution({ x, cout, pad, bias = false, activation = 'linear', strides = 1 }: Conv): () => tf.Tensor[] {
   const filter: Shape4 = [3, 3, x[3], cout];
   return () => {
-    const [input, weights] = [seeded(1, x), seeded(2, filter)];
+    const [input, weights] = [seeded(1, x) as tf.Tensor4D, seeded(2, filter) as tf.Tensor4D];
     if (!bias && activation === 'linear') return [tf.conv2d(input, weights, strides, pad)];
     return [
       tf.fused.conv2d({

@@ -30,9 +30,9 @@ const POSITIONS = 36;
 
 /**
  * `FusedConv2D` and `Conv2D` on wasm: a 3×3, stride-1, dilation-1 float32 convolution with enough
- * channels (below), a per-channel bias or none, and a linear, ReLU or
- * ReLU6 activation runs the project's Winograd F(4×4, 3×3) kernel (kernels/winograd-conv2d.ts) when
- * the SIMD kernels are loaded; everything else runs the stock XNNPACK kernel unchanged.
+ * channels (above), a per-channel bias or none, and a linear, ReLU or ReLU6 activation runs the
+ * project's Winograd F(4×4, 3×3) kernel (kernels/winograd-conv2d.ts) when the SIMD kernels are
+ * loaded; everything else runs the stock XNNPACK kernel unchanged.
  */
 function conv2d(kernelName: string): tf.KernelFunc {
   return (params) => {
