@@ -12,7 +12,7 @@ const seeded = (seed: number, shape: number[]) => tf.tensor(randomValues(seed, s
 interface Conv {
   x: Shape4;
   cout: number;
-  pad: 'same' | 'valid';
+  pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
   bias?: boolean;
   activation?: tf.fused.Activation;
   strides?: number;
@@ -37,10 +37,24 @@ function convolution({ x, cout, pad, bias = false, activation = 'linear', stride
   };
 }
 
-/** Shapes the Winograd kernel takes: odd sizes, both paddings, channels not multiples of 4 or 8, batches 1 and > 1. */
+/** Shapes the Winograd kernel takes: odd sizes, same, valid and explicit padding, channels not multiples of 4 or 8, batches 1 and > 1. */
 const WINOGRAD: [string, Conv][] = [
   ['2×9×7×18 → 29, same, bias, relu', { x: [2, 9, 7, 18], cout: 29, pad: 'same', bias: true, activation: 'relu' }],
   ['1×8×8×16 → 32, same, plain conv2d', { x: [1, 8, 8, 16], cout: 32, pad: 'same' }],
+  [
+    '2×7×9×16 → 24, explicit asymmetric padding, relu',
+    {
+      x: [2, 7, 9, 16],
+      cout: 24,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+      activation: 'relu',
+    },
+  ],
   ['3×11×6×17 → 35, valid, bias', { x: [3, 11, 6, 17], cout: 35, pad: 'valid', bias: true }],
   ['1×5×5×24 → 24, valid, relu6', { x: [1, 5, 5, 24], cout: 24, pad: 'valid', activation: 'relu6' }],
   ['2×10×13×8 → 16, same, bias, relu', { x: [2, 10, 13, 8], cout: 16, pad: 'same', bias: true, activation: 'relu' }],
