@@ -6,6 +6,7 @@
 // markdown for docs/performance.md, with the XNNPACK GEMM 1024³ rate of the same run as the ceiling.
 //
 //   npm run build && node bench/simd-kernels.mjs [--threads 1] [--batch 128] [--rounds 7]
+//     [--cases REGEX] [--steps cnn28,resnet20] [--passes cnn28,resnet20]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +23,10 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '7' },
     // Whole training steps (`cone bench`'s step: SGD with momentum), SIMD on and off alternating.
     steps: { type: 'string', default: 'cnn28,resnet20' },
+    // Whole inference passes (`cone bench`'s: batch-norm folded into the convolutions).
+    passes: { type: 'string', default: 'cnn28,resnet20' },
+    // Only the kernel cases whose label matches.
+    cases: { type: 'string', default: '' },
   },
 });
 const THREADS = Number(opts.threads);
@@ -71,6 +76,23 @@ filterCase('Conv2DBackpropFilter, ResNet-20 stage 3', [8, 8, 64, 64, 3, 1]);
   const grad = tf.grads((a, g, b) => tf.sum(tf.mul(tf.batchNorm(a, mean, variance, b, g, 1e-3), dy)));
   cases.push({ label: 'batch-norm gradient (x, γ, β): 128×28×28×32', fn: () => grad([x, gamma, beta]) });
 }
+
+// 3×3 stride-1 FusedConv2D with bias and ReLU, as the folded inference network runs it (Winograd
+// with the module loaded, else XNNPACK's direct convolution); GFLOP/s counts the direct FLOPs.
+const convCase = (label, [h, w, cin, cout]) => {
+  const x = tf.randomNormal([B, h, w, cin], 0, 1, 'float32', 7);
+  const filter = tf.randomNormal([3, 3, cin, cout], 0, 0.1, 'float32', 8);
+  const bias = tf.randomNormal([cout], 0, 0.1, 'float32', 9);
+  cases.push({ label: `${label}: ${h}×${w}×${cin} → ${cout}, 3×3/1`, gflop: (2 * B * h * w * cin * cout * 9) / 1e9, fn: () => tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' }) });
+};
+convCase('FusedConv2D, cnn28 conv1', [28, 28, 1, 32]);
+convCase('FusedConv2D, cnn28 conv2', [28, 28, 32, 32]);
+convCase('FusedConv2D, cnn28 conv3', [14, 14, 32, 64]);
+convCase('FusedConv2D, cnn28 conv4', [14, 14, 64, 64]);
+convCase('FusedConv2D, ResNet-20 stage 1', [32, 32, 16, 16]);
+convCase('FusedConv2D, ResNet-20 stage 2', [16, 16, 32, 32]);
+convCase('FusedConv2D, ResNet-20 stage 3', [8, 8, 64, 64]);
+if (opts.cases) cases.splice(0, cases.length, ...cases.filter((c) => new RegExp(opts.cases).test(c.label)));
 
 const gemmA = tf.randomNormal([1024, 1024], 0, 1, 'float32', 5);
 const gemm = [];
@@ -131,5 +153,33 @@ for (const name of opts.steps.split(',').filter(Boolean)) {
   const [s, f] = [runs.simd, runs.fallback];
   console.log(`| ${name} | ${col(s, 0).toFixed(0)} (${col(s, 1).toFixed(0)}) | ${col(f, 0).toFixed(0)} (${col(f, 1).toFixed(0)}) | ${(col(f, 0) / col(s, 0)).toFixed(2)}× |`);
   tf.dispose([x, labels]);
+  model.dispose();
+}
+
+// Whole inference passes (`cone bench`'s: the folded network, features read back), alternating.
+console.log('\n| inference pass (batch ' + B + ') | SIMD CPU ms (wall) | fallback CPU ms (wall) | CPU speed-up |');
+console.log('|---|---:|---:|---:|');
+for (const name of opts.passes.split(',').filter(Boolean)) {
+  const model = buildNetwork({ name, feature_dim: 128 }, BENCH_INPUT_SHAPES[name], 0);
+  const x = tf.randomNormal([B, ...BENCH_INPUT_SHAPES[name]], 0, 1, 'float32', 6);
+  const steps = createBenchSteps(model, 'sgd', 0);
+  const runs = { simd: [], fallback: [] };
+  for (let round = 0; round <= Number(opts.rounds); round++) {
+    for (const mode of ['simd', 'fallback']) {
+      if (mode === 'simd') useSimdKernels(tf.backend(), THREADS);
+      else stopSimdKernels();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      steps.infer(x);
+      const wall = performance.now() - t0;
+      const { user, system } = process.cpuUsage(c0);
+      if (round > 0) runs[mode].push([(user + system) / 1e3, wall]);
+    }
+  }
+  useSimdKernels(tf.backend(), THREADS);
+  const [s, f] = [runs.simd, runs.fallback];
+  console.log(`| ${name} | ${col(s, 0).toFixed(1)} (${col(s, 1).toFixed(1)}) | ${col(f, 0).toFixed(1)} (${col(f, 1).toFixed(1)}) | ${(col(f, 0) / col(s, 0)).toFixed(2)}× |`);
+  steps.dispose();
+  tf.dispose(x);
   model.dispose();
 }

@@ -2,6 +2,7 @@
 //   dw[i, j, c, o] = Σ_{n,p,q} x[n, p·sh + i − pt, q·sw + j − pl, c] · dy[n, p, q, o]
 // a GEMM over the N·Ho·Wo output pixels that reads x and dy where they lie (no transpose, no
 // packing). Pointers are byte offsets into the imported memory; nothing else is allocated.
+import { row1x1, row1x8, row4x8 } from './gemm-tiles';
 
 /** Output pixels per K-block: the block's dy and x rows stay in cache while every tile reads them. */
 const BLOCK_PIXELS: i32 = 256;
@@ -52,7 +53,7 @@ export function conv2dBackpropFilter(
             const a = x + (<usize>(((img * h + y) * w + col0) * cin + c0 + c) << 2);
             const b = dy + (<usize>((r * wo + qlo) * cout + o) << 2);
             if (!wide) row1x1(a, b, out, xStep, dyStep, qhi - qlo);
-            else if (cn == 4) row4x8(a, b, out, xStep, dyStep, qhi - qlo, <usize>cout << 2);
+            else if (cn == 4) row4x8(a, b, out, xStep, dyStep, qhi - qlo, 4, <usize>cout << 2, true);
             else row1x8(a, b, out, xStep, dyStep, qhi - qlo);
           }
         }
@@ -68,58 +69,4 @@ export function conv2dBackpropFilter(
 
 @inline function floorDiv(a: i32, b: i32): i32 {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/** out[0..4, 0..8] (row stride ldo bytes) += Σ_k a[k, 0..4] ⊗ b[k, 0..8] over k < count. */
-function row4x8(a: usize, b: usize, out: usize, aStep: usize, bStep: usize, count: i32, ldo: usize): void {
-  let c00 = v128.load(out), c01 = v128.load(out, 16);
-  let c10 = v128.load(out + ldo), c11 = v128.load(out + ldo, 16);
-  let c20 = v128.load(out + 2 * ldo), c21 = v128.load(out + 2 * ldo, 16);
-  let c30 = v128.load(out + 3 * ldo), c31 = v128.load(out + 3 * ldo, 16);
-  for (let k = 0; k < count; k++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(s, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(s, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(s, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(s, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s, b1));
-    a += aStep;
-    b += bStep;
-  }
-  v128.store(out, c00); v128.store(out, c01, 16);
-  v128.store(out + ldo, c10); v128.store(out + ldo, c11, 16);
-  v128.store(out + 2 * ldo, c20); v128.store(out + 2 * ldo, c21, 16);
-  v128.store(out + 3 * ldo, c30); v128.store(out + 3 * ldo, c31, 16);
-}
-
-/** out[0..8] += Σ_k a[k] · b[k, 0..8]: an input-channel remainder (cin not a multiple of 4). */
-function row1x8(a: usize, b: usize, out: usize, aStep: usize, bStep: usize, count: i32): void {
-  let c0 = v128.load(out), c1 = v128.load(out, 16);
-  for (let k = 0; k < count; k++) {
-    const s = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
-    a += aStep;
-    b += bStep;
-  }
-  v128.store(out, c0);
-  v128.store(out, c1, 16);
-}
-
-/** out[0] += Σ_k a[k] · b[k]: an output-channel remainder (cout not a multiple of 8). */
-function row1x1(a: usize, b: usize, out: usize, aStep: usize, bStep: usize, count: i32): void {
-  let acc = load<f32>(out);
-  for (let k = 0; k < count; k++) {
-    acc += load<f32>(a) * load<f32>(b);
-    a += aStep;
-    b += bStep;
-  }
-  store<f32>(out, acc);
 }

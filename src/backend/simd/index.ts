@@ -12,7 +12,13 @@ import { Worker } from 'node:worker_threads';
  */
 
 /** The exported kernels; each takes its unit range [u0, u1) last. */
-export const SIMD_OPS = ['conv2dBackpropFilter', 'batchNormForward', 'batchNormBackward'] as const;
+export const SIMD_OPS = [
+  'conv2dBackpropFilter',
+  'batchNormForward',
+  'batchNormBackward',
+  'winogradFilter',
+  'winogradConv2d',
+] as const;
 export type SimdOp = (typeof SIMD_OPS)[number];
 
 type KernelFn = (...args: number[]) => void;

@@ -4,6 +4,7 @@ import { castConfig } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { batchNormGradConfig, fusedBatchNormConfig } from './fused-batch-norm.js';
+import { conv2DConfig, fusedConv2DConfig } from './fused-conv2d.js';
 import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanConfig } from './mean.js';
@@ -16,6 +17,8 @@ import { keepStockKernel } from './wasm-ops.js';
 export const PROJECT_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  fusedConv2DConfig,
+  conv2DConfig,
   batchMatMulConfig,
   tileConfig,
   sumConfig,
