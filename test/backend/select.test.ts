@@ -49,10 +49,13 @@ describe('initBackend', () => {
     await expect(initBackend({ backend: 'wasm', threads: 1.5 })).rejects.toBeInstanceOf(UsageError);
   });
 
-  it('switches between cpu and wasm (1 and 2 threads) repeatedly with identical results', async () => {
+  it('switches between cpu and wasm (1 and 2 threads) repeatedly, matching cpu's results', async () => {
     const cpu = await initBackend({ backend: 'cpu' });
     expect(cpu).toMatchObject({ name: 'cpu', threads: 1 });
     const expected = convolve();
+    // Relative to the largest output, as the kernel comparisons: this 8 -> 16 channel 3x3 convolution
+    // takes the Winograd kernel on wasm, whose rounding differs from cpu's direct sum (~1e-5 relative).
+    const scale = Math.max(...expected.map(Math.abs));
     for (const threads of [1, 2, 1]) {
       const wasm = await initBackend({ backend: 'wasm', threads });
       expect(wasm.name).toBe('wasm');
@@ -60,7 +63,7 @@ describe('initBackend', () => {
       expect(wasm.detail).toContain('SIMD');
       expect(tf.getBackend()).toBe('wasm');
       const got = convolve();
-      expect(Math.max(...got.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-4);
+      expect(Math.max(...got.map((v, i) => Math.abs(v - expected[i]))) / scale).toBeLessThan(1e-4);
       await initBackend({ backend: 'cpu' });
       expect(tf.getBackend()).toBe('cpu');
     }
