@@ -49,7 +49,7 @@ describe('initBackend', () => {
     await expect(initBackend({ backend: 'wasm', threads: 1.5 })).rejects.toBeInstanceOf(UsageError);
   });
 
-  it('switches between cpu and wasm (1 and 2 threads) repeatedly, matching cpu's results', async () => {
+  it("switches between cpu and wasm (1 and 2 threads) repeatedly, matching cpu's results", async () => {
     const cpu = await initBackend({ backend: 'cpu' });
     expect(cpu).toMatchObject({ name: 'cpu', threads: 1 });
     const expected = convolve();
