@@ -128,6 +128,28 @@ cases.forEach((c, i) => {
   );
 });
 
+/**
+ * [CPU ms, wall ms] of `work` with the SIMD kernels on and off, alternating call by call for
+ * --rounds rounds after one untimed round of each; the kernels are left on.
+ */
+function alternate(work) {
+  const runs = { simd: [], fallback: [] };
+  for (let round = 0; round <= Number(opts.rounds); round++) {
+    for (const mode of ['simd', 'fallback']) {
+      if (mode === 'simd') useSimdKernels(tf.backend(), THREADS);
+      else stopSimdKernels();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      work();
+      const wall = performance.now() - t0;
+      const { user, system } = process.cpuUsage(c0);
+      if (round > 0) runs[mode].push([(user + system) / 1e3, wall]);
+    }
+  }
+  useSimdKernels(tf.backend(), THREADS);
+  return runs;
+}
+
 // Whole training steps, the two paths alternating step by step in one process.
 console.log('\n| training step (batch ' + B + ') | SIMD CPU ms (wall) | fallback CPU ms (wall) | CPU speed-up |');
 console.log('|---|---:|---:|---:|');
@@ -136,20 +158,7 @@ for (const name of opts.steps.split(',').filter(Boolean)) {
   const x = tf.randomNormal([B, ...BENCH_INPUT_SHAPES[name]], 0, 1, 'float32', 6);
   const labels = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % BENCH_CLASSES), 'int32');
   const steps = createBenchSteps(model, 'sgd', 0);
-  const runs = { simd: [], fallback: [] };
-  for (let round = 0; round <= Number(opts.rounds); round++) {
-    for (const mode of ['simd', 'fallback']) {
-      if (mode === 'simd') useSimdKernels(tf.backend(), THREADS);
-      else stopSimdKernels();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      steps.train(x, labels);
-      const wall = performance.now() - t0;
-      const { user, system } = process.cpuUsage(c0);
-      if (round > 0) runs[mode].push([(user + system) / 1e3, wall]);
-    }
-  }
-  useSimdKernels(tf.backend(), THREADS);
+  const runs = alternate(() => steps.train(x, labels));
   const [s, f] = [runs.simd, runs.fallback];
   console.log(`| ${name} | ${col(s, 0).toFixed(0)} (${col(s, 1).toFixed(0)}) | ${col(f, 0).toFixed(0)} (${col(f, 1).toFixed(0)}) | ${(col(f, 0) / col(s, 0)).toFixed(2)}× |`);
   tf.dispose([x, labels]);
@@ -163,20 +172,7 @@ for (const name of opts.passes.split(',').filter(Boolean)) {
   const model = buildNetwork({ name, feature_dim: 128 }, BENCH_INPUT_SHAPES[name], 0);
   const x = tf.randomNormal([B, ...BENCH_INPUT_SHAPES[name]], 0, 1, 'float32', 6);
   const steps = createBenchSteps(model, 'sgd', 0);
-  const runs = { simd: [], fallback: [] };
-  for (let round = 0; round <= Number(opts.rounds); round++) {
-    for (const mode of ['simd', 'fallback']) {
-      if (mode === 'simd') useSimdKernels(tf.backend(), THREADS);
-      else stopSimdKernels();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      steps.infer(x);
-      const wall = performance.now() - t0;
-      const { user, system } = process.cpuUsage(c0);
-      if (round > 0) runs[mode].push([(user + system) / 1e3, wall]);
-    }
-  }
-  useSimdKernels(tf.backend(), THREADS);
+  const runs = alternate(() => steps.infer(x));
   const [s, f] = [runs.simd, runs.fallback];
   console.log(`| ${name} | ${col(s, 0).toFixed(1)} (${col(s, 1).toFixed(1)}) | ${col(f, 0).toFixed(1)} (${col(f, 1).toFixed(1)}) | ${(col(f, 0) / col(s, 0)).toFixed(2)}× |`);
   steps.dispose();
