@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import { useBackend, type TestBackend } from '../helpers/backends.js';
 
@@ -56,4 +57,15 @@ export async function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise
     throw new Error(`shapes differ: cpu ${JSON.stringify(cpu.shapes)}, wasm ${JSON.stringify(wasm.shapes)}`);
   }
   return Math.max(...cpu.values.map((v, i) => relativeError(v, wasm.values[i])));
+}
+
+/** Relative error of `compute` on the current wasm instance against cpu; nothing may be left behind. */
+export function errorOnCurrentWasm(cpu: Float32Array[], compute: () => tf.Tensor[]): number {
+  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
+  const before = count();
+  const outputs = tf.tidy(compute);
+  const error = Math.max(...outputs.map((t, i) => relativeError(cpu[i], t.dataSync())));
+  tf.dispose(outputs);
+  expect(count()).toEqual(before);
+  return error;
 }

@@ -4,7 +4,7 @@ import { initBackend } from '../../src/backend/select.js';
 import { simdKernelsFor, useSimdKernels } from '../../src/backend/simd/index.js';
 import { BATCH_NORM_GRAD } from '../../src/backend/wasm-kernels/fused-batch-norm.js';
 import { useBackend } from '../helpers/backends.js';
-import { randomValues, relativeError, runOn } from './compare.js';
+import { errorOnCurrentWasm, randomValues, runOn } from './compare.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -51,17 +51,6 @@ const COMPUTATIONS: [string, () => tf.Tensor[]][] = [
   ['batch norm and its gradient, 4×6×6×20', batchNormStep([4, 6, 6, 20])],
   ['batch norm and its gradient, 9×6', batchNormStep([9, 6])],
 ];
-
-/** Relative error of `compute` on the current wasm instance against cpu; nothing may be left behind. */
-function errorOnCurrentWasm(cpu: Float32Array[], compute: () => tf.Tensor[]): number {
-  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
-  const before = count();
-  const outputs = tf.tidy(compute);
-  const error = Math.max(...outputs.map((t, i) => relativeError(cpu[i], t.dataSync())));
-  tf.dispose(outputs);
-  expect(count()).toEqual(before);
-  return error;
-}
 
 describe('the project SIMD kernels', () => {
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { simdKernelsFor, useSimdKernels } from '../../src/backend/simd/index.js';
 import { useBackend } from '../helpers/backends.js';
-import { randomValues, relativeError, runOn } from './compare.js';
+import { errorOnCurrentWasm, randomValues, runOn } from './compare.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -75,17 +75,6 @@ const STOCK: [string, Conv][] = [
     { x: [2, 6, 6, 16], cout: 16, pad: 'same', bias: true, activation: 'sigmoid' },
   ],
 ];
-
-/** Relative error of `compute` on the current wasm instance against cpu; nothing may be left behind. */
-function errorOnCurrentWasm(cpu: Float32Array[], compute: () => tf.Tensor[]): number {
-  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
-  const before = count();
-  const outputs = tf.tidy(compute);
-  const error = Math.max(...outputs.map((t, i) => relativeError(cpu[i], t.dataSync())));
-  tf.dispose(outputs);
-  expect(count()).toEqual(before);
-  return error;
-}
 
 /** The SIMD kernels `compute` runs on the current wasm instance. */
 function simdOpsOf(compute: () => tf.Tensor[]): string[] {
