@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSpec, readYamlFile } from '../../src/config/load.js';
+import { PACKAGE_ROOT } from '../../src/io/package-root.js';
+import { metricNames } from '../../src/suite/cell-metrics.js';
+import { expandSuite } from '../../src/suite/expand.js';
+import { checkSuiteNames } from '../../src/suite/expectations.js';
+import { loadSuite } from '../../src/suite/load.js';
+
+// The committed specs and suites are what results docs tell readers to rerun: a schema change that
+// breaks one must fail here, not in a researcher's hands hours into a grid.
+const dir = path.join(PACKAGE_ROOT, 'experiments');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+const isSuite = (file: string) => 'grid' in ((readYamlFile(file, 'spec').raw ?? {}) as object);
+
+describe('committed experiments', () => {
+  it('are there', () => expect(files.length).toBeGreaterThan(10));
+
+  it.each(files)('%s is a valid spec or suite', (name) => {
+    const file = path.join(dir, name);
+    if (!isSuite(file)) {
+      expect(loadSpec(file).dataset.name).toBeTruthy();
+      return;
+    }
+    const suite = loadSuite(file);
+    const cells = expandSuite(suite, { outputRoot: '/nonexistent' });
+    expect(cells.length).toBeGreaterThan(0);
+    // The check `cone run` makes first: expectations name metrics and methods the suite has.
+    checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
+  });
+});
