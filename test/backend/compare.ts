@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
+import { simdKernelsFor } from '../../src/backend/simd/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { useBackend, type TestBackend } from '../helpers/backends.js';
 
@@ -27,6 +28,11 @@ export function relativeError(expected: ArrayLike<number>, actual: ArrayLike<num
   return diff / Math.max(scale, 1e-30);
 }
 
+/** Engine tensors and the backend's own buffers (project kernels make internal views and temporaries). */
+function liveCounts(): [number, number] {
+  return [tf.memory().numTensors, tf.backend().numDataIds()];
+}
+
 export interface Outcome {
   shapes: number[][];
   values: Float32Array[];
@@ -35,14 +41,12 @@ export interface Outcome {
 /** Runs `compute` with `backend` active and reads its outputs; no tensors may outlive it. */
 export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.Tensor[]): Promise<Outcome> {
   await useBackend(backend);
-  // Engine tensors and the backend's own buffers (project kernels make internal views and temporaries).
-  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
-  const before = count();
+  const before = liveCounts();
   const outputs = tf.tidy(compute);
   const list = Array.isArray(outputs) ? outputs : [outputs];
   const outcome = { shapes: list.map((t) => t.shape), values: list.map((t) => Float32Array.from(t.dataSync())) };
   tf.dispose(list);
-  const after = count();
+  const after = liveCounts();
   if (after[0] !== before[0] || after[1] !== before[1]) {
     throw new Error(`${backend} leaked: tensors ${before[0]} -> ${after[0]}, buffers ${before[1]} -> ${after[1]}`);
   }
@@ -61,11 +65,23 @@ export async function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise
 
 /** Relative error of `compute` on the current wasm instance against cpu; nothing may be left behind. */
 export function errorOnCurrentWasm(cpu: Float32Array[], compute: () => tf.Tensor[]): number {
-  const count = () => [tf.memory().numTensors, tf.backend().numDataIds()];
-  const before = count();
+  const before = liveCounts();
   const outputs = tf.tidy(compute);
   const error = Math.max(...outputs.map((t, i) => relativeError(cpu[i], t.dataSync())));
   tf.dispose(outputs);
-  expect(count()).toEqual(before);
+  expect(liveCounts()).toEqual(before);
   return error;
+}
+
+/** The project SIMD kernels `compute` runs on the current wasm instance (none when they are off). */
+export function simdOpsOf(compute: () => tf.Tensor[]): string[] {
+  const simd = simdKernelsFor(tf.backend());
+  if (simd === null) return [];
+  const run = vi.spyOn(simd, 'run');
+  try {
+    tf.dispose(tf.tidy(compute));
+    return run.mock.calls.map(([op]) => op);
+  } finally {
+    run.mockRestore();
+  }
 }

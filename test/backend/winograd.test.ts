@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { simdKernelsFor, useSimdKernels } from '../../src/backend/simd/index.js';
 import { useBackend } from '../helpers/backends.js';
-import { errorOnCurrentWasm, randomValues, runOn } from './compare.js';
+import { errorOnCurrentWasm, randomValues, runOn, simdOpsOf } from './compare.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -76,17 +76,7 @@ const STOCK: [string, Conv][] = [
   ],
 ];
 
-/** The SIMD kernels `compute` runs on the current wasm instance. */
-function simdOpsOf(compute: () => tf.Tensor[]): string[] {
-  const simd = simdKernelsFor(tf.backend());
-  if (simd === null) return [];
-  const run = vi.spyOn(simd, 'run');
-  tf.dispose(compute());
-  return run.mock.calls.map(([op]) => op);
-}
-
 describe('the Winograd 3×3 convolution', () => {
-  afterEach(() => vi.restoreAllMocks());
   afterAll(async () => {
     await useBackend('wasm');
     useSimdKernels(tf.backend(), 1);
