@@ -4,6 +4,7 @@ import YAML, { LineCounter } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
+import { fieldPathProblem } from './field-names.js';
 import { specSchema, type Spec } from './schema.js';
 import { checkSpecSemantics, keepParamsOf } from './semantics.js';
 
@@ -20,8 +21,11 @@ export class SpecError extends UsageError {
   }
 }
 
+/** Set the field at a dotted path (`method.name`), creating the objects on the way. */
 export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
+  const problem = fieldPathProblem(keys);
+  if (problem) throw new SpecError([`${dotted}: ${problem}`]);
   let node = obj;
   for (const k of keys.slice(0, -1)) {
     if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
@@ -56,39 +60,85 @@ export interface YamlFile {
   raw: unknown;
 }
 
+/** Largest spec or suite file read (README, exit codes): real ones are a few kilobytes. */
+export const MAX_YAML_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a spec or suite file: a regular file (not a device such as /dev/zero, a pipe or a
+ * folder) of at most MAX_YAML_FILE_BYTES, in UTF-8 (other bytes would silently become U+FFFD, in
+ * a path too). The size is checked on the open file and the read is bounded, so a file that grows
+ * meanwhile cannot make it read more.
+ */
+function readYamlText(file: string, what: 'spec' | 'suite'): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SpecError([`${file}: ${what} file not found`]);
+    throw e;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new SpecError([`${file}: is a folder; give the ${what} YAML file`]);
+    if (!stat.isFile())
+      throw new SpecError([`${file}: not a regular file (a device, pipe or socket); give the ${what} YAML file`]);
+    const tooLarge = new SpecError([
+      `${file}: larger than the ${MAX_YAML_FILE_BYTES / 1024 / 1024} MiB a ${what} file may have; give the ${what} YAML file`,
+    ]);
+    if (stat.size > MAX_YAML_FILE_BYTES) throw tooLarge;
+    const buf = Buffer.alloc(MAX_YAML_FILE_BYTES + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_YAML_FILE_BYTES) throw tooLarge;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n));
+    } catch {
+      throw new SpecError([`${file}: not UTF-8 text; give the ${what} YAML file (saved as UTF-8)`]);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Read and parse a spec or suite file. Every problem is a SpecError naming the file: missing, a
- * folder, a syntax error or duplicate key (with line and column), or aliases that expand too far.
+ * folder or device, too large, not UTF-8, a syntax error or duplicate key (with line and column;
+ * the first of them, as a file that is not YAML at all has hundreds), a key that would reach an
+ * object's prototype, or aliases that expand too far.
  */
 export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (!stat) throw new SpecError([`${file}: ${what} file not found`]);
-  if (stat.isDirectory()) throw new SpecError([`${file}: is a folder; give the ${what} YAML file`]);
   const lineCounter = new LineCounter();
   // yaml's own duplicate-key check compares every key with every other (minutes for 30k keys); ours is linear.
-  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter, uniqueKeys: false });
+  const doc = YAML.parseDocument(readYamlText(file, what), { lineCounter, uniqueKeys: false });
   const syntax = doc.errors.map((e) => ({
     pos: e.linePos?.[0],
     text: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
   }));
+  const refusedKeys: string[] = [];
+  const keyPos = (key: unknown) => {
+    const range = (key as YAML.Scalar).range;
+    return range ? lineCounter.linePos(range[0]) : undefined;
+  };
   YAML.visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key))
-          syntax.push({
-            pos: (pair.key as YAML.Scalar).range ? lineCounter.linePos((pair.key as YAML.Scalar).range![0]) : undefined,
-            text: `duplicate key '${String(key)}'`,
-          });
+        const pos = keyPos(pair.key);
+        if (seen.has(key)) syntax.push({ pos, text: `duplicate key '${String(key)}'` });
         seen.add(key);
+        const problem = typeof key === 'string' ? fieldPathProblem([key]) : null;
+        if (problem) refusedKeys.push(`${file}${pos ? `:${pos.line}` : ''}: ${problem}`);
       }
     },
   });
-  if (syntax.length)
-    throw new SpecError(
-      syntax.map(({ pos, text }) => `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}`),
-    );
+  if (syntax.length) {
+    const { pos, text } = syntax[0];
+    const more = syntax.length > 1 ? ` (and ${syntax.length - 1} more; is this a YAML ${what} file?)` : '';
+    throw new SpecError([`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}${more}`]);
+  }
+  if (refusedKeys.length) throw new SpecError(refusedKeys);
   try {
     return { doc, lineCounter, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (e) {
@@ -172,8 +222,8 @@ export function resolveSpec(raw: unknown, source: string, where: (field: string[
 
 /** Read, parse, override and resolve a spec file. CLI overrides win over the file. */
 export function loadSpec(file: string, overrides: Overrides = {}): Spec {
-  const { doc, lineCounter, raw: parsed } = readYamlFile(file, 'spec');
-  const raw = (parsed ?? {}) as Record<string, unknown>;
+  const yaml = readYamlFile(file, 'spec');
+  const raw = (yaml.raw ?? {}) as Record<string, unknown>;
   // A suite file given where a spec is expected would otherwise list its own keys as unknown, one line each.
   if (typeof raw === 'object' && raw !== null && 'grid' in raw)
     throw new SpecError([
@@ -191,16 +241,21 @@ export function loadSpec(file: string, overrides: Overrides = {}): Spec {
   }
   const where = (field: string[]): string => {
     if (overridden.has(field.join('.'))) return `${file} (overridden on the command line)`;
-    // Point at the nearest line that exists in the file for this field.
-    for (let n = field.length; n > 0; n--) {
-      const node = doc.getIn(field.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return `${file}:${lineCounter.linePos(node.range[0]).line}`;
-      const pair = n > 0 ? findKeyLine(doc, field.slice(0, n), lineCounter) : undefined;
-      if (pair) return `${file}:${pair}`;
-    }
-    return file;
+    const line = fieldLine(yaml, field);
+    return line ? `${file}:${line}` : file;
   };
   return resolveSpec(raw, file, where);
+}
+
+/** The line of a field in its YAML file, or of the nearest enclosing field the file has; undefined when none. */
+export function fieldLine({ doc, lineCounter }: YamlFile, field: string[]): number | undefined {
+  for (let n = field.length; n > 0; n--) {
+    const node = doc.getIn(field.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return lineCounter.linePos(node.range[0]).line;
+    const pair = findKeyLine(doc, field.slice(0, n), lineCounter);
+    if (pair) return pair;
+  }
+  return undefined;
 }
 
 /** The line of a mapping key (for unknown keys, whose value node alone has no useful position). */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { RunError } from '../errors.js';
 import { readCsv } from '../io/csv.js';
+import { pathSegmentProblem } from '../io/path-segment.js';
 import { runPath, SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
 
 /** One row of summary.csv (one cell and metric); columns as in docs/design.md (suite folder). */
@@ -80,6 +81,14 @@ function readSummary(file: string): SummaryRow[] {
   if (missing.length > 0)
     throw new RunError(`${file}: missing column(s) ${missing.join(', ')}; expected ${SUMMARY_COLUMNS.join(', ')}`);
   if (raw.length === 0) throw new RunError(`${file}: no rows; run the suite first (cone run <suite.yaml>)`);
+  // A run id names a folder under runs/: a damaged file must not send the report to read another folder.
+  raw.forEach((r, i) => {
+    const problem = r.run_id ? pathSegmentProblem(r.run_id) : null;
+    if (problem)
+      throw new RunError(
+        `${file}: row ${i + 1}: run_id ${problem}; the file is damaged, \`cone run <suite.yaml>\` rewrites it`,
+      );
+  });
   return raw.map((r) => ({ ...(r as unknown as Omit<SummaryRow, 'value'>), value: num(r.value) }));
 }
 

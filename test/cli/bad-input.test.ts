@@ -305,3 +305,37 @@ describe('bad paths, numbers and suites: plain messages and documented exit code
     expect(r.stderr).not.toMatch(/ENOENT/);
   });
 });
+
+describe('names, keys, sizes and numbers from files and flags (issue 20)', () => {
+  const spec = file('tiny-20.yaml', YAML.stringify(tinySpec()));
+  const suite = (name: string, fields: Record<string, unknown>): string =>
+    file(name, YAML.stringify({ base: path.basename(spec), grid: { 'method.name': ['ce'] }, ...fields }));
+
+  it('a suite name that is not one folder name is refused before anything is written (1)', () => {
+    const root = fs.mkdtempSync(path.join(dir, 'names-'));
+    for (const name of ['../../escaped-suite', '', 'a\nb']) {
+      const r = cone(['run', suite('s-name.yaml', { name }), '--out', path.join(root, 'a', 'out')]);
+      expect(r.code, JSON.stringify(name)).toBe(2);
+      expectCleanError(r.stderr, 1);
+      expect(r.stderr).toContain(`s-name.yaml: name: ${JSON.stringify(name)}`);
+    }
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('__proto__, constructor and prototype are refused with one message in specs, suites and grid keys (2)', () => {
+    const message = (key: string) =>
+      `'${key}' cannot be a field name (__proto__, constructor and prototype are refused)`;
+    const s = cone(['spec', file('proto-spec.yaml', 'epochs: 2\n__proto__:\n  polluted: 1\n')]);
+    expect(s.code).toBe(2);
+    expectCleanError(s.stderr, 1);
+    expect(s.stderr).toContain(`proto-spec.yaml:2: ${message('__proto__')}`);
+    const g = cone(['run', suite('s-proto.yaml', { grid: { seed: [0], '__proto__.polluted': [1] } }), '--dry-run']);
+    expect(g.code).toBe(2);
+    expectCleanError(g.stderr, 1);
+    expect(g.stderr).toContain(`grid.__proto__.polluted: ${message('__proto__')}`);
+    const b = cone(['run', suite('s-proto-spec.yaml', { spec: { model: { constructor: { x: 1 } } } }), '--dry-run']);
+    expect(b.code).toBe(2);
+    expectCleanError(b.stderr, 1);
+    expect(b.stderr).toContain(message('constructor'));
+  });
+});

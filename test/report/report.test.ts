@@ -269,6 +269,23 @@ describe('writeReport', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('refuses a summary.csv whose run_id leads out of runs/, instead of reading that folder (issue 20)', () => {
+    const damaged = path.join(tmp, 'damaged');
+    fs.cpSync(suiteDir, damaged, { recursive: true });
+    const outside = path.join(tmp, 'outside');
+    fs.cpSync(path.join(suiteDir, 'runs', fs.readdirSync(path.join(suiteDir, 'runs'))[0]), outside, {
+      recursive: true,
+    });
+    const summary = path.join(damaged, 'summary.csv');
+    const rows = fs.readFileSync(summary, 'utf8').split('\n');
+    const firstRunId = rows[1].split(',')[7];
+    fs.writeFileSync(summary, rows.map((l) => l.replaceAll(firstRunId, '../../outside')).join('\n'));
+    expect(() => readSuite(damaged)).toThrow(RunError);
+    expect(() => readSuite(damaged)).toThrow(
+      `${summary}: row 1: run_id "../../outside" must be one folder name, without '/' or '\\'; the file is damaged`,
+    );
+  });
+
   it('is what `cone report` runs', () => {
     const ok = cone(['report', suiteDir]);
     expect(ok.stderr).toBe('');
