@@ -115,7 +115,7 @@ export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
     pos: e.linePos?.[0],
     text: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
   }));
-  const refusedKeys: string[] = [];
+  const refusedKeys: { line: number; text: string }[] = [];
   const keyPos = (key: unknown) => {
     const range = (key as YAML.Scalar).range;
     return range ? lineCounter.linePos(range[0]) : undefined;
@@ -129,7 +129,8 @@ export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
         if (seen.has(key)) syntax.push({ pos, text: `duplicate key '${String(key)}'` });
         seen.add(key);
         const problem = typeof key === 'string' ? fieldPathProblem([key]) : null;
-        if (problem) refusedKeys.push(`${file}${pos ? `:${pos.line}` : ''}: ${problem}`);
+        if (problem)
+          refusedKeys.push({ line: pos?.line ?? 0, text: `${file}${pos ? `:${pos.line}` : ''}: ${problem}` });
       }
     },
   });
@@ -138,7 +139,8 @@ export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
     const more = syntax.length > 1 ? ` (and ${syntax.length - 1} more; is this a YAML ${what} file?)` : '';
     throw new SpecError([`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${text}${more}`]);
   }
-  if (refusedKeys.length) throw new SpecError(refusedKeys);
+  // The visit reaches a mapping's own keys before those nested in it: report them in file order.
+  if (refusedKeys.length) throw new SpecError(refusedKeys.sort((a, b) => a.line - b.line).map((k) => k.text));
   try {
     return { doc, lineCounter, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (e) {

@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec, SpecError } from '../../src/config/load.js';
+import { spawnSync } from 'node:child_process';
+import { loadSpec, MAX_YAML_FILE_BYTES, SpecError } from '../../src/config/load.js';
+import { ROOT } from '../helpers/cli.js';
 import { runId, specHash } from '../../src/config/hash.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-spec-'));
-function specFile(name: string, text: string): string {
+function specFile(name: string, text: string | Uint8Array): string {
   const f = path.join(dir, name);
   fs.writeFileSync(f, text);
   return f;
@@ -140,5 +142,36 @@ describe('spec loading', () => {
       /ts\.yaml:1: track\.subset: must be at least the number of fine classes \(10\)/,
     );
     expect(problems(specFile('tu.yaml', 'track: {every: 1, probes: [knn, knn]}\n'))[0]).toMatch(/track\.probes: /);
+  });
+
+  it('reads only a regular file of at most 1 MiB, at once (issue 20: /dev/zero grew to 17 GB)', () => {
+    const started = Date.now();
+    expect(problems('/dev/zero')).toEqual([
+      '/dev/zero: not a regular file (a device, pipe or socket); give the spec YAML file',
+    ]);
+    const fifo = path.join(dir, 'fifo.yaml');
+    if (spawnSync('mkfifo', [fifo]).status === 0) expect(problems(fifo)[0]).toMatch(/not a regular file/);
+    const big = specFile('big.yaml', `epochs: 2\n# ${'x'.repeat(MAX_YAML_FILE_BYTES)}\n`);
+    expect(problems(big)).toEqual([`${big}: larger than the 1 MiB a spec file may have; give the spec YAML file`]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(MAX_YAML_FILE_BYTES).toBe(1024 * 1024);
+  });
+
+  it('says in one line that a file is not YAML, and refuses bytes that are not UTF-8 (issue 20)', () => {
+    const readme = path.join(dir, 'README.md');
+    fs.copyFileSync(path.join(ROOT, 'README.md'), readme);
+    const p = problems(readme);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/README\.md:\d+:\d+: YAML syntax error: .* \(and \d+ more; is this a YAML spec file\?\)$/);
+    const latin1 = specFile('latin1.yaml', Buffer.from('epochs: 2\noutput: caf\xe9\n', 'latin1'));
+    expect(problems(latin1)).toEqual([`${latin1}: not UTF-8 text; give the spec YAML file (saved as UTF-8)`]);
+  });
+
+  it('refuses __proto__, constructor and prototype as keys, with their line (issue 20)', () => {
+    const f = specFile('proto.yaml', 'epochs: 2\nmodel:\n  prototype: 1\n__proto__: {x: 1}\n');
+    expect(problems(f)).toEqual([
+      `${f}:3: 'prototype' cannot be a field name (__proto__, constructor and prototype are refused)`,
+      `${f}:4: '__proto__' cannot be a field name (__proto__, constructor and prototype are refused)`,
+    ]);
   });
 });
