@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledFeatures } from '../../src/eval/features.js';
-import { selectC, stratifiedSplit, tunedLinearProbe } from '../../src/eval/probes/linear-tuned.js';
+import { selectC, stratifiedFolds, tunedLinearProbe } from '../../src/eval/probes/linear-tuned.js';
 import { linearProbe } from '../../src/eval/probes/linear.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -40,7 +40,7 @@ describe('tunedLinearProbe vs scikit-learn', () => {
       const at = fixture.sklearn.log10_C.findIndex((l) => Math.abs(l - Math.log10(C)) < 1e-9);
       expect(at).toBeGreaterThanOrEqual(0);
       expect(Math.abs(result.accuracy - fixture.sklearn.test_accuracy[features][at])).toBeLessThanOrEqual(0.005);
-      expect(result.settings).toMatchObject({ features, C_selection: 'val-split', solver: 'lbfgs' });
+      expect(result.settings).toMatchObject({ features, C_selection: 'cv', cv_folds: 5, solver: 'lbfgs' });
     });
   }
 });
@@ -74,8 +74,8 @@ describe('choosing C', () => {
   });
 
   it('extends a grid whose best C is on its end until the best is interior, and reports an end it cannot pass', () => {
-    const high = selectC(weak, K, { seed: 1, features: 'std', grid: { from: 1, to: 2, perDecade: 2 }, limit: 5 });
-    expect(high.tried[0].C).toBeLessThan(10);
+    const high = selectC(weak, K, { seed: 1, features: 'std', grid: { from: 0, to: 1, perDecade: 2 }, limit: 5 });
+    expect(high.tried[0].C).toBeLessThan(1);
     expect(high.edge).toBe('none');
     expect(high.C).toBeGreaterThan(high.tried[0].C);
     const capped = selectC(weak, K, { seed: 1, features: 'std', grid: { from: -1, to: 1, perDecade: 2 }, limit: 1 });
@@ -83,24 +83,64 @@ describe('choosing C', () => {
     expect(capped.edge).toBe('low');
   });
 
-  it('is seeded: the same seed gives the same C and validation curve, another seed another split', () => {
+  it('is seeded: the same seed gives the same C and validation curve, another seed other folds', () => {
     const small = split(fixture.train);
     const a = selectC(small, fixture.K, { seed: 7 });
     const b = selectC(small, fixture.K, { seed: 7 });
     expect(b.tried).toEqual(a.tried);
     expect(b.C).toBe(a.C);
-    expect(Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 8).val)).not.toEqual(
-      Array.from(stratifiedSplit(small.labels, fixture.K, 0.2, 7).val),
+    expect(Array.from(stratifiedFolds(small.labels, fixture.K, 5, 8))).not.toEqual(
+      Array.from(stratifiedFolds(small.labels, fixture.K, 5, 7)),
     );
   });
 
-  it('holds out round(fraction·n_c) of every class, at least one and never all', () => {
+  it('deals every class over the folds: sizes within one, a class of 1 never held out, one of n < k once per fold', () => {
     const labels = Int32Array.from([...Array(50).fill(0), ...Array(11).fill(1), ...Array(2).fill(2), 3]);
-    const { fit, val } = stratifiedSplit(labels, 4, 0.2, 0);
-    const count = (rows: Int32Array, k: number) => Array.from(rows).filter((i) => labels[i] === k).length;
-    expect([0, 1, 2, 3].map((k) => count(val, k))).toEqual([10, 2, 1, 0]);
-    expect([0, 1, 2, 3].map((k) => count(fit, k))).toEqual([40, 9, 1, 1]);
-    expect(new Set([...fit, ...val]).size).toBe(labels.length);
+    const fold = stratifiedFolds(labels, 4, 5, 0);
+    const count = (f: number, k: number) => Array.from(fold).filter((g, i) => g === f && labels[i] === k).length;
+    const perFold = [0, 1, 2, 3, 4].map((f) => [0, 1, 2, 3].map((k) => count(f, k)));
+    for (const f of perFold) {
+      expect(f[0]).toBe(10);
+      expect(f[1]).toBeGreaterThanOrEqual(2);
+      expect(f[1]).toBeLessThanOrEqual(3);
+      expect(f[3]).toBe(0);
+    }
+    expect(perFold.map((f) => f[2]).reduce((a, b) => a + b)).toBe(2);
+    expect(perFold.map((f) => f[2]).every((c) => c <= 1)).toBe(true);
+    const sizes = perFold.map((f) => f.reduce((a, b) => a + b));
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    expect(fold[labels.length - 1]).toBe(-1);
+    expect(() => stratifiedFolds(labels, 4, 1, 0)).toThrow(/folds must be an integer ≥ 2/);
+  });
+
+  it('scores each C by the mean over the folds of a fit on the other folds, scored on the held-out one', () => {
+    const small = split(fixture.train);
+    const folds = 4;
+    const s = selectC(small, fixture.K, { seed: 5, folds, features: 'std', grid: { from: -1, to: 1, perDecade: 1 } });
+    const fold = stratifiedFolds(small.labels, fixture.K, folds, 5);
+    const rows = (keep: (f: number) => boolean) => Array.from(fold.keys()).filter((i) => keep(fold[i]));
+    const take = (idx: number[]): LabelledFeatures => ({
+      features: {
+        data: Float32Array.from(
+          idx.flatMap((i) => Array.from(small.features.data.subarray(i * fixture.d, (i + 1) * fixture.d))),
+        ),
+        n: idx.length,
+        d: fixture.d,
+      },
+      labels: Int32Array.from(idx, (i) => small.labels[i]),
+    });
+    for (const t of s.tried.filter((t) => t.C >= 0.1 && t.C <= 10)) {
+      const perFold = Array.from(
+        { length: folds },
+        (_, f) =>
+          linearProbe(take(rows((g) => g !== f)), take(rows((g) => g === f)), fixture.K, {
+            features: 'std',
+            C: t.C,
+            tol: 1e-8,
+          }).accuracy,
+      );
+      expect(t.valAccuracy).toBeCloseTo(perFold.reduce((a, b) => a + b) / folds, 2);
+    }
   });
 
   it('uses no test features for the choice: scrambled test features change the accuracy, not C', () => {
