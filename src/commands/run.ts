@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { formatOutcome } from '../suite/expectations.js';
 import { runSuite, type SuiteOutcome } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
-import { CONSOLE_METRICS, methodTable } from '../suite/summary.js';
+import { CONSOLE_METRICS, differenceTable, differenceVerdicts, methodTable } from '../suite/summary.js';
 import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { rejectSlurmFlags, slurmOptions, submitToSlurm, type SlurmArgs } from './run-slurm.js';
 import { terminal } from './terminal.js';
@@ -27,11 +27,20 @@ function cellList({ cells, pending }: SuiteOutcome): string {
   return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`;
 }
 
-/** After a run: each dataset's table of the headline metrics, the expectations, failed cells, where the files are. */
-function runSummary({ groups, outcomes, failed, summary, report }: SuiteOutcome): string {
-  const tables = [...new Set(groups.map((g) => g.dataset))].map(
-    (dataset) => `\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n`,
-  );
+/**
+ * After a run: each dataset's table of the headline metrics and the paired differences to the
+ * baseline with their intervals (worded higher/lower only when the interval excludes 0), the
+ * expectations, failed cells, where the files are.
+ */
+function runSummary({ groups, baseline, outcomes, failed, summary, report }: SuiteOutcome): string {
+  const tables = [...new Set(groups.map((g) => g.dataset))].map((dataset) => {
+    const diff = baseline ? differenceTable(groups, dataset, baseline, CONSOLE_METRICS) : null;
+    const verdicts = diff && baseline ? differenceVerdicts(groups, dataset, baseline, CONSOLE_METRICS) : [];
+    const differences = diff
+      ? `\npaired differences to ${baseline}: mean [95% t interval over seeds] seeds of its sign/seeds\n${diff}\n${verdicts.join('\n')}\n`
+      : '';
+    return `\n${dataset}\n${methodTable(groups, dataset, CONSOLE_METRICS)}\n${differences}`;
+  });
   const checks = outcomes.map((o) => `${formatOutcome(o)}\n`);
   const failures = failed.map((f) => `FAILED CELL ${f.runId}: ${f.error}\n`);
   return `${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;

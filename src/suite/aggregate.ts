@@ -1,4 +1,4 @@
-import { meanStd, type MeanStd } from '../util/stats.js';
+import { meanStd, tInterval, type MeanInterval, type MeanStd } from '../util/stats.js';
 import type { Cell } from './expand.js';
 
 export interface CellResult {
@@ -51,10 +51,20 @@ export function matchingGroups(groups: Group[], g: Pick<Group, 'dataset' | 'over
   return groups.filter((x) => x.method === method && compatible(g, x));
 }
 
-/** Per-seed differences method − baseline on one metric, paired by seed; null when no seed has both. */
-export function pairedDifference(g: Group, baseline: Group, metric: string): MeanStd | null {
-  const bySeed = new Map(baseline.results.map((r) => [r.cell.spec.seed, r.metrics[metric]]));
-  return meanStd(
+/**
+ * Per-seed differences `metric` of g − `baselineMetric` of baseline (the same metric unless given),
+ * paired by seed, with their t interval at `level` (util/stats.ts says why t); null when no seed has both.
+ */
+export function pairedDifference(
+  g: Group,
+  baseline: Group,
+  metric: string,
+  level = 0.95,
+  baselineMetric = metric,
+): MeanInterval | null {
+  const bySeed = new Map(baseline.results.map((r) => [r.cell.spec.seed, r.metrics[baselineMetric]]));
+  return tInterval(
     g.results.filter((r) => bySeed.has(r.cell.spec.seed)).map((r) => r.metrics[metric] - bySeed.get(r.cell.spec.seed)!),
+    level,
   );
 }

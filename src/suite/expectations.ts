@@ -1,14 +1,17 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { SpecError } from '../config/load.js';
-import { matchingGroups, metricStat, type Group } from './aggregate.js';
+import { matchingGroups, metricStat, pairedDifference, type Group } from './aggregate.js';
+import { tInterval, type MeanInterval } from '../util/stats.js';
 import type { Expectation, Suite } from './schema.js';
 
 /**
  * An expectation compares seed means: `metric(method) op metric(method)` or `metric(method) op number`,
  * with op one of > < >= <=; `*` as the left method means every method. With a margin m,
  * `a > b` means a > b + m and `a < b` means a < b − m. It is checked in every group
- * (dataset × grid overrides) of the left method.
+ * (dataset × grid overrides) of the left method. With `interval: L` it is checked on the t interval
+ * at level L of a − b over seeds (paired by seed when b is a method) instead of the means: `a > b`
+ * holds when the whole interval is above m, `a < b` when it is below −m.
  */
 const TERM = String.raw`([\w.@\-]+)\(([\w\-*]+)\)`;
 const PATTERN = new RegExp(String.raw`^\s*${TERM}\s*(>=|<=|>|<)\s*(?:${TERM}|(-?[\d.]+(?:e-?\d+)?))\s*$`);
@@ -79,6 +82,8 @@ export interface ExpectationOutcome {
   left: number;
   right: number;
   margin: number;
+  /** With `interval`: a − b over seeds (paired by seed when b is a method) and its t interval; null when no seed had both. */
+  difference?: MeanInterval | null;
   pass: boolean;
   detail: string;
 }
@@ -94,6 +99,11 @@ function compare(a: number, op: Parsed['op'], b: number, margin: number): boolea
     case '<=':
       return a <= b - margin;
   }
+}
+
+/** The interval's near end (for > and >=, its low end; for < and <=, its high end) against 0 with the margin. */
+function compareInterval(d: MeanInterval, op: Parsed['op'], margin: number): boolean {
+  return compare(op === '>' || op === '>=' ? d.low : d.high, op, 0, margin);
 }
 
 function groupLabel(g: Group): string {
@@ -125,18 +135,31 @@ export function evaluateExpectations(
     for (const g of lefts) {
       const left = metricStat(g, p.metric)?.mean ?? NaN;
       const leftLabel = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
-      const rights: { label: string; value: number; detail: string }[] =
+      const rights: { label: string; value: number; difference: () => MeanInterval | null; detail: string }[] =
         typeof p.right === 'number'
-          ? [{ label: leftLabel, value: p.right, detail: '' }]
+          ? [
+              {
+                label: leftLabel,
+                value: p.right,
+                difference: () =>
+                  tInterval(
+                    g.results.map((x) => (x.metrics[p.metric] ?? NaN) - (p.right as number)),
+                    e.interval,
+                  ),
+                detail: '',
+              },
+            ]
           : matchingGroups(groups, g, p.right.method).map((r) => ({
               label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }),
               value: metricStat(r, (p.right as { metric: string }).metric)?.mean ?? NaN,
+              difference: () => pairedDifference(g, r, p.metric, e.interval, (p.right as { metric: string }).metric),
               detail: '',
             }));
       if (rights.length === 0)
         rights.push({
           label: leftLabel,
           value: NaN,
+          difference: () => null,
           detail: `no cells of method ${(p.right as { method: string }).method} to compare with`,
         });
       for (const r of rights) {
@@ -144,15 +167,35 @@ export function evaluateExpectations(
         if (!Number.isFinite(left)) detail ||= `${p.metric} was not measured for ${g.method}`;
         if (!Number.isFinite(r.value))
           detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
-        const pass = Number.isFinite(left) && Number.isFinite(r.value) && compare(left, p.op, r.value, e.margin);
-        out.push({ check: e.check, group: r.label, left, right: r.value, margin: e.margin, pass, detail });
+        const measuredBoth = Number.isFinite(left) && Number.isFinite(r.value);
+        const outcome = { check: e.check, group: r.label, left, right: r.value, margin: e.margin };
+        if (e.interval === undefined) {
+          out.push({ ...outcome, pass: measuredBoth && compare(left, p.op, r.value, e.margin), detail });
+          continue;
+        }
+        const difference = measuredBoth ? r.difference() : null;
+        if (measuredBoth && !(difference && difference.n >= 2))
+          detail ||= `an interval needs 2 or more seeds${typeof p.right === 'number' ? '' : ' measured for both methods'}`;
+        const pass =
+          measuredBoth && difference !== null && difference.n >= 2 && compareInterval(difference, p.op, e.margin);
+        out.push({ ...outcome, difference, pass, detail });
       }
     }
   }
   return out;
 }
 
+/** `difference +0.0063, 95% t interval [−0.0116, +0.0218], 2 of 3 seeds of its sign`. */
+export function formatInterval(d: MeanInterval, value: (x: number) => string = (x) => x.toPrecision(3)): string {
+  const signed = (x: number) => (x > 0 ? '+' : '') + value(x);
+  const range =
+    d.n > 1 ? `${Math.round(d.level * 100)}% t interval [${signed(d.low)}, ${signed(d.high)}]` : 'no interval';
+  return `${signed(d.mean)}, ${range}, ${d.agree} of ${d.n} seeds of its sign`;
+}
+
 export function formatOutcome(o: ExpectationOutcome): string {
-  const nums = `${o.left.toPrecision(4)} vs ${o.right.toPrecision(4)}${o.margin ? ` (margin ${o.margin})` : ''}`;
+  const nums =
+    `${o.left.toPrecision(4)} vs ${o.right.toPrecision(4)}${o.margin ? ` (margin ${o.margin})` : ''}` +
+    (o.difference ? `; difference ${formatInterval(o.difference)}` : '');
   return `${o.pass ? 'PASS' : 'FAIL'} ${o.check} [${o.group}]: ${nums}${o.detail ? ` — ${o.detail}` : ''}`;
 }

@@ -40,6 +40,8 @@ export interface SuiteOutcome {
   /** The cells not done when the run began (with dryRun: those a run would run; with onlyCell: that cell). */
   pending: Cell[];
   groups: Group[];
+  /** The method the others are compared with (the suite's, else ce when in the grid); null when none. */
+  baseline: string | null;
   outcomes: ExpectationOutcome[];
   failed: { runId: string; error: string }[];
   /** summary.md, once written. */
@@ -129,12 +131,23 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
     const cell = cells.find((c) => c.runId === opts.onlyCell);
     if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
     await runCell(cell, suite, reporter);
-    return { dir, cells: [cell], pending: [cell], groups: [], outcomes: [], failed: [], summary: null, report: null };
+    return {
+      dir,
+      cells: [cell],
+      pending: [cell],
+      groups: [],
+      baseline: null,
+      outcomes: [],
+      failed: [],
+      summary: null,
+      report: null,
+    };
   }
 
   const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
   const toRun = opts.finalizeOnly ? [] : pending;
-  if (opts.dryRun) return { dir, cells, pending, groups: [], outcomes: [], failed: [], summary: null, report: null };
+  if (opts.dryRun)
+    return { dir, cells, pending, groups: [], baseline: null, outcomes: [], failed: [], summary: null, report: null };
 
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
@@ -180,7 +193,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       command: opts.command,
     });
     const report = suite.report && results.length ? await writeReport(dir) : null;
-    return { dir, cells, pending, groups, outcomes, failed, summary: files.md, report };
+    return { dir, cells, pending, groups, baseline, outcomes, failed, summary: files.md, report };
   } finally {
     await release();
   }

@@ -49,6 +49,13 @@ export const suiteSchema = {
             properties: {
               check: { type: 'string' },
               margin: { type: 'number', minimum: 0, default: 0 },
+              interval: {
+                type: 'number',
+                exclusiveMinimum: 0,
+                exclusiveMaximum: 1,
+                description:
+                  'confidence level: the check holds only when the whole t interval over seeds (of the paired difference, or of the mean against a number) is on its side',
+              },
               note: { type: 'string' },
             },
           },
@@ -65,6 +72,8 @@ export type Pipeline = 'transfer' | 'longtail';
 export interface Expectation {
   check: string;
   margin: number;
+  /** Confidence level: check the t interval over seeds rather than the seed means. */
+  interval?: number;
   note?: string;
 }
 

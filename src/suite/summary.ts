@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
 import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
-import type { MeanStd } from '../util/stats.js';
+import type { MeanInterval, MeanStd } from '../util/stats.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
@@ -50,13 +50,39 @@ const isAccuracy = (m: string) =>
   /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) ||
   PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
 
+/** A value of `metric` as the tables show it: accuracies and fractions in % to 2 decimals, the rest to 4 digits. */
+function valueFormat(metric: string): (x: number) => string {
+  return isAccuracy(metric) ? (x) => (x * 100).toFixed(2) : (x) => x.toPrecision(4);
+}
+
 function fmt(s: MeanStd | null, metric: string): string {
   if (!s) return '-';
-  const { mean, std, n } = s;
-  const scale = isAccuracy(metric) ? 100 : 1;
-  const digits = isAccuracy(metric) ? 2 : 4;
-  const v = (x: number) => (scale === 100 ? (x * 100).toFixed(digits) : x.toPrecision(digits));
-  return n > 1 ? `${v(mean)} ± ${v(std)}` : v(mean);
+  const v = valueFormat(metric);
+  return s.n > 1 ? `${v(s.mean)} ± ${v(s.std)}` : v(s.mean);
+}
+
+/** `+0.63 [−0.41, +1.67] 2/3`: mean difference, its t interval, seeds of its sign / seeds. */
+function fmtDifference(d: MeanInterval | null, metric: string): string {
+  if (!d) return '-';
+  const v = valueFormat(metric);
+  const signed = (x: number) => (x > 0 ? '+' : '') + v(x);
+  return d.n > 1
+    ? `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}] ${d.agree}/${d.n}`
+    : `${signed(d.mean)} 1/1`;
+}
+
+/** Confidence level of the intervals of the paired differences in summary.md and the terminal. */
+export const DIFFERENCE_LEVEL = 0.95;
+
+/**
+ * What a paired difference shows: 'higher' / 'lower' only when its whole interval is on one side of 0;
+ * a difference whose interval contains 0 is no difference the seeds can tell, whatever its mean.
+ */
+export function differenceVerdict(d: MeanInterval): 'higher' | 'lower' | 'no clear difference' | 'one seed' {
+  if (d.n < 2) return 'one seed';
+  if (d.low > 0) return 'higher';
+  if (d.high < 0) return 'lower';
+  return 'no clear difference';
 }
 
 function label(g: Group): string {
@@ -92,16 +118,69 @@ export function methodTable(groups: Group[], dataset: string, list = HEADLINE_ME
   return markdownTable([['method', 'seeds', ...metrics], ...rows]);
 }
 
-function differenceTable(groups: Group[], dataset: string, baseline: string): string | null {
-  const gs = groups.filter((g) => g.dataset === dataset && g.method !== baseline);
-  const metrics = measured(groups.filter((g) => g.dataset === dataset));
-  const rows: string[][] = [];
-  for (const g of gs) {
-    const [base] = matchingGroups(groups, g, baseline);
-    if (!base) continue;
-    rows.push([label(g), ...metrics.map((m) => fmt(pairedDifference(g, base, m), m))]);
-  }
+/** The paired differences g − baseline of each compared group of a dataset, by metric. */
+function differences(
+  groups: Group[],
+  dataset: string,
+  baseline: string,
+  metrics: string[],
+): { group: Group; byMetric: (MeanInterval | null)[] }[] {
+  return groups
+    .filter((g) => g.dataset === dataset && g.method !== baseline)
+    .flatMap((g) => {
+      const [base] = matchingGroups(groups, g, baseline);
+      return base ? [{ group: g, byMetric: metrics.map((m) => pairedDifference(g, base, m, DIFFERENCE_LEVEL)) }] : [];
+    });
+}
+
+/** Methods by metric: mean paired difference to the baseline, its 95% t interval, and the seeds of its sign. */
+export function differenceTable(
+  groups: Group[],
+  dataset: string,
+  baseline: string,
+  list = HEADLINE_METRICS,
+): string | null {
+  const metrics = measured(
+    groups.filter((g) => g.dataset === dataset),
+    list,
+  );
+  const rows = differences(groups, dataset, baseline, metrics).map(({ group, byMetric }) => [
+    label(group),
+    ...byMetric.map((d, i) => fmtDifference(d, metrics[i])),
+  ]);
   return rows.length ? markdownTable([[`method − ${baseline}`, ...metrics], ...rows]) : null;
+}
+
+/**
+ * One line per compared group, naming the metrics by `differenceVerdict`, e.g.
+ * `cone − ce: higher: fine.knn; lower: nc1; no clear difference (interval contains 0): fine.linear`.
+ */
+export function differenceVerdicts(
+  groups: Group[],
+  dataset: string,
+  baseline: string,
+  list = HEADLINE_METRICS,
+): string[] {
+  const metrics = measured(
+    groups.filter((g) => g.dataset === dataset),
+    list,
+  );
+  const words = {
+    higher: 'higher',
+    lower: 'lower',
+    'no clear difference': 'no clear difference (interval contains 0)',
+    'one seed': 'one seed, no interval',
+  };
+  return differences(groups, dataset, baseline, metrics).map(({ group, byMetric }) => {
+    const by = new Map<string, string[]>();
+    byMetric.forEach((d, i) => {
+      if (d) by.set(differenceVerdict(d), [...(by.get(differenceVerdict(d)) ?? []), metrics[i]]);
+    });
+    const parts = (Object.keys(words) as (keyof typeof words)[])
+      .filter((w) => by.has(w))
+      .map((w) => `${words[w]}: ${by.get(w)!.join(', ')}`);
+    return `${label(group)} − ${baseline}: ${parts.join('; ')}`;
+  });
 }
 
 export interface SummaryInput {
@@ -127,7 +206,15 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
   for (const dataset of [...new Set(s.groups.map((g) => g.dataset))]) {
     lines.push(`## ${dataset}`, '', methodTable(s.groups, dataset), '');
     const diff = s.baseline ? differenceTable(s.groups, dataset, s.baseline) : null;
-    if (diff) lines.push(`Paired differences to ${s.baseline} (same seed), mean ± std:`, '', diff, '');
+    if (diff && s.baseline)
+      lines.push(
+        `Paired differences to ${s.baseline} (same seed): mean [95% t interval over seeds] and the seeds whose difference has the mean's sign / seeds paired. An interval that contains 0 is no difference these seeds can tell.`,
+        '',
+        diff,
+        '',
+        ...differenceVerdicts(s.groups, dataset, s.baseline).map((l) => `- ${l}`),
+        '',
+      );
   }
   if (s.outcomes.length) lines.push('## Expectations', '', ...s.outcomes.map((o) => `- ${formatOutcome(o)}`), '');
   if (s.failedCells.length)

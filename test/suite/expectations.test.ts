@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../src/config/load.js';
 import { groupCells, metricStat, pairedDifference, type CellResult } from '../../src/suite/aggregate.js';
 import { metricNames } from '../../src/suite/cell-metrics.js';
-import { checkSuiteNames, evaluateExpectations, parseExpectation } from '../../src/suite/expectations.js';
+import {
+  checkSuiteNames,
+  evaluateExpectations,
+  formatOutcome,
+  parseExpectation,
+} from '../../src/suite/expectations.js';
+import { loadSuite } from '../../src/suite/load.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 function result(
   method: string,
@@ -75,6 +84,67 @@ describe('expectations', () => {
     expect(out[0].left).toBeCloseTo(0.875, 12);
     expect(out[0].right).toBeCloseTo(0.75, 12);
     expect(out[5].detail).toMatch(/fine\.knn was not measured/);
+  });
+});
+
+describe('expectations on the interval over seeds', () => {
+  // cone − ce per seed: +0.02, +0.03, −0.01 (mean +0.0133, 95% t interval −0.0384 … +0.0651); knn: +0.05, +0.06, +0.04.
+  const seeded = groupCells([
+    ...[0.8, 0.7, 0.75].map((v, s) => result('ce', s, { 'fine.linear': v, 'fine.knn': v })),
+    ...[0.82, 0.73, 0.74].map((v, s) => result('cone', s, { 'fine.linear': v, 'fine.knn': [0.85, 0.76, 0.79][s] })),
+    result('etf-ce', 0, { 'fine.linear': 0.9 }),
+    result('ce', 5, { 'fine.linear': 0.1 }), // a seed cone does not have: left out of the pairs
+  ]);
+  const check = (c: string, interval?: number, margin = 0) =>
+    evaluateExpectations([{ check: c, margin, interval }], seeded, 's')[0];
+
+  it('passes a comparison of means, but not on an interval that contains 0', () => {
+    expect(check('fine.linear(cone) > fine.linear(ce)').pass).toBe(true); // ce's mean includes seed 5's 0.1
+    const paired = check('fine.linear(cone) > fine.linear(ce)', 0.95);
+    expect(paired.pass).toBe(false);
+    expect(paired.difference!.n).toBe(3);
+    expect(paired.difference!.mean).toBeCloseTo(0.04 / 3, 12);
+    // scipy: stats.t.interval(0.95, 2, loc=0.04/3, scale=std([.02,.03,-.01], ddof=1)/sqrt(3))
+    expect(paired.difference!.low).toBeCloseTo(-0.038378116792, 10);
+    expect(paired.difference!.high).toBeCloseTo(0.065044783459, 10);
+    expect(paired.difference!.agree).toBe(2);
+    expect(formatOutcome(paired)).toMatch(
+      /^FAIL fine\.linear\(cone\) > fine\.linear\(ce\) \[mnist\]: 0\.7633 vs 0\.5875; difference \+0\.0133, 95% t interval \[-0\.0384, \+0\.0650\], 2 of 3 seeds of its sign$/,
+    );
+  });
+
+  it('passes when the whole interval is past the margin, on the side of the operator', () => {
+    expect(check('fine.knn(cone) > fine.knn(ce)', 0.95).pass).toBe(true);
+    expect(check('fine.knn(cone) > fine.knn(ce)', 0.95, 0.04).pass).toBe(false); // low end 0.0252 < 0.04
+    expect(check('fine.knn(ce) < fine.knn(cone)', 0.95).pass).toBe(true);
+    expect(check('fine.knn(ce) >= fine.knn(cone)', 0.95).pass).toBe(false);
+    // Against a number: the interval of the mean − the number.
+    expect(check('fine.knn(cone) > 0.65', 0.95).pass).toBe(true);
+    expect(check('fine.knn(cone) > 0.7', 0.95).pass).toBe(false); // mean 0.8, but the interval reaches down to 0.686
+  });
+
+  it('fails with a reason when fewer than 2 seeds pair up', () => {
+    const one = check('fine.linear(etf-ce) > fine.linear(ce)', 0.95);
+    expect(one.pass).toBe(false);
+    expect(one.detail).toMatch(/an interval needs 2 or more seeds measured for both methods/);
+  });
+
+  it('is an optional field of an expectation in the suite file, a level in (0, 1)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-interval-'));
+    const file = path.join(dir, 's.yaml');
+    const write = (interval: number) =>
+      fs.writeFileSync(
+        file,
+        `grid: {seed: [0]}\nexpectations:\n  - {check: 'fine.linear(cone) > fine.linear(ce)', interval: ${interval}}\n`,
+      );
+    write(0.9);
+    expect(loadSuite(file).expectations[0]).toEqual({
+      check: 'fine.linear(cone) > fine.linear(ce)',
+      margin: 0,
+      interval: 0.9,
+    });
+    write(95);
+    expect(() => loadSuite(file)).toThrow(/s\.yaml: expectations\.0/);
   });
 });
 
