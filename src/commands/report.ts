@@ -4,6 +4,7 @@ import { runAndExit, type GlobalOptions } from './common.js';
 
 interface Args extends GlobalOptions {
   suite: string;
+  baseline?: string;
 }
 
 export const reportCommand: CommandModule<GlobalOptions, Args> = {
@@ -11,13 +12,18 @@ export const reportCommand: CommandModule<GlobalOptions, Args> = {
   describe:
     'write <suite>/report.html: accuracy, collapse metrics, feature angles and training curves as charts (works offline)',
   builder: (y) =>
-    y.positional('suite', {
-      type: 'string',
-      demandOption: true,
-      describe: 'suite folder holding summary.csv (results/<suite>/)',
-    }),
+    y
+      .positional('suite', {
+        type: 'string',
+        demandOption: true,
+        describe: 'suite folder holding summary.csv (results/<suite>/)',
+      })
+      .option('baseline', {
+        type: 'string',
+        describe: 'method the paired differences are taken to (default: ce when the suite ran it)',
+      }),
   handler: (argv) =>
     runAndExit(argv, async () => {
-      process.stdout.write(`${await writeReport(argv.suite)}\n`);
+      process.stdout.write(`${await writeReport(argv.suite, argv.baseline)}\n`);
     }),
 };

@@ -5,17 +5,23 @@ import { meanStd, type MeanStd } from '../util/stats.js';
 /** metric -> group key -> mean ± std over the seeds of that group. */
 export type Aggregates = Map<string, Map<string, MeanStd | null>>;
 
+/** The name a row's metric goes by in the report: `<metric> (<pipeline>)` when several pipelines report it. */
+export function metricNamer(rows: SummaryRow[]): (r: SummaryRow) => string {
+  const pipelines = new Map<string, Set<string>>();
+  for (const r of rows) pipelines.set(r.metric, (pipelines.get(r.metric) ?? new Set()).add(r.pipeline));
+  return (r) => (pipelines.get(r.metric)!.size > 1 ? `${r.metric} (${r.pipeline})` : r.metric);
+}
+
 /**
  * Every metric of summary.csv, in first-seen order, summarised over seeds per group. A metric that
  * several pipelines report (e.g. geometry of pretrain and of long-tail cells) is kept apart per
  * pipeline, as `<metric> (<pipeline>)`: their runs are trained on different data.
  */
 export function aggregate(rows: SummaryRow[]): Aggregates {
-  const pipelines = new Map<string, Set<string>>();
-  for (const r of rows) pipelines.set(r.metric, (pipelines.get(r.metric) ?? new Set()).add(r.pipeline));
+  const metricName = metricNamer(rows);
   const values = new Map<string, Map<string, number[]>>();
   for (const r of rows) {
-    const name = pipelines.get(r.metric)!.size > 1 ? `${r.metric} (${r.pipeline})` : r.metric;
+    const name = metricName(r);
     const byGroup = values.get(name) ?? new Map<string, number[]>();
     values.set(name, byGroup);
     const key = groupKey(r);

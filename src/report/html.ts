@@ -1,5 +1,5 @@
 import type { Aggregates } from './aggregate.js';
-import type { Section } from './charts/types.js';
+import type { Section, SectionTable } from './charts/types.js';
 import { DRAW_CHARTS_JS } from './draw-charts.js';
 import type { ReportGroup } from './groups.js';
 import type { SuiteData } from './read-suite.js';
@@ -40,6 +40,13 @@ function numbersTable(agg: Aggregates, groups: ReportGroup[]): string {
   return `<table>${head}${rows.join('')}</table>`;
 }
 
+function tableHtml(t: SectionTable): string {
+  return (
+    `<table><caption>${escapeHtml(t.caption)}</caption><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>` +
+    `${t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`
+  );
+}
+
 function sectionHtml(s: Section): string {
   const small = Boolean(s.small);
   const canvases = s.charts
@@ -47,11 +54,7 @@ function sectionHtml(s: Section): string {
     .join('');
   const tables = (s.tables ?? [])
     .filter((t) => t.rows.length > 0)
-    .map(
-      (t) =>
-        `<table><caption>${escapeHtml(t.caption)}</caption><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>` +
-        `${t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`,
-    )
+    .map(tableHtml)
     .join('');
   return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.intro)}</p><div class="grid${small ? ' small' : ''}">${canvases}</div>${tables}</section>`;
 }
@@ -70,6 +73,8 @@ export interface PageParts {
   groups: ReportGroup[];
   agg: Aggregates;
   sections: Section[];
+  /** Paired differences to the baseline with their intervals (differences.ts), when the suite has a baseline. */
+  differences: SectionTable | null;
   /** Library sources to inline, in load order. */
   libraries: string[];
 }
@@ -95,6 +100,7 @@ ${p.sections
   .map(sectionHtml)
   .join('\n')}
 <section><h2>Numbers</h2><p>Mean ± sample standard deviation over seeds, from summary.csv.</p>${numbersTable(p.agg, p.groups)}</section>
+${p.differences && p.differences.rows.length > 0 ? `<section><h2>Differences to the baseline</h2>${tableHtml(p.differences)}</section>` : ''}
 ${notes}
 <script type="application/json" id="chart-data">${jsonForScript(specs)}</script>
 ${p.libraries.map(scriptTag).join('\n')}

@@ -8,6 +8,7 @@ import { anglesSection } from './charts/angles.js';
 import { collapseSection } from './charts/collapse.js';
 import { curvesSection } from './charts/curves.js';
 import { geometrySection } from './charts/geometry.js';
+import { differencesTable } from './differences.js';
 import { groupsOf } from './groups.js';
 import { renderHtml } from './html.js';
 import { readSuite, type RunFiles } from './read-suite.js';
@@ -27,12 +28,18 @@ function chartLibraries(): string[] {
   return [chartJs, errorBars].map((f) => fs.readFileSync(f, 'utf8'));
 }
 
-/** Write `<suiteDir>/report.html` from summary.csv and the run folders it names; returns the report's path. */
-export async function writeReport(suiteDir: string): Promise<string> {
+/**
+ * Write `<suiteDir>/report.html` from summary.csv and the run folders it names; returns the report's path.
+ * `baseline`: the method the paired differences are taken to (undefined: ce when the suite ran it, as a suite's default).
+ */
+export async function writeReport(suiteDir: string, baseline?: string | null): Promise<string> {
   const suite = readSuite(suiteDir);
   const { groups, groupOf } = groupsOf(suite.rows);
   const runGroup = (r: RunFiles) => groupOf(r.cell);
   const agg = aggregate(suite.rows);
+  const base = baseline === undefined ? 'ce' : baseline;
+  if (baseline && !suite.rows.some((r) => r.method === baseline))
+    suite.notes.push(`paired differences: summary.csv has no cells of the baseline ${baseline}`);
   const html = renderHtml({
     suite,
     groups,
@@ -44,6 +51,7 @@ export async function writeReport(suiteDir: string): Promise<string> {
       collapseSection(suite.runs, runGroup),
       curvesSection(suite.runs, runGroup),
     ],
+    differences: differencesTable(suite.rows, groups, base),
     libraries: chartLibraries(),
   });
   const file = path.join(suiteDir, SUITE_FILES.report);

@@ -1,5 +1,6 @@
 import { meanStd, tInterval, type MeanInterval, type MeanStd } from '../util/stats.js';
 import type { Cell } from './expand.js';
+import { comparable, type GridPlace } from '../util/grid.js';
 
 export interface CellResult {
   cell: Cell;
@@ -35,20 +36,9 @@ export function metricStat(g: Group, metric: string): MeanStd | null {
   return meanStd(g.results.map((r) => r.metrics[metric] ?? NaN));
 }
 
-/**
- * Two groups are comparable when they share the dataset and agree on every grid field both have;
- * a field only one has is a parameter of its method alone (a theta grid does not split ce's cells).
- */
-export function compatible(a: Pick<Group, 'dataset' | 'overrides'>, b: Pick<Group, 'dataset' | 'overrides'>): boolean {
-  if (a.dataset !== b.dataset) return false;
-  return Object.keys(a.overrides)
-    .filter((k) => k in b.overrides)
-    .every((k) => JSON.stringify(a.overrides[k]) === JSON.stringify(b.overrides[k]));
-}
-
 /** The groups of `method` comparable with `g`. */
-export function matchingGroups(groups: Group[], g: Pick<Group, 'dataset' | 'overrides'>, method: string): Group[] {
-  return groups.filter((x) => x.method === method && compatible(g, x));
+export function matchingGroups(groups: Group[], g: GridPlace, method: string): Group[] {
+  return groups.filter((x) => x.method === method && comparable(g, x));
 }
 
 /**

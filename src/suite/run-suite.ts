@@ -192,7 +192,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       failedCells: failed,
       command: opts.command,
     });
-    const report = suite.report && results.length ? await writeReport(dir) : null;
+    const report = suite.report && results.length ? await writeReport(dir, baseline) : null;
     return { dir, cells, pending, groups, baseline, outcomes, failed, summary: files.md, report };
   } finally {
     await release();

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
 import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
-import type { MeanInterval, MeanStd } from '../util/stats.js';
+import { DIFFERENCE_LEVEL, differenceVerdict, type MeanInterval, type MeanStd } from '../util/stats.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
@@ -69,20 +69,6 @@ function fmtDifference(d: MeanInterval | null, metric: string): string {
   return d.n > 1
     ? `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}] ${d.agree}/${d.n}`
     : `${signed(d.mean)} 1/1`;
-}
-
-/** Confidence level of the intervals of the paired differences in summary.md and the terminal. */
-export const DIFFERENCE_LEVEL = 0.95;
-
-/**
- * What a paired difference shows: 'higher' / 'lower' only when its whole interval is on one side of 0;
- * a difference whose interval contains 0 is no difference the seeds can tell, whatever its mean.
- */
-export function differenceVerdict(d: MeanInterval): 'higher' | 'lower' | 'no clear difference' | 'one seed' {
-  if (d.n < 2) return 'one seed';
-  if (d.low > 0) return 'higher';
-  if (d.high < 0) return 'lower';
-  return 'no clear difference';
 }
 
 function label(g: Group): string {

@@ -123,6 +123,9 @@ export function studentTQuantile(p: number, df: number): number {
   return p > 0.5 ? t : -t;
 }
 
+/** Confidence level of the paired differences to the baseline in summary.md, the terminal and report.html. */
+export const DIFFERENCE_LEVEL = 0.95;
+
 /** A mean over seeds with its confidence interval and how many seeds agree on its sign. */
 export interface MeanInterval extends MeanStd {
   /** Confidence level of [low, high], e.g. 0.95. */
@@ -151,4 +154,15 @@ export function tInterval(values: number[], level = 0.95): MeanInterval | null {
   const half = s.n > 1 ? (studentTQuantile((1 + level) / 2, s.n - 1) * s.std) / Math.sqrt(s.n) : NaN;
   const agree = values.filter((v) => Number.isFinite(v) && Math.sign(v) === Math.sign(s.mean) && v !== 0).length;
   return { ...s, level, low: s.mean - half, high: s.mean + half, agree };
+}
+
+/**
+ * Where 0 lies relative to an interval: a difference is 'higher' or 'lower' only when its whole interval
+ * is on one side of 0; one whose interval contains 0 is no difference the seeds can tell, whatever its mean.
+ */
+export function differenceVerdict(d: MeanInterval): 'higher' | 'lower' | 'no clear difference' | 'one seed' {
+  if (d.n < 2) return 'one seed';
+  if (d.low > 0) return 'higher';
+  if (d.high < 0) return 'lower';
+  return 'no clear difference';
 }

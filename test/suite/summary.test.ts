@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../src/config/load.js';
 import { groupCells, type CellResult } from '../../src/suite/aggregate.js';
-import { differenceTable, differenceVerdict, differenceVerdicts, writeSummary } from '../../src/suite/summary.js';
+import { differenceTable, differenceVerdicts, writeSummary } from '../../src/suite/summary.js';
+import { differenceVerdict } from '../../src/util/stats.js';
 import type { Suite } from '../../src/suite/schema.js';
 
 function result(method: string, seed: number, metrics: Record<string, number>): CellResult {
