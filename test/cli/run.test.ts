@@ -49,7 +49,10 @@ describe('cone run', () => {
       'value',
     ]);
     const md = fs.readFileSync(path.join(out, 'tiny', 'summary.md'), 'utf8');
-    expect(md).toMatch(/Paired differences to ce/);
+    expect(md).toMatch(/Paired differences to ce \(same seed\): mean \[95% t interval over seeds\]/);
+    // The terminal gives the differences with their intervals, and words them by the interval.
+    expect(r.stdout).toMatch(/paired differences to ce: mean \[95% t interval over seeds\]/);
+    expect(r.stdout).toMatch(/^cone − ce: (higher|lower|no clear difference \(interval contains 0\)): /m);
     expect(fs.existsSync(path.join(out, 'tiny', 'report.html'))).toBe(true);
   });
 
