@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { ignoreClosedOutput } from './commands/closed-output.js';
 import { globalOptions } from './commands/common.js';
 import { benchCommand } from './commands/bench.js';
 import { datasetsCommand } from './commands/datasets.js';
@@ -14,6 +15,7 @@ import { statusCommand } from './commands/status.js';
 
 /** The `cone` command line: every command is registered here, explicitly. */
 export async function main(argv = hideBin(process.argv)): Promise<void> {
+  ignoreClosedOutput();
   const cli = yargs(argv);
   await globalOptions(cli)
     .scriptName('cone')
