@@ -12,8 +12,8 @@ import { ensureWritableDir } from './atomic.js';
  * holder runs. Inside it `owner.json` names the holder (pid, host, start, command), so that
  *  - a second process is refused with one line naming the holder, and
  *  - a lock whose holder was killed (SIGKILL, OOM killer, node failure) is taken over at once when
- *    the holder ran on this host and its pid is gone; a holder on another host (a shared file
- *    system) is presumed dead only when it has not refreshed the lock for LOCK_STALE_MS.
+ *    the holder ran on this host and its pid is gone, and on any host when it has not been
+ *    refreshed for LOCK_STALE_MS (a live pid on this host may be another process that reused it).
  * proper-lockfile removes the lock on exit, also on a signal that ends the process.
  *
  * Written here rather than by proper-lockfile: the owner file and the pid check. proper-lockfile
@@ -78,6 +78,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Not refreshed for LOCK_STALE_MS: its holder is gone or frozen, whatever its pid is now. */
+function staleLock(lockDir: string): boolean {
+  try {
+    return Date.now() - fs.statSync(lockDir).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
+}
+
 function lockError(e: unknown, dir: string): never {
   throw new RunError(
     `${dir}: could not write its lock (${(e as NodeJS.ErrnoException).code ?? e}); choose another --out`,
@@ -101,7 +110,8 @@ export async function acquireLock(dir: string, what: string): Promise<() => Prom
     .catch((e) => lockError(e, dir));
   try {
     const holder = fs.existsSync(lockDir) ? readOwner(lockDir) : null;
-    if (holder && holder.host === os.hostname()) {
+    // A lock past LOCK_STALE_MS is left to proper-lockfile, which takes it over as stale.
+    if (holder && holder.host === os.hostname() && !staleLock(lockDir)) {
       if (alive(holder.pid)) throw new LockedError(dir, holder, what);
       fs.rmSync(lockDir, { recursive: true, force: true });
     }

@@ -71,11 +71,20 @@ describe('run folder lock', () => {
     await release();
   });
 
-  it('trusts a live holder on this host, even when its lock was not refreshed for long', async () => {
+  it('trusts a live holder on this host while its lock is refreshed', async () => {
     const dir = folder();
     // The test runner's main process: alive while this test runs.
-    leftLock(dir, { pid: process.ppid }, LOCK_STALE_MS + 60_000);
+    leftLock(dir, { pid: process.ppid }, LOCK_STALE_MS - 30_000);
     expect((await refusal(dir)).owner?.pid).toBe(process.ppid);
+  });
+
+  it('takes over a lock of this host not refreshed for its staleness, although its pid is alive (reused)', async () => {
+    const dir = folder();
+    // pid 1 (init) is alive: the pid of the killed holder, since reused. The refresh is three days old.
+    leftLock(dir, { pid: 1 }, 3 * 86_400_000);
+    const release = await acquireLock(dir, 'run folder');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_DIR, 'owner.json'), 'utf8')).pid).toBe(process.pid);
+    await release();
   });
 
   it('on another host, waits for the lock to go stale', async () => {
