@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { slurmDir } from './slurm-script.js';
@@ -19,6 +20,43 @@ export interface Submission {
   finalize_script: string;
 }
 
+/** Job ids as sbatch gives them; run ids as one path segment (they name log and run folders). */
+const JOB_ID = { type: 'string', pattern: '^[0-9]+$' };
+const RUN_ID = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' };
+const recordSchema = {
+  type: 'object',
+  required: ['submissions'],
+  properties: {
+    submissions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'submitted',
+          'suite_file',
+          'output_root',
+          'array_job',
+          'finalize_job',
+          'cells',
+          'array_script',
+          'finalize_script',
+        ],
+        properties: {
+          submitted: { type: 'string' },
+          suite_file: { type: 'string' },
+          output_root: { type: 'string' },
+          array_job: { anyOf: [JOB_ID, { type: 'null' }] },
+          finalize_job: JOB_ID,
+          cells: { type: 'array', items: RUN_ID },
+          array_script: { type: ['string', 'null'] },
+          finalize_script: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+const validRecord = new Ajv().compile<{ submissions: Submission[] }>(recordSchema);
+
 export function recordFile(suiteDir: string): string {
   return path.join(slurmDir(suiteDir), 'submissions.json');
 }
@@ -27,14 +65,21 @@ export function recordFile(suiteDir: string): string {
 export function readSubmissions(suiteDir: string): Submission[] {
   const file = recordFile(suiteDir);
   if (!fs.existsSync(file)) return [];
-  try {
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { submissions: Submission[] };
-    return doc.submissions;
-  } catch (e) {
-    throw new RunError(
-      `${file}: corrupt submission record (${(e as Error).message}); delete it, and cancel this suite's jobs with scancel if any are left`,
+  const corrupt = (why: string) =>
+    new RunError(
+      `${file}: corrupt submission record (${why}); delete it, and cancel this suite's jobs with scancel if any are left`,
     );
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw corrupt((e as Error).message);
   }
+  if (!validRecord(doc)) {
+    const [first] = validRecord.errors ?? [];
+    throw corrupt(`${first?.instancePath || 'the document'} ${first?.message ?? 'is not a submission record'}`);
+  }
+  return doc.submissions;
 }
 
 export function appendSubmission(suiteDir: string, s: Submission): void {
