@@ -61,7 +61,8 @@ export function cellState(
   job: JobState | null,
   submitted: boolean,
 ): { state: CellState; detail: string | null } {
-  if (cellDone(cell, pipeline)) return { state: 'done', detail: null };
+  // A running task may be rewriting the files (extract and probe of a trained cell): not done until it ends.
+  if (job?.state !== 'RUNNING' && cellDone(cell, pipeline)) return { state: 'done', detail: null };
   const m = readManifest(cell.runDir);
   if (job && isActive(job.state)) {
     if (job.state !== 'RUNNING' && job.state !== 'COMPLETING')

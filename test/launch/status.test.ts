@@ -40,8 +40,16 @@ function cell(status: Manifest['status'] | null, finished = false): Cell {
 const job = (state: string, reason: string | null = null): JobState => ({ job: '7', task: 0, state, reason });
 
 describe('cell states', () => {
-  it('done wins over anything Slurm says', () => {
-    expect(cellState(cell('done', true), 'transfer', job('RUNNING'), true)).toEqual({ state: 'done', detail: null });
+  it('done wins over anything Slurm says but a running task (it may be extracting and probing again)', () => {
+    for (const state of ['PENDING', 'COMPLETING', 'COMPLETED', 'CANCELLED'])
+      expect(cellState(cell('done', true), 'transfer', job(state), true), state).toEqual({
+        state: 'done',
+        detail: null,
+      });
+    expect(cellState(cell('done', true), 'transfer', job('RUNNING'), true)).toEqual({
+      state: 'running',
+      detail: 'extract and probe',
+    });
   });
 
   it('an active Slurm task decides between pending and running', () => {
