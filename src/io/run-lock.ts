@@ -43,10 +43,19 @@ export class LockedError extends UsageError {
     what: string,
   ) {
     const holder = owner
-      ? `locked by pid ${owner.pid} on ${owner.host} since ${owner.since} (${owner.command})`
+      ? `locked by pid ${owner.pid} on ${owner.host} since ${owner.since}${heldFor(owner.since)} (${owner.command})`
       : `locked by a process that has not said who it is (a cone older than this one, or one killed while taking the lock; the lock is free ${LOCK_STALE_MS / 60_000} minutes after its last refresh)`;
     super(`${dir}: ${holder}; one cone process per ${what} at a time: wait for it to finish or stop it`);
   }
+}
+
+/** ", 5 min ago": how long the holder has had the lock (an orphaned worker's is often hours); "" when `since` is no time. */
+function heldFor(since: string): string {
+  const s = (Date.now() - Date.parse(since)) / 1000;
+  if (!Number.isFinite(s) || s < 0) return '';
+  const [value, unit] =
+    s < 120 ? [s, 's'] : s < 7200 ? [s / 60, 'min'] : s < 172_800 ? [s / 3600, 'h'] : [s / 86_400, 'days'];
+  return `, ${Math.floor(value)} ${unit} ago`;
 }
 
 /**

@@ -109,8 +109,20 @@ async function runInWorkers(
         child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
         child.on('close', resolve);
       });
-      reporter.info(`[${cell.index}] ${cell.runId}: ${code === 0 ? 'done' : `failed (exit ${code})`}`);
-      if (code !== 0) errors.set(cell.runId, stderr.join('').trim().split('\n').pop() ?? `exit ${code}`);
+      if (code === 0) {
+        reporter.info(`[${cell.index}] ${cell.runId}: done`);
+        continue;
+      }
+      // The worker's own last line says why (a lock's holder, a NaN loss), as an in-process cell's failure does.
+      const error =
+        stderr
+          .join('')
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^cone: /, '') || `exit ${code}`;
+      reporter.warn(`[${cell.index}] ${cell.runId} failed (exit ${code}): ${error}`);
+      errors.set(cell.runId, error);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, cells.length) }, worker));

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { readManifest } from '../../src/io/manifest.js';
+import { acquireLock } from '../../src/io/run-lock.js';
 import { cone, ROOT } from '../helpers/cli.js';
 import { withoutTimings } from '../helpers/metrics.js';
 import { tinySpec, writeTinySpec } from '../helpers/tiny-spec.js';
@@ -74,6 +75,34 @@ describe('one trainer per run folder', () => {
     expect(readManifest(runDir)?.status).toBe('done');
     expect(readCsv(path.join(runDir, 'metrics.csv'))).toHaveLength(6);
     expect(fs.existsSync(path.join(runDir, '.lock'))).toBe(false);
+  });
+
+  it('names the holder of each cell a --jobs worker could not lock (orphaned workers of a killed run)', async () => {
+    const suite = path.join(dir, 'orphans.yaml');
+    const { method: _, ...cellSpec } = tinySpec({ epochs: 1, probe: { probes: ['ncc'] } });
+    fs.writeFileSync(suite, YAML.stringify({ name: 'orphans', spec: cellSpec, grid: { seed: [0, 1] } }));
+    const out = path.join(dir, 'orphans');
+    const ids = [...cone(['run', suite, '--out', out, '--dry-run']).stdout.matchAll(/^todo {2}\[\d\] (\S+)/gm)].map(
+      (m) => m[1],
+    );
+    expect(ids).toHaveLength(2);
+    // This test process stands for the orphans: alive, on this host, holding the cells' run folders.
+    const releases = await Promise.all(
+      ids.map((id) => acquireLock(path.join(out, 'orphans', 'runs', id), 'run folder')),
+    );
+    try {
+      const r = cone(['run', suite, '--out', out, '--jobs', '2', '--quiet']);
+      expect(r.code).toBe(1);
+      for (const id of ids)
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^warning: \\[\\d\\] ${id} failed \\(exit 2\\): \\S+/${id}: locked by pid ${process.pid} on ${os.hostname()} since \\S+, \\d+ s ago \\(`,
+            'm',
+          ),
+        );
+    } finally {
+      for (const release of releases) await release();
+    }
   });
 
   it('takes over at once the locks of a cone run killed with SIGKILL, and resumes its cell', async () => {

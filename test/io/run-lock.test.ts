@@ -55,7 +55,7 @@ describe('run folder lock', () => {
     expect(e.owner?.pid).toBe(process.pid);
     expect(e.message).toMatch(
       new RegExp(
-        `^${dir}: locked by pid ${process.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(cone[^)]*\\); one cone process per run folder at a time`,
+        `^${dir}: locked by pid ${process.pid} on ${os.hostname()} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, \\d+ s ago \\(cone[^)]*\\); one cone process per run folder at a time`,
       ),
     );
     await release();
