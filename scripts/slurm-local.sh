@@ -5,6 +5,8 @@
 #   scripts/slurm-local.sh start    write /etc/slurm/slurm.conf, start munged, slurmctld and slurmd
 #   scripts/slurm-local.sh stop     stop the daemons it started
 #   scripts/slurm-local.sh status   exit 0 when the node takes jobs
+# start exits 3 when /etc/slurm/slurm.conf was written by someone else (this machine has its own Slurm:
+# start that one's daemons instead; the test then uses it as it is).
 # State and logs go to $CONE_SLURM_DIR (default /var/lib/cone-slurm).
 set -euo pipefail
 dir=${CONE_SLURM_DIR:-/var/lib/cone-slurm}
@@ -22,7 +24,8 @@ munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 
 write_conf() {
   if [ -f "$conf" ] && ! grep -qF "$marker" "$conf"; then
-    die "$conf exists and was not written by this script: this machine has a real Slurm, use it instead"
+    echo "slurm-local: $conf was not written by this script: this machine has its own Slurm, whose node takes no jobs; start its daemons (munged, slurmctld, slurmd as that slurm.conf says), and it is used as it is" >&2
+    exit 3
   fi
   local host node
   host=$(hostname -s)

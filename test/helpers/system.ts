@@ -23,9 +23,18 @@ export function missingSystemPackage(need: SystemPackage): boolean {
     fs.accessSync(need.path, need.executable ? fs.constants.X_OK : fs.constants.R_OK);
     return false;
   } catch {
-    const line = `${need.use}: ${need.path} not found; install Debian's ${need.apt} (apt-get install -y ${need.apt}; .ci/run installs it)`;
-    if (process.env.CI === 'true') throw new Error(`${line}; required where CI=true`);
-    console.warn(`skipped: ${line}`);
-    return true;
+    return unavailable(
+      `${need.use}: ${need.path} not found; install Debian's ${need.apt} (apt-get install -y ${need.apt}; .ci/run installs it)`,
+    );
   }
+}
+
+/**
+ * Something a test needs is not there, for the reason `line` gives (it says what to install or start):
+ * skip with that line, or fail with it where CI=true. Always true; for `describe.skipIf`.
+ */
+export function unavailable(line: string): true {
+  if (process.env.CI === 'true') throw new Error(`${line}; required where CI=true`);
+  console.warn(`skipped: ${line}`);
+  return true;
 }
