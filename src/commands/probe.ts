@@ -3,6 +3,8 @@ import { initBackend } from '../backend/select.js';
 import { probeFeatures, type ProbeReport, type ProbeSettings } from '../pipelines/probe-run.js';
 import { resolveSpec } from '../config/load.js';
 import { PROBE_NAMES } from '../eval/probes/registry.js';
+import { InterruptedError } from '../errors.js';
+import { SignalStop } from '../util/interruption.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 import { terminal } from './terminal.js';
@@ -89,10 +91,24 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
       };
       await initBackend({ backend: argv.backend ?? 'auto', threads: argv.threads, log: out.warn });
       const reports: ProbeReport[] = [];
-      for (const dir of argv.features) {
-        const r = probeFeatures(dir, settings);
-        out.info(`${dir}: wrote ${r.files.join(', ')}`);
-        reports.push(r);
+      // Ctrl-C (or a Slurm grace period's SIGTERM) stops the probes at their next interruption point:
+      // exit 130 with nothing of that folder written. A signal after the last point finds the work done: exit 0.
+      const stop = new SignalStop().listen();
+      try {
+        for (const dir of argv.features) {
+          out.debug(`${dir}: probing (${settings.probes.join(', ')}) at the ${settings.level} level`);
+          const r = await probeFeatures(dir, settings, stop.signal).catch((e) => {
+            throw e instanceof InterruptedError
+              ? new InterruptedError(
+                  `${dir}: ${e.message} before its probe.csv, geometry.csv and angles.csv were written`,
+                )
+              : e;
+          });
+          out.info(`${dir}: wrote ${r.files.join(', ')}`);
+          reports.push(r);
+        }
+      } finally {
+        stop.release();
       }
       process.stdout.write(sideBySide(reports));
     }),

@@ -9,6 +9,8 @@
  * through rounding are skipped.
  */
 
+import { interruptionPoint } from '../util/interruption.js';
+
 /** Writes ∇f(x) into `grad` and returns f(x). */
 export type ObjectiveWithGradient = (x: Float64Array, grad: Float64Array) => number;
 
@@ -24,6 +26,8 @@ export interface LbfgsOptions {
   fTol?: number;
   /** Number of correction pairs kept. */
   memory?: number;
+  /** Stops the minimisation between iterations (InterruptedError). */
+  signal?: AbortSignal;
 }
 
 export interface LbfgsResult {
@@ -40,7 +44,11 @@ export interface LbfgsResult {
 const ARMIJO_C1 = 1e-4;
 const MAX_BACKTRACKS = 40;
 
-export function minimiseLbfgs(fg: ObjectiveWithGradient, x0: Float64Array, opts: LbfgsOptions): LbfgsResult {
+export async function minimiseLbfgs(
+  fg: ObjectiveWithGradient,
+  x0: Float64Array,
+  opts: LbfgsOptions,
+): Promise<LbfgsResult> {
   const n = x0.length;
   const m = opts.memory ?? 10;
   const fTol = opts.fTol ?? 1e-10;
@@ -56,6 +64,7 @@ export function minimiseLbfgs(fg: ObjectiveWithGradient, x0: Float64Array, opts:
   let gNew = new Float64Array(n);
 
   for (let iter = 0; ; iter++) {
+    await interruptionPoint(opts.signal);
     if (maxAbs(g) <= opts.gradTol) return { x, f, iterations: iter, stop: 'gradient' };
     if (iter >= opts.maxIter) return { x, f, iterations: iter, stop: 'max-iter' };
 
@@ -87,6 +96,8 @@ export function minimiseLbfgs(fg: ObjectiveWithGradient, x0: Float64Array, opts:
     let fNew = NaN;
     let accepted = false;
     for (let k = 0; k < MAX_BACKTRACKS; k++) {
+      // Every evaluation, not only every iteration: one can take seconds on large features.
+      await interruptionPoint(opts.signal);
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * dir[i];
       fNew = fg(xNew, gNew);
       if (fNew <= f + ARMIJO_C1 * step * slope) {

@@ -16,6 +16,7 @@ import {
 import type { ProbeResult } from '../eval/probes/probe-result.js';
 import { runProbe } from '../eval/probes/registry.js';
 import { FEATURES_FILES, featureSplitFile, probeOutputs } from '../io/run-layout.js';
+import { interruptionPoint } from '../util/interruption.js';
 
 export type ProbeSettings = Spec['probe'];
 
@@ -101,17 +102,21 @@ function classCounts(meta: FeaturesMeta): ClassCounts {
   return { fine: meta.fine_names.length, coarse: meta.coarse_names.length };
 }
 
-/** Fits the probes of `s` on `train` and scores them on `test` at level `s.level`. */
-export function runProbes(
+/** Fits the probes of `s` on `train` and scores them on `test` at level `s.level`; `signal` stops them. */
+export async function runProbes(
   train: SplitFeatures,
   test: SplitFeatures,
   classes: ClassCounts,
   seed: number,
   s: Pick<ProbeSettings, 'probes' | 'level' | 'C' | 'normalise' | 'k'>,
-): ProbeResult[] {
-  return s.probes.flatMap((name) =>
-    runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s }),
-  );
+  signal?: AbortSignal,
+): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = [];
+  for (const name of s.probes)
+    results.push(
+      ...(await runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s, signal })),
+    );
+  return results;
 }
 
 /** Geometry rows of one split at both label levels, both feature variants; the head's directions only count at the level it was trained on. */
@@ -142,14 +147,18 @@ export function angleHistogram(angles: number[]): { bin_start_deg: number; bin_e
  * split, compute the feature geometry of both splits at both label levels, and write probe.csv,
  * geometry.csv and angles.csv beside the features. Everything is computed before anything is written.
  */
-export function probeFeatures(featuresDir: string, settings: ProbeSettings): ProbeReport {
+export async function probeFeatures(
+  featuresDir: string,
+  settings: ProbeSettings,
+  signal?: AbortSignal,
+): Promise<ProbeReport> {
   const meta = readFeaturesMeta(featuresDir)!;
   const train = readSplit(featuresDir, 'train', meta);
   const test = readSplit(featuresDir, 'test', meta);
   const head = classifierOf(featuresDir, meta);
   const id = { run_id: meta.run_id, dataset: meta.dataset, method: meta.method, seed: meta.seed };
 
-  const probes: Row[] = runProbes(train, test, classCounts(meta), meta.seed, settings).map((r) => ({
+  const probes: Row[] = (await runProbes(train, test, classCounts(meta), meta.seed, settings, signal)).map((r) => ({
     ...id,
     probe: r.probe,
     level: settings.level,
@@ -163,6 +172,7 @@ export function probeFeatures(featuresDir: string, settings: ProbeSettings): Pro
     ['train', train],
     ['test', test],
   ] as const) {
+    await interruptionPoint(signal);
     for (const g of splitGeometry(data, classCounts(meta), meta.train_level, head))
       geometry.push({ run_id: meta.run_id, split, ...g });
     const directions = head.etf ?? head.classifier!.W;

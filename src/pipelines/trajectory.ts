@@ -65,7 +65,11 @@ export async function measureTrajectory(
 
   const accuracy = new Map<Level, Map<string, number>>();
   for (const level of LEVELS) {
-    const results = runProbes(train, test, classes, spec.seed, { ...spec.probe, probes: spec.track.probes, level });
+    const results = await runProbes(train, test, classes, spec.seed, {
+      ...spec.probe,
+      probes: spec.track.probes,
+      level,
+    });
     accuracy.set(level, new Map(results.map((r) => [probeColumn(r.probe), r.accuracy])));
   }
   // Every row carries every probe column (empty where not measured), so the CSV's columns are fixed.

@@ -18,6 +18,7 @@ import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
 import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
 import { SILENT, type Reporter } from '../reporter.js';
+import { SignalStop } from '../util/interruption.js';
 
 export interface RunSuiteOptions {
   outputRoot: string;
@@ -74,17 +75,25 @@ export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
 
 /**
  * One cell through its pipeline, holding its run folder's lock throughout; training resumes from a
- * checkpoint, a finished training is not redone.
+ * checkpoint, a finished training is not redone. SIGINT/SIGTERM stops the probes within moments
+ * (InterruptedError; a Slurm grace period is short); one that comes after their last interruption
+ * point finds the cell done, and then resolves to true: run no further cell.
  */
-export function runCell(cell: Cell, suite: Suite, reporter: Reporter): Promise<void> {
+export function runCell(cell: Cell, suite: Suite, reporter: Reporter): Promise<boolean> {
   return withRunLock(cell.runDir, async () => {
     if (suite.pipeline === 'longtail') {
       await longtail(cell.spec, { reporter });
-      return;
+      return false;
     }
     await pretrain(cell.spec, { reporter });
     const features = await extractFeatures(cell.runDir, { split: 'both', reporter });
-    probeFeatures(features, cell.spec.probe);
+    const stop = new SignalStop().listen();
+    try {
+      await probeFeatures(features, cell.spec.probe, stop.signal);
+    } finally {
+      stop.release();
+    }
+    return stop.signal.aborted;
   });
 }
 
@@ -174,7 +183,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       for (const cell of toRun) {
         reporter.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
         try {
-          await runCell(cell, suite, reporter);
+          if (await runCell(cell, suite, reporter))
+            throw new InterruptedError(`interrupted after ${cell.runId} finished; the cells after it did not run`);
         } catch (caught) {
           if (caught instanceof InterruptedError) throw caught;
           const e = caught instanceof ConeError ? caught : (fromSystemError(caught) ?? caught);

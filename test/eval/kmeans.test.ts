@@ -46,15 +46,15 @@ describe('kmeans', () => {
 });
 
 describe('kmeansProbe', () => {
-  it('scores 1 on clearly separated fine clusters inside each coarse class (Hungarian matching)', () => {
+  it('scores 1 on clearly separated fine clusters inside each coarse class (Hungarian matching)', async () => {
     const { x, fine, coarse } = hierarchical(20, 12, new Rng('kmeans-probe-sep'));
-    const r = kmeansProbe(x, fine, coarse, { seed: 3 });
+    const r = await kmeansProbe(x, fine, coarse, { seed: 3 });
     expect(r.probe).toBe('kmeans');
     expect(r.accuracy).toBe(1);
     expect(r.settings).toMatchObject({ features: 'l2', seed: 3, matching: 'hungarian' });
   });
 
-  it('is near chance (1/3 per coarse class) when fine labels are shuffled within each coarse class', () => {
+  it('is near chance (1/3 per coarse class) when fine labels are shuffled within each coarse class', async () => {
     const rng = new Rng('kmeans-probe-shuffled');
     const { x, fine, coarse } = hierarchical(100, 12, rng);
     for (const c of [0, 1]) {
@@ -64,15 +64,15 @@ describe('kmeansProbe', () => {
     }
     // The best matching of 3 clusters to shuffled labels is a little above 1/3 by selection;
     // with 100 samples per cluster it stays within 0.1 of it.
-    const acc = kmeansProbe(x, fine, coarse, { seed: 3 }).accuracy;
+    const acc = (await kmeansProbe(x, fine, coarse, { seed: 3 })).accuracy;
     expect(acc).toBeGreaterThan(1 / 3 - 0.02);
     expect(acc).toBeLessThan(1 / 3 + 0.1);
   });
 
-  it('is reproducible from the seed', () => {
+  it('is reproducible from the seed', async () => {
     const { x, fine, coarse } = hierarchical(15, 2, new Rng('kmeans-probe-overlap'));
-    const a = kmeansProbe(x, fine, coarse, { seed: 11, restarts: 1 });
-    expect(kmeansProbe(x, fine, coarse, { seed: 11, restarts: 1 }).accuracy).toBe(a.accuracy);
+    const a = await kmeansProbe(x, fine, coarse, { seed: 11, restarts: 1 });
+    expect((await kmeansProbe(x, fine, coarse, { seed: 11, restarts: 1 })).accuracy).toBe(a.accuracy);
     expect(a.accuracy).toBeLessThan(1); // overlapping clusters: the test has something to reproduce
   });
 });

@@ -59,14 +59,14 @@ function referenceKnn(
 const acc = (pred: number[], labels: Int32Array) => pred.filter((p, i) => p === labels[i]).length / labels.length;
 
 describe('knnProbe', () => {
-  it('matches a brute-force float64 reference (neighbours, both votes), in any batch size, without leaks', () => {
+  it('matches a brute-force float64 reference (neighbours, both votes), in any batch size, without leaks', async () => {
     const k = 7;
     const ref = referenceKnn(train, test, k, 0.07);
     const before = tf.memory().numTensors;
     for (const batchElements of [train.features.n * 5, 1 << 22]) {
-      const nb = cosineNeighbours(train.features, test.features, k, batchElements);
+      const nb = await cosineNeighbours(train.features, test.features, k, batchElements);
       expect(Array.from(nb.index)).toEqual(ref.neighbours.flat());
-      const [plain, weighted] = knnProbe(train, test, K, { k, batchElements });
+      const [plain, weighted] = await knnProbe(train, test, K, { k, batchElements });
       expect(plain.probe).toBe('knn');
       expect(weighted.probe).toBe('knn-weighted');
       expect(plain.accuracy).toBe(acc(ref.majority, test.labels));
@@ -76,7 +76,7 @@ describe('knnProbe', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('breaks a majority tie toward the nearest neighbour; the weighted vote follows similarity', () => {
+  it('breaks a majority tie toward the nearest neighbour; the weighted vote follows similarity', async () => {
     // Query along e0. Neighbours by similarity: class 1 (0.99), class 0 (0.9), class 0 (0.8), class 1 (0.7).
     const angles = [0.99, 0.9, 0.8, 0.7].map(Math.acos);
     const tr = {
@@ -87,23 +87,23 @@ describe('knnProbe', () => {
       labels: Int32Array.from([1, 0, 0, 1]),
     };
     const te = { features: featureMatrix([[1, 0]], 2), labels: Int32Array.from([1]) };
-    const [plain, weighted] = knnProbe(tr, te, 2, { k: 4 });
+    const [plain, weighted] = await knnProbe(tr, te, 2, { k: 4 });
     expect(plain.accuracy).toBe(1); // 2–2 tie, class 1 holds the nearest neighbour
     expect(weighted.accuracy).toBe(1); // e^(0.99/T) + e^(0.7/T) > e^(0.9/T) + e^(0.8/T)
-    expect(knnProbe(tr, te, 2, { k: 3 })[0].accuracy).toBe(0); // 2–1 for class 0
+    expect((await knnProbe(tr, te, 2, { k: 3 }))[0].accuracy).toBe(0); // 2–1 for class 0
   });
 
-  it('> 95% on well-separated clusters, chance on shuffled labels', () => {
+  it('> 95% on well-separated clusters, chance on shuffled labels', async () => {
     const r = new Rng('knn-separated');
     const [tr, te] = [gaussianClusters(200, K, d, 6, r), gaussianClusters(200, K, d, 6, r)];
-    for (const row of knnProbe(tr, te, K)) expect(row.accuracy).toBeGreaterThan(0.95);
+    for (const row of await knnProbe(tr, te, K)) expect(row.accuracy).toBeGreaterThan(0.95);
     const shuffle = (s: LabelledFeatures) => ({ ...s, labels: r.shuffle(Int32Array.from(s.labels)) as Int32Array });
     const tolerance = 4 * Math.sqrt(((1 / K) * (1 - 1 / K)) / te.labels.length);
-    for (const row of knnProbe(shuffle(tr), shuffle(te), K))
+    for (const row of await knnProbe(shuffle(tr), shuffle(te), K))
       expect(Math.abs(row.accuracy - 1 / K)).toBeLessThan(tolerance);
   });
 
-  it('clamps k to the training-set size', () => {
+  it('clamps k to the training-set size', async () => {
     const small = {
       features: featureMatrix(
         [
@@ -114,7 +114,7 @@ describe('knnProbe', () => {
       ),
       labels: Int32Array.from([0, 1]),
     };
-    expect(knnProbe(small, small, 2, { k: 20 })[0].settings.k).toBe(2);
+    expect((await knnProbe(small, small, 2, { k: 20 }))[0].settings.k).toBe(2);
   });
 });
 

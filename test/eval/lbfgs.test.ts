@@ -4,7 +4,7 @@ import { symmetricEigen } from '../../src/eval/symmetric-eigen.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('minimiseLbfgs', () => {
-  it('solves an ill-conditioned convex quadratic to its closed-form minimiser A⁻¹b', () => {
+  it('solves an ill-conditioned convex quadratic to its closed-form minimiser A⁻¹b', async () => {
     const n = 20;
     const rng = new Rng('lbfgs-quadratic');
     // A = Q diag(λ) Qᵀ with λ from 1 to 1000 (condition number 1000).
@@ -19,7 +19,7 @@ describe('minimiseLbfgs', () => {
     const b = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i] += A[i * n + j] * xStar[j];
 
-    const result = minimiseLbfgs(
+    const result = await minimiseLbfgs(
       (x, grad) => {
         let f = 0;
         for (let i = 0; i < n; i++) {
@@ -39,8 +39,8 @@ describe('minimiseLbfgs', () => {
     for (let i = 0; i < n; i++) expect(result.x[i]).toBeCloseTo(xStar[i], 5);
   });
 
-  it('finds the Rosenbrock minimum (1, 1)', () => {
-    const result = minimiseLbfgs(
+  it('finds the Rosenbrock minimum (1, 1)', async () => {
+    const result = await minimiseLbfgs(
       (x, grad) => {
         const [a, b] = [x[0], x[1]];
         grad[0] = -2 * (1 - a) - 400 * a * (b - a * a);
@@ -54,8 +54,8 @@ describe('minimiseLbfgs', () => {
     expect(result.x[1]).toBeCloseTo(1, 6);
   });
 
-  it('reports max-iter when stopped early, with the best point so far', () => {
-    const result = minimiseLbfgs(
+  it('reports max-iter when stopped early, with the best point so far', async () => {
+    const result = await minimiseLbfgs(
       (x, grad) => {
         grad[0] = 2 * (x[0] - 3);
         return (x[0] - 3) ** 2;

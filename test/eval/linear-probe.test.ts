@@ -43,16 +43,16 @@ const split = (s: ProbeFixture['train']): LabelledFeatures => ({
 });
 
 describe('linearProbe vs scikit-learn', () => {
-  it('test accuracy within 1 point of LogisticRegression(C=1) on the same L2-normalised features', () => {
-    const result = linearProbe(split(fixture.train), split(fixture.test), fixture.K);
+  it('test accuracy within 1 point of LogisticRegression(C=1) on the same L2-normalised features', async () => {
+    const result = await linearProbe(split(fixture.train), split(fixture.test), fixture.K);
     expect(Math.abs(result.accuracy - fixture.sklearn.test_accuracy)).toBeLessThanOrEqual(0.01);
     expect(result.settings).toMatchObject({ features: 'l2', C: 1, solver: 'lbfgs' });
   });
 
-  it('reaches the same optimum: objective, coefficients and (up to a shift) intercepts', () => {
+  it('reaches the same optimum: objective, coefficients and (up to a shift) intercepts', async () => {
     const train = split(fixture.train);
     const K = fixture.K;
-    const fit = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+    const fit = await fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
       C: fixture.C,
       maxIter: 1000,
       tol: 1e-7,
@@ -65,12 +65,12 @@ describe('linearProbe vs scikit-learn', () => {
     ours.forEach((v, k) => expect(Math.abs(v - theirs[k])).toBeLessThan(5e-4));
   });
 
-  it('returns a stationary point of the objective (gradient checked in float64 here)', () => {
+  it('returns a stationary point of the objective (gradient checked in float64 here)', async () => {
     const train = split(fixture.train);
     const x = l2NormaliseRows(train.features);
     const { K, d } = fixture;
     const C = 0.5;
-    const fit = fitSoftmaxRegression(x, train.labels, K, { C, maxIter: 1000, tol: 1e-7 });
+    const fit = await fitSoftmaxRegression(x, train.labels, K, { C, maxIter: 1000, tol: 1e-7 });
     // ∇_W = Σ_i (p_i − e_{y_i}) x_iᵀ + W/C and ∇_b = Σ_i (p_i − e_{y_i}) must both vanish.
     const gW = Float64Array.from(fit.W, (w) => w / C);
     const gb = new Float64Array(K);
@@ -101,34 +101,34 @@ describe('linearProbe on synthetic data', () => {
   const train = gaussianClusters(400, K, d, 5, rng);
   const test = gaussianClusters(400, K, d, 5, rng);
 
-  it('> 95% on well-separated clusters, raw and normalised, and leaks no tensors', () => {
+  it('> 95% on well-separated clusters, raw and normalised, and leaks no tensors', async () => {
     const before = tf.memory().numTensors;
-    expect(linearProbe(train, test, K).accuracy).toBeGreaterThan(0.95);
-    expect(linearProbe(train, test, K, { features: 'raw', C: 10 }).accuracy).toBeGreaterThan(0.95);
+    expect((await linearProbe(train, test, K)).accuracy).toBeGreaterThan(0.95);
+    expect((await linearProbe(train, test, K, { features: 'raw', C: 10 })).accuracy).toBeGreaterThan(0.95);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('at chance on shuffled labels (1/K ± 4 standard errors)', () => {
+  it('at chance on shuffled labels (1/K ± 4 standard errors)', async () => {
     const shuffled = (s: LabelledFeatures) => ({
       features: s.features,
       labels: rng.shuffle(Int32Array.from(s.labels)) as Int32Array,
     });
-    const acc = linearProbe(shuffled(train), shuffled(test), K).accuracy;
+    const acc = (await linearProbe(shuffled(train), shuffled(test), K)).accuracy;
     expect(Math.abs(acc - 1 / K)).toBeLessThan(4 * Math.sqrt(((1 / K) * (1 - 1 / K)) / test.labels.length));
   });
 
-  it('is deterministic and the penalty C matters', () => {
-    const a = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+  it('is deterministic and the penalty C matters', async () => {
+    const a = await fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
       C: 1,
       maxIter: 1000,
       tol: 1e-6,
     });
-    const b = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+    const b = await fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
       C: 1,
       maxIter: 1000,
       tol: 1e-6,
     });
-    const strong = fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
+    const strong = await fitSoftmaxRegression(l2NormaliseRows(train.features), train.labels, K, {
       C: 0.01,
       maxIter: 1000,
       tol: 1e-6,
@@ -138,18 +138,20 @@ describe('linearProbe on synthetic data', () => {
     expect(norm(strong.W)).toBeLessThan(0.5 * norm(a.W));
   });
 
-  it('stays finite on raw features of large scale (logits in the thousands)', () => {
+  it('stays finite on raw features of large scale (logits in the thousands)', async () => {
     const scale = (s: LabelledFeatures) => ({
       ...s,
       features: { ...s.features, data: s.features.data.map((v) => v * 1000) },
     });
-    const fit = fitSoftmaxRegression(scale(train).features, train.labels, K, { C: 1, maxIter: 200, tol: 1e-5 });
+    const fit = await fitSoftmaxRegression(scale(train).features, train.labels, K, { C: 1, maxIter: 200, tol: 1e-5 });
     expect(Number.isFinite(fit.objective)).toBe(true);
-    expect(linearProbe(scale(train), scale(test), K, { features: 'raw', maxIter: 200 }).accuracy).toBeGreaterThan(0.95);
+    expect(
+      (await linearProbe(scale(train), scale(test), K, { features: 'raw', maxIter: 200 })).accuracy,
+    ).toBeGreaterThan(0.95);
   });
 
-  it('rejects labels outside [0, K)', () => {
-    expect(() => linearProbe(train, { ...test, labels: Int32Array.from(test.labels, () => K) }, K)).toThrow(
+  it('rejects labels outside [0, K)', async () => {
+    await expect(linearProbe(train, { ...test, labels: Int32Array.from(test.labels, () => K) }, K)).rejects.toThrow(
       /outside \[0, 4\)/,
     );
   });

@@ -34,8 +34,11 @@ const split = (s: TunedFixture['train']): LabelledFeatures => ({
 
 describe('tunedLinearProbe vs scikit-learn', () => {
   for (const features of ['l2', 'std'] as const) {
-    it(`${features}: test accuracy within 0.5 points of LogisticRegression at the chosen C`, () => {
-      const result = tunedLinearProbe(split(fixture.train), split(fixture.test), fixture.K, { features, seed: 0 });
+    it(`${features}: test accuracy within 0.5 points of LogisticRegression at the chosen C`, async () => {
+      const result = await tunedLinearProbe(split(fixture.train), split(fixture.test), fixture.K, {
+        features,
+        seed: 0,
+      });
       const C = Number(result.settings.C);
       const at = fixture.sklearn.log10_C.findIndex((l) => Math.abs(l - Math.log10(C)) < 1e-9);
       expect(at).toBeGreaterThanOrEqual(0);
@@ -63,30 +66,35 @@ describe('choosing C', () => {
   const weak = noisy(600, K, 200, 1, rng);
   const test = noisy(1500, K, 200, 1, rng);
 
-  it('picks an interior, small C on noisy features, and it beats a large fixed C on test', () => {
-    const s = selectC(weak, K, { seed: 1, features: 'std' });
+  it('picks an interior, small C on noisy features, and it beats a large fixed C on test', async () => {
+    const s = await selectC(weak, K, { seed: 1, features: 'std' });
     expect(s.edge).toBe('none');
     expect(s.C).toBeLessThan(1);
     expect(s.C).toBeGreaterThan(s.tried[0].C);
-    const tuned = tunedLinearProbe(weak, test, K, { seed: 1, features: 'std' });
-    const loose = linearProbe(weak, test, K, { features: 'std', C: 1000 });
+    const tuned = await tunedLinearProbe(weak, test, K, { seed: 1, features: 'std' });
+    const loose = await linearProbe(weak, test, K, { features: 'std', C: 1000 });
     expect(tuned.accuracy).toBeGreaterThan(loose.accuracy + 0.02);
   });
 
-  it('extends a grid whose best C is on its end until the best is interior, and reports an end it cannot pass', () => {
-    const high = selectC(weak, K, { seed: 1, features: 'std', grid: { from: 0, to: 1, perDecade: 2 }, limit: 5 });
+  it('extends a grid whose best C is on its end until the best is interior, and reports an end it cannot pass', async () => {
+    const high = await selectC(weak, K, { seed: 1, features: 'std', grid: { from: 0, to: 1, perDecade: 2 }, limit: 5 });
     expect(high.tried[0].C).toBeLessThan(1);
     expect(high.edge).toBe('none');
     expect(high.C).toBeGreaterThan(high.tried[0].C);
-    const capped = selectC(weak, K, { seed: 1, features: 'std', grid: { from: -1, to: 1, perDecade: 2 }, limit: 1 });
+    const capped = await selectC(weak, K, {
+      seed: 1,
+      features: 'std',
+      grid: { from: -1, to: 1, perDecade: 2 },
+      limit: 1,
+    });
     expect(capped.tried.map((t) => t.C)).toEqual([0.1, 10 ** -0.5, 1, 10 ** 0.5, 10]);
     expect(capped.edge).toBe('low');
   });
 
-  it('is seeded: the same seed gives the same C and validation curve, another seed other folds', () => {
+  it('is seeded: the same seed gives the same C and validation curve, another seed other folds', async () => {
     const small = split(fixture.train);
-    const a = selectC(small, fixture.K, { seed: 7 });
-    const b = selectC(small, fixture.K, { seed: 7 });
+    const a = await selectC(small, fixture.K, { seed: 7 });
+    const b = await selectC(small, fixture.K, { seed: 7 });
     expect(b.tried).toEqual(a.tried);
     expect(b.C).toBe(a.C);
     expect(Array.from(stratifiedFolds(small.labels, fixture.K, 5, 8))).not.toEqual(
@@ -113,10 +121,15 @@ describe('choosing C', () => {
     expect(() => stratifiedFolds(labels, 4, 1, 0)).toThrow(/folds must be an integer ≥ 2/);
   });
 
-  it('scores each C by the mean over the folds of a fit on the other folds, scored on the held-out one', () => {
+  it('scores each C by the mean over the folds of a fit on the other folds, scored on the held-out one', async () => {
     const small = split(fixture.train);
     const folds = 4;
-    const s = selectC(small, fixture.K, { seed: 5, folds, features: 'std', grid: { from: -1, to: 1, perDecade: 1 } });
+    const s = await selectC(small, fixture.K, {
+      seed: 5,
+      folds,
+      features: 'std',
+      grid: { from: -1, to: 1, perDecade: 1 },
+    });
     const fold = stratifiedFolds(small.labels, fixture.K, folds, 5);
     const rows = (keep: (f: number) => boolean) => Array.from(fold.keys()).filter((i) => keep(fold[i]));
     const take = (idx: number[]): LabelledFeatures => ({
@@ -130,28 +143,30 @@ describe('choosing C', () => {
       labels: Int32Array.from(idx, (i) => small.labels[i]),
     });
     for (const t of s.tried.filter((t) => t.C >= 0.1 && t.C <= 10)) {
-      const perFold = Array.from(
-        { length: folds },
-        (_, f) =>
-          linearProbe(take(rows((g) => g !== f)), take(rows((g) => g === f)), fixture.K, {
-            features: 'std',
-            C: t.C,
-            tol: 1e-8,
-          }).accuracy,
-      );
+      const perFold: number[] = [];
+      for (let f = 0; f < folds; f++)
+        perFold.push(
+          (
+            await linearProbe(take(rows((g) => g !== f)), take(rows((g) => g === f)), fixture.K, {
+              features: 'std',
+              C: t.C,
+              tol: 1e-8,
+            })
+          ).accuracy,
+        );
       expect(t.valAccuracy).toBeCloseTo(perFold.reduce((a, b) => a + b) / folds, 2);
     }
   });
 
-  it('uses no test features for the choice: scrambled test features change the accuracy, not C', () => {
+  it('uses no test features for the choice: scrambled test features change the accuracy, not C', async () => {
     const before = tf.memory().numTensors;
     const [train, held] = [split(fixture.train), split(fixture.test)];
-    const a = tunedLinearProbe(train, held, fixture.K, { seed: 3 });
+    const a = await tunedLinearProbe(train, held, fixture.K, { seed: 3 });
     const scrambled = {
       features: { ...held.features, data: held.features.data.map(() => rng.normal()) },
       labels: held.labels,
     };
-    const b = tunedLinearProbe(train, scrambled, fixture.K, { seed: 3 });
+    const b = await tunedLinearProbe(train, scrambled, fixture.K, { seed: 3 });
     expect(b.settings.C).toBe(a.settings.C);
     expect(b.settings.val_accuracy).toBe(a.settings.val_accuracy);
     expect(b.accuracy).not.toBe(a.accuracy);

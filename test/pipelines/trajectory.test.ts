@@ -94,7 +94,7 @@ describe('a tracked run', () => {
     const features = await extractFeatures(run.runDir, { split: 'both' });
     const last = trajectory.filter((r) => r.epoch === '3');
     for (const level of ['coarse', 'fine'] as const) {
-      const report = probeFeatures(features, { ...spec.probe, probes: spec.track.probes, level });
+      const report = await probeFeatures(features, { ...spec.probe, probes: spec.track.probes, level });
       const row = last.find((r) => r.split === 'test' && r.level === level)!;
       for (const p of report.probes)
         expect(Number(row[String(p.probe).replace('-', '_')]), `${level} ${p.probe}`).toBe(p.accuracy);

@@ -1,5 +1,6 @@
 import munkres from 'munkres';
 import { RunError } from '../../errors.js';
+import { interruptionPoint } from '../../util/interruption.js';
 import { Rng } from '../../util/rng.js';
 import { checkFeatures, featureVariant, l2NormaliseRows, type FeatureMatrix } from '../features.js';
 import { kmeans } from '../kmeans.js';
@@ -12,6 +13,8 @@ export interface KmeansProbeOptions {
   restarts?: number;
   /** Lloyd iterations cap (default 100). */
   maxIter?: number;
+  /** Stops the probe between coarse classes (InterruptedError). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,12 +26,12 @@ export interface KmeansProbeOptions {
  *
  * Seeded: the same seed gives the same clusters. By default on L2-normalised features.
  */
-export function kmeansProbe(
+export async function kmeansProbe(
   features: FeatureMatrix,
   fine: Int32Array,
   coarse: Int32Array,
   opts: KmeansProbeOptions,
-): ProbeResult {
+): Promise<ProbeResult> {
   const normalise = opts.normalise ?? true;
   const restarts = opts.restarts ?? 4;
   const maxIter = opts.maxIter ?? 100;
@@ -43,6 +46,7 @@ export function kmeansProbe(
 
   let matched = 0;
   for (const c of distinct(coarse)) {
+    await interruptionPoint(opts.signal);
     const rows = [];
     for (let i = 0; i < n; i++) if (coarse[i] === c) rows.push(i);
     const fineIds = distinct(Int32Array.from(rows, (i) => fine[i]));

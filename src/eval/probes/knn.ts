@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../../errors.js';
+import { interruptionPoint } from '../../util/interruption.js';
 import { checkFeatures, checkLabels, l2NormaliseRows, type FeatureMatrix, type LabelledFeatures } from '../features.js';
 import { accuracy, type ProbeResult } from './probe-result.js';
 
@@ -8,6 +9,8 @@ export interface KnnOptions {
   temperature?: number;
   /** Upper bound on test-rows × train-rows similarities held at once. */
   batchElements?: number;
+  /** Stops the search between batches (InterruptedError). */
+  signal?: AbortSignal;
 }
 
 const DEFAULTS = { k: 20, temperature: 0.07, batchElements: 1 << 22 };
@@ -21,12 +24,13 @@ export interface Neighbours {
 }
 
 /** The k most cosine-similar training rows of every test row. */
-export function cosineNeighbours(
+export async function cosineNeighbours(
   train: FeatureMatrix,
   test: FeatureMatrix,
   k: number,
   batchElements: number,
-): Neighbours {
+  signal?: AbortSignal,
+): Promise<Neighbours> {
   const d = train.d;
   const q = l2NormaliseRows(test);
   const t = l2NormaliseRows(train);
@@ -39,6 +43,7 @@ export function cosineNeighbours(
   const trainTensor = tf.tensor2d(trainT, [d, train.n]);
   try {
     for (let start = 0; start < test.n; start += batch) {
+      await interruptionPoint(signal);
       const rows = Math.min(batch, test.n - start);
       const [values, indices] = tf.tidy(() => {
         const sims = tf.matMul(tf.tensor2d(q.data.subarray(start * d, (start + rows) * d), [rows, d]), trainTensor);
@@ -67,12 +72,12 @@ export function cosineNeighbours(
  * similarity block holds at most `batchElements` values (16 MB at the default): memory stays bounded
  * for 60000 × 10000 features. k above the training-set size is reduced to it.
  */
-export function knnProbe(
+export async function knnProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   K: number,
   opts: KnnOptions = {},
-): ProbeResult[] {
+): Promise<ProbeResult[]> {
   const o = { ...DEFAULTS, ...opts };
   for (const [name, split] of [
     ['train', train],
@@ -86,7 +91,7 @@ export function knnProbe(
   if (!Number.isInteger(o.k) || o.k < 1) throw new RunError(`kNN probe: k must be a positive integer (got ${o.k})`);
   if (!(o.temperature > 0)) throw new RunError(`kNN probe: temperature must be > 0 (got ${o.temperature})`);
   const k = Math.min(o.k, train.features.n);
-  const nb = cosineNeighbours(train.features, test.features, k, o.batchElements);
+  const nb = await cosineNeighbours(train.features, test.features, k, o.batchElements, o.signal);
 
   const n = test.features.n;
   const majority = new Int32Array(n);

@@ -127,23 +127,25 @@ function makeFolds(
  * Chooses C by stratified k-fold cross-validation on `train` (steps 1–3 of tunedLinearProbe, below).
  * Each fold's fits run along the grid as one warm-started path, so k folds cost k times one split.
  */
-export function selectC(
+export async function selectC(
   train: LabelledFeatures,
   K: number,
-  opts: CSelectionOptions & Pick<LinearProbeOptions, 'features' | 'maxIter' | 'tol'>,
-): CSelection {
+  opts: CSelectionOptions & Pick<LinearProbeOptions, 'features' | 'maxIter' | 'tol' | 'signal'>,
+): Promise<CSelection> {
   const o = { ...LINEAR_DEFAULTS, ...SELECTION_DEFAULTS, ...opts };
   const { from, to, perDecade } = o.grid;
   if (!(perDecade > 0 && to >= from && o.limit >= Math.max(-from, to)))
     throw new RunError(`linear probe: bad C grid 10^${from}…10^${to} (${perDecade}/decade, limit 10^±${o.limit})`);
   const folds = makeFolds(train, K, o);
-  const fitOpts = { maxIter: o.maxIter, tol: o.gridTol };
+  const fitOpts = { maxIter: o.maxIter, tol: o.gridTol, signal: o.signal };
   // Grid points as integer steps of 1/perDecade decades, so extended points land on the same lattice.
   const C = (step: number) => 10 ** (step / perDecade);
   const tried: (CScore & { step: number; models: SoftmaxRegression[] })[] = [];
   let iterations = 0;
-  const score = (steps: number[], init?: SoftmaxRegression[]) => {
-    const paths = folds.map((f, i) => softmaxRegressionPath(f.x, f.labels, K, steps.map(C), fitOpts, init?.[i]));
+  const score = async (steps: number[], init?: SoftmaxRegression[]) => {
+    const paths: SoftmaxRegression[][] = [];
+    for (const [i, f] of folds.entries())
+      paths.push(await softmaxRegressionPath(f.x, f.labels, K, steps.map(C), fitOpts, init?.[i]));
     return steps.map((step, s) => {
       const models = paths.map((p) => p[s]);
       const scores = models.map((m, i) => validationScore(folds[i].xVal, folds[i].valLabels, m, K));
@@ -157,15 +159,15 @@ export function selectC(
   const lo = Math.round(from * perDecade);
   const hi = Math.round(to * perDecade);
   const cap = Math.round(o.limit * perDecade);
-  tried.push(...score(Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)));
+  tried.push(...(await score(Array.from({ length: hi - lo + 1 }, (_, i) => lo + i))));
   let best = bestIndex(tried);
   // Extend past an end while the best C sits on it. Downwards the path runs from the smallest fit towards smaller C.
   while (best === tried.length - 1 && tried[best].step < cap) {
-    tried.push(...score([tried[best].step + 1], tried[best].models));
+    tried.push(...(await score([tried[best].step + 1], tried[best].models)));
     best = bestIndex(tried);
   }
   while (best === 0 && tried[0].step > -cap) {
-    tried.unshift(...score([tried[0].step - 1], tried[0].models));
+    tried.unshift(...(await score([tried[0].step - 1], tried[0].models)));
     best = bestIndex(tried);
   }
   const edge = best === 0 ? 'low' : best === tried.length - 1 ? 'high' : 'none';
@@ -241,21 +243,22 @@ function validationScore(
  *
  * The test features are used only in step 4.
  */
-export function tunedLinearProbe(
+export async function tunedLinearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   K: number,
-  opts: CSelectionOptions & Pick<LinearProbeOptions, 'features' | 'maxIter' | 'tol'>,
-): ProbeResult {
+  opts: CSelectionOptions & Pick<LinearProbeOptions, 'features' | 'maxIter' | 'tol' | 'signal'>,
+): Promise<ProbeResult> {
   const o = { ...LINEAR_DEFAULTS, ...SELECTION_DEFAULTS, ...opts };
   checkProbeSplits(train, test, K, 'linear probe');
-  const selection = selectC(train, K, o);
+  const selection = await selectC(train, K, o);
   const prepare = linearFeatureMap(o.features, train.features);
-  const model = fitSoftmaxRegression(prepare(train.features), train.labels, K, {
+  const model = await fitSoftmaxRegression(prepare(train.features), train.labels, K, {
     C: selection.C,
     maxIter: o.maxIter,
     tol: o.tol,
     init: selection.model,
+    signal: o.signal,
   });
   const best = selection.tried.find((t) => t.C === selection.C)!;
   return {

@@ -23,6 +23,8 @@ export interface LinearProbeOptions {
   maxIter?: number;
   /** Stop when every entry of the gradient of the *per-sample mean* objective is ≤ tol (default 1e-5). */
   tol?: number;
+  /** Stops the fit between L-BFGS iterations (InterruptedError). */
+  signal?: AbortSignal;
 }
 
 export interface SoftmaxRegression {
@@ -38,7 +40,7 @@ export interface SoftmaxRegression {
 
 export const LINEAR_DEFAULTS = { features: 'l2' as LinearFeatures, C: 1, maxIter: 1000, tol: 1e-5 };
 
-type FitOptions = Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>>;
+type FitOptions = Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>> & Pick<LinearProbeOptions, 'signal'>;
 
 /**
  * Multinomial logistic (softmax) regression, fitted full-batch and deterministically by L-BFGS
@@ -52,13 +54,13 @@ type FitOptions = Required<Pick<LinearProbeOptions, 'C' | 'maxIter' | 'tol'>>;
  * are float64 in JavaScript, because a float32 sum over 60000 losses is too coarse for the line
  * search near the optimum.
  */
-export function fitSoftmaxRegression(
+export async function fitSoftmaxRegression(
   x: FeatureMatrix,
   labels: Int32Array,
   K: number,
   opts: FitOptions & { init?: Pick<SoftmaxRegression, 'W' | 'b'> },
-): SoftmaxRegression {
-  return softmaxRegressionPath(x, labels, K, [opts.C], opts, opts.init)[0];
+): Promise<SoftmaxRegression> {
+  return (await softmaxRegressionPath(x, labels, K, [opts.C], opts, opts.init))[0];
 }
 
 /**
@@ -67,14 +69,14 @@ export function fitSoftmaxRegression(
  * optimum, so most fits take a fraction of the iterations of a cold start; the device copy of X is
  * made once for the whole path.
  */
-export function softmaxRegressionPath(
+export async function softmaxRegressionPath(
   x: FeatureMatrix,
   labels: Int32Array,
   K: number,
   Cs: readonly number[],
   opts: Omit<FitOptions, 'C'>,
   init?: Pick<SoftmaxRegression, 'W' | 'b'>,
-): SoftmaxRegression[] {
+): Promise<SoftmaxRegression[]> {
   const { n, d } = x;
   for (const C of Cs) if (!(C > 0)) throw new RunError(`linear probe: C must be > 0 (got ${C})`);
   let penalty = 1;
@@ -136,7 +138,11 @@ export function softmaxRegressionPath(
     }
     for (const C of Cs) {
       penalty = 1 / C;
-      const result = minimiseLbfgs(objective, theta, { maxIter: opts.maxIter, gradTol: opts.tol * n });
+      const result = await minimiseLbfgs(objective, theta, {
+        maxIter: opts.maxIter,
+        gradTol: opts.tol * n,
+        signal: opts.signal,
+      });
       theta = result.x;
       path.push({
         W: result.x.slice(0, K * d),
@@ -195,16 +201,16 @@ export function checkProbeSplits(train: LabelledFeatures, test: LabelledFeatures
 }
 
 /** The linear probe at a fixed C: fitSoftmaxRegression on `train`, accuracy on `test`. */
-export function linearProbe(
+export async function linearProbe(
   train: LabelledFeatures,
   test: LabelledFeatures,
   K: number,
   opts: LinearProbeOptions = {},
-): ProbeResult {
+): Promise<ProbeResult> {
   const o = { ...LINEAR_DEFAULTS, ...opts };
   checkProbeSplits(train, test, K, 'linear probe');
   const prepare = linearFeatureMap(o.features, train.features);
-  const model = fitSoftmaxRegression(prepare(train.features), train.labels, K, o);
+  const model = await fitSoftmaxRegression(prepare(train.features), train.labels, K, o);
   return {
     probe: 'linear',
     accuracy: accuracy(predictLinear(prepare(test.features), model, K), test.labels),

@@ -23,12 +23,14 @@ export interface ProbeContext {
   seed: number | string;
   /** `normalise`: L2 rows (else raw) for linear, linear-fixed, ncc, kmeans; `C`: linear-fixed's penalty; `k`: kNN. */
   settings: { normalise: boolean; C: number; k: number };
+  /** Stops a probe at its next interruption point (InterruptedError): SIGINT/SIGTERM during `cone probe` or a suite cell. */
+  signal?: AbortSignal;
 }
 
 interface ProbeDefinition {
   /** The probe.csv rows (`probe` column) it writes; in summaries `<level>.<row>` with '-' as '_'. */
   rows: readonly string[];
-  run(ctx: ProbeContext): ProbeResult[];
+  run(ctx: ProbeContext): Promise<ProbeResult[]>;
 }
 
 const labelled = (s: ProbeSplit, level: ProbeContext['level']) => ({ features: s.features, labels: s[level] });
@@ -40,22 +42,24 @@ const PROBES = {
   // C chosen on a validation split of the training features (linear-tuned.ts): the fair default.
   linear: {
     rows: ['linear'],
-    run: (ctx: ProbeContext) => [
-      tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+    run: async (ctx: ProbeContext) => [
+      await tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
         features: variant(ctx),
         seed: ctx.seed,
+        signal: ctx.signal,
       }),
     ],
   },
   // The same on raw features standardised with training statistics: does a conclusion depend on the normalisation?
   'linear-std': {
     rows: ['linear-std'],
-    run: (ctx: ProbeContext) => [
+    run: async (ctx: ProbeContext) => [
       named(
         'linear-std',
-        tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+        await tunedLinearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
           features: 'std',
           seed: ctx.seed,
+          signal: ctx.signal,
         }),
       ),
     ],
@@ -63,12 +67,13 @@ const PROBES = {
   // One C for every method (probe.C, default 1): what `linear` was before C was chosen per run.
   'linear-fixed': {
     rows: ['linear-fixed'],
-    run: (ctx: ProbeContext) => [
+    run: async (ctx: ProbeContext) => [
       named(
         'linear-fixed',
-        linearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+        await linearProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
           features: variant(ctx),
           C: ctx.settings.C,
+          signal: ctx.signal,
         }),
       ),
     ],
@@ -76,11 +81,14 @@ const PROBES = {
   knn: {
     rows: ['knn', 'knn-weighted'],
     run: (ctx: ProbeContext) =>
-      knnProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, { k: ctx.settings.k }),
+      knnProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
+        k: ctx.settings.k,
+        signal: ctx.signal,
+      }),
   },
   ncc: {
     rows: ['ncc'],
-    run: (ctx: ProbeContext) => [
+    run: async (ctx: ProbeContext) => [
       nccProbe(labelled(ctx.train, ctx.level), labelled(ctx.test, ctx.level), ctx.K, {
         normalise: ctx.settings.normalise,
       }),
@@ -89,12 +97,13 @@ const PROBES = {
   // k-means recovers fine classes inside each coarse class: only meaningful at the fine level.
   kmeans: {
     rows: ['kmeans'],
-    run: (ctx: ProbeContext) =>
+    run: async (ctx: ProbeContext) =>
       ctx.level === 'fine'
         ? [
-            kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, {
+            await kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, {
               seed: ctx.seed,
               normalise: ctx.settings.normalise,
+              signal: ctx.signal,
             }),
           ]
         : [],
@@ -114,6 +123,6 @@ export function probeMetric(level: string, row: string): string {
   return `${level}.${row.replace(/-/g, '_')}`;
 }
 
-export function runProbe(name: ProbeName, ctx: ProbeContext): ProbeResult[] {
+export function runProbe(name: ProbeName, ctx: ProbeContext): Promise<ProbeResult[]> {
   return PROBES[name].run(ctx);
 }
