@@ -232,11 +232,19 @@ function loadImageDataset(spec: DatasetSpec, cacheDir: string): Dataset {
   };
 }
 
+/**
+ * Why a dataset's files cannot be read, in one line naming the missing file and the package or
+ * command that provides it (or the path to give); null when they are here (synthetic always is).
+ */
+export function missingDataset(spec: DatasetSpec, opts: CacheOpts = {}): string | null {
+  if (spec.name === SYNTHETIC) return null;
+  const src = imageSource(spec.name);
+  return src.missing(spec.path ? resolve(spec.path) : src.defaultPath(opts.cacheDir ?? defaultCacheDir()));
+}
+
 /** Whether a dataset's files are here to be read (synthetic always is). */
 export function datasetPresent(spec: DatasetSpec, opts: CacheOpts = {}): boolean {
-  if (spec.name === SYNTHETIC) return true;
-  const src = imageSource(spec.name);
-  return src.missing(spec.path ? resolve(spec.path) : src.defaultPath(opts.cacheDir ?? defaultCacheDir())) === null;
+  return missingDataset(spec, opts) === null;
 }
 
 export async function loadDataset(spec: DatasetSpec, opts: CacheOpts = {}): Promise<Dataset> {

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { PACKAGE_ROOT } from '../io/package-root.js';
 import { expandSuite, suiteDir, type Cell } from '../suite/expand.js';
 import { cellDone } from '../suite/run-suite.js';
+import { requireDatasets } from '../pipelines/require-datasets.js';
 import type { Suite } from '../suite/schema.js';
 import { appendSubmission, lastTaskOfCell, readSubmissions } from './record.js';
 import type { LauncherSettings } from './settings.js';
@@ -77,6 +78,11 @@ function plan(suite: Suite, settings: LauncherSettings, opts: SubmitOptions): Su
       activeJob(tasks.has(c.runId) ? jobKey(tasks.get(c.runId)!.job, tasks.get(c.runId)!.task) : undefined),
   );
   const submit = cells.filter((c) => !done.includes(c) && !active.includes(c));
+  // The nodes read the data where this machine does (shared storage): missing here, missing there.
+  requireDatasets(
+    submit.map((c) => c.spec),
+    suite.file,
+  );
   const activeArrays = [...new Set(active.map((c) => tasks.get(c.runId)!.job))];
   const finalizes = subs.map((s) => s.finalize_job).filter((j) => activeJob(j));
   // Every submission's finalize job waits for all arrays active when it was submitted, so when no cell

@@ -9,6 +9,7 @@ import { acquireLock, withRunLock } from '../io/run-lock.js';
 import { writeReport } from '../report/index.js';
 import { LONGTAIL_FILES, longtail } from '../pipelines/longtail.js';
 import { pretrain } from '../pipelines/pretrain.js';
+import { requireDatasets } from '../pipelines/require-datasets.js';
 import { missingRunFiles } from '../pipelines/training-run.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics, metricNames } from './cell-metrics.js';
@@ -151,6 +152,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   if (opts.onlyCell) {
     const cell = cells.find((c) => c.runId === opts.onlyCell);
     if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
+    requireDatasets([cell.spec], suite.file);
     await runCell(cell, suite, reporter);
     return {
       dir,
@@ -167,6 +169,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
 
   const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
   const toRun = opts.finalizeOnly ? [] : pending;
+  // Missing data is found once, here (also under --dry-run), not once per cell after the others ran.
+  requireDatasets(toRun.map((c) => c.spec), suite.file);
   if (opts.dryRun)
     return { dir, cells, pending, groups: [], baseline: null, outcomes: [], failed: [], summary: null, report: null };
 
