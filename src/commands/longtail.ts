@@ -4,13 +4,14 @@ import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } fro
 import { runTraining, trainingOptions, type GlobalOptions, type TrainingOptions } from './common.js';
 import { overridesFrom } from './overrides.js';
 import { formatTable } from './table.js';
+import { formatMetric } from '../util/units.js';
 
 interface Args extends TrainingOptions {
   imbalance?: number;
   profile?: (typeof LONGTAIL_PROFILES)[number];
 }
 
-const percent = (x: number | null) => (x === null ? '-' : (100 * x).toFixed(2));
+const BUCKETS = ['overall', 'many', 'medium', 'few'] as const;
 
 /** The results of all methods, one row each, under a line saying what the split was. */
 function resultTable(results: LongtailRunResult[]): string {
@@ -18,16 +19,9 @@ function resultTable(results: LongtailRunResult[]): string {
   const heading =
     `long-tailed ${row.dataset} (${row.profile}, imbalance ${row.imbalance}): ${nTrain} training images; ` +
     `classes many-shot ${row.n_many} (>${+t.many.toFixed(2)} images), medium ${row.n_medium}, few-shot ${row.n_few} (<${+t.few.toFixed(2)}); ` +
-    'accuracy (%) on the balanced test set\n';
-  const rows = results.map((r) => [
-    r.row.method,
-    percent(r.row.overall),
-    percent(r.row.many),
-    percent(r.row.medium),
-    percent(r.row.few),
-    r.runDir,
-  ]);
-  return heading + formatTable(['method', 'overall', 'many', 'medium', 'few', 'run'], rows);
+    'accuracy on the balanced test set\n';
+  const rows = results.map((r) => [r.row.method, ...BUCKETS.map((b) => formatMetric(`lt.${b}`, r.row[b])), r.runDir]);
+  return heading + formatTable(['method', ...BUCKETS, 'run'], rows);
 }
 
 export const longtailCommand: CommandModule<GlobalOptions, Args> = {

@@ -7,6 +7,7 @@ import { InterruptedError } from '../errors.js';
 import { SignalStop } from '../util/interruption.js';
 import { runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
+import { formatMetric } from '../util/units.js';
 import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions {
@@ -21,10 +22,7 @@ interface Args extends GlobalOptions {
 /** Geometry shown in the side-by-side table: test split, training level, L2-normalised features. */
 const HEADLINE_GEOMETRY = ['nc1', 'nc1_ratio', 'nc2_etf_err', 'angle_dir_mean', 'angle_mean_mean', 'in_cone_frac'];
 
-function fmt(v: unknown, percent: boolean): string {
-  if (typeof v !== 'number' || Number.isNaN(v)) return '-';
-  return percent ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4);
-}
+const fmt = (metric: string, v: unknown) => formatMetric(metric, typeof v === 'number' ? v : null);
 
 export function sideBySide(reports: ProbeReport[]): string {
   const header = ['', ...reports.map((r) => `${r.meta.method} s${r.meta.seed}`)];
@@ -32,15 +30,15 @@ export function sideBySide(reports: ProbeReport[]): string {
   const level = reports[0]?.probes[0]?.level ?? 'fine';
   const rows = probeNames.map((name) => [
     `${level} ${name}`,
-    ...reports.map((r) => fmt(r.probes.find((p) => p.probe === name)?.accuracy, true)),
+    ...reports.map((r) => fmt(`${level}.${name}`, r.probes.find((p) => p.probe === name)?.accuracy)),
   ]);
   for (const col of HEADLINE_GEOMETRY) {
     rows.push([
       col,
       ...reports.map((r) =>
         fmt(
+          col,
           r.geometry.find((g) => g.split === 'test' && g.level === r.meta.train_level && g.features === 'l2')?.[col],
-          false,
         ),
       ),
     ]);

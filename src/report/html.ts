@@ -3,6 +3,7 @@ import type { Section, SectionTable } from './charts/types.js';
 import { DRAW_CHARTS_JS } from './draw-charts.js';
 import type { ReportGroup } from './groups.js';
 import type { SuiteData } from './read-suite.js';
+import { formatMetric } from '../util/units.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,16 +25,12 @@ function scriptTag(source: string): string {
   return `<script>${source.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')}</script>`;
 }
 
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(3)));
-}
-
 function numbersTable(agg: Aggregates, groups: ReportGroup[]): string {
   const head = `<tr><th>metric</th>${groups.map((g) => `<th><span class="swatch" style="background:${g.color}"></span>${escapeHtml(g.label)}</th>`).join('')}</tr>`;
   const rows = [...agg].map(([metric, byGroup]) => {
     const cells = groups.map((g) => {
       const s = byGroup.get(g.key);
-      return `<td>${s ? `${fmt(s.mean)} ± ${fmt(s.std)} <small>(n=${s.n})</small>` : '–'}</td>`;
+      return `<td>${s ? `${formatMetric(metric, s.mean, s.std)} <small>(n=${s.n})</small>` : '–'}</td>`;
     });
     return `<tr><th>${escapeHtml(metric)}</th>${cells.join('')}</tr>`;
   });
@@ -99,7 +96,7 @@ ${p.sections
   .filter((s) => s.charts.length > 0)
   .map(sectionHtml)
   .join('\n')}
-<section><h2>Numbers</h2><p>Mean ± sample standard deviation over seeds, from summary.csv.</p>${numbersTable(p.agg, p.groups)}</section>
+<section><h2>Numbers</h2><p>Mean ± sample standard deviation over seeds, from summary.csv; accuracies and fractions in percent.</p>${numbersTable(p.agg, p.groups)}</section>
 ${p.differences && p.differences.rows.length > 0 ? `<section><h2>Differences to the baseline</h2>${tableHtml(p.differences)}</section>` : ''}
 ${notes}
 <script type="application/json" id="chart-data">${jsonForScript(specs)}</script>

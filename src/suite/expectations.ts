@@ -4,6 +4,7 @@ import { SpecError } from '../config/load.js';
 import { matchingGroups, metricStat, pairedDifference, type Group } from './aggregate.js';
 import { tInterval, type MeanInterval } from '../util/stats.js';
 import type { Expectation, Suite } from './schema.js';
+import { displayValue, formatDisplay, isPercentMetric } from '../util/units.js';
 
 /**
  * An expectation compares seed means: `metric(method) op metric(method)` or `metric(method) op number`,
@@ -11,7 +12,8 @@ import type { Expectation, Suite } from './schema.js';
  * `a > b` means a > b + m and `a < b` means a < b − m. It is checked in every group
  * (dataset × grid overrides) of the left method. With `interval: L` it is checked on the t interval
  * at level L of a − b over seeds (paired by seed when b is a method) instead of the means: `a > b`
- * holds when the whole interval is above m, `a < b` when it is below −m.
+ * holds when the whole interval is above m, `a < b` when it is below −m. Values, intervals,
+ * thresholds and margins are in display units (src/util/units.ts): accuracies and fractions in percent.
  */
 const TERM = String.raw`([\w.@\-]+)\(([\w\-*]+)\)`;
 const PATTERN = new RegExp(String.raw`^\s*${TERM}\s*(>=|<=|>|<)\s*(?:${TERM}|(-?[\d.]+(?:e-?\d+)?))\s*$`);
@@ -60,6 +62,10 @@ export function checkSuiteNames(
       { metric: p.metric, method: p.method, side: 'left' },
       ...(typeof p.right === 'number' ? [] : [{ ...p.right, side: 'right' }]),
     ];
+    if (typeof p.right === 'number' && isPercentMetric(p.metric) && p.right > 0 && p.right < 1)
+      problems.push(
+        `${where}: '${e.check}': ${p.metric} is in percent (0-100); ${p.right} looks like a fraction, write ${+(100 * p.right).toPrecision(6)}`,
+      );
     for (const t of terms) {
       if (!metrics.includes(t.metric))
         problems.push(`${where}: unknown metric '${t.metric}' in '${e.check}'${suggestion(t.metric, metrics)}`);
@@ -78,6 +84,8 @@ export function checkSuiteNames(
 
 export interface ExpectationOutcome {
   check: string;
+  /** The left metric: its unit is the unit of left, right and margin (percent for accuracies and fractions). */
+  metric: string;
   group: string;
   left: number;
   right: number;
@@ -106,6 +114,13 @@ function compareInterval(d: MeanInterval, op: Parsed['op'], margin: number): boo
   return compare(op === '>' || op === '>=' ? d.low : d.high, op, 0, margin);
 }
 
+/** An interval of a metric's differences (stored units) in display units: percent for accuracies and fractions. */
+function inDisplayUnits(metric: string, d: MeanInterval | null): MeanInterval | null {
+  if (!d) return null;
+  const f = (x: number) => displayValue(metric, x);
+  return { ...d, mean: f(d.mean), std: f(d.std), low: f(d.low), high: f(d.high) };
+}
+
 function groupLabel(g: Group): string {
   const o = Object.entries(g.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return [g.dataset, ...o].join(', ');
@@ -120,9 +135,11 @@ export function evaluateExpectations(
   for (const e of expectations) {
     const p = parseExpectation(e, where);
     const lefts = groups.filter((g) => p.method === '*' || g.method === p.method);
+    const rightMetric = typeof p.right === 'number' ? p.metric : p.right.metric;
     if (lefts.length === 0) {
       out.push({
         check: e.check,
+        metric: p.metric,
         group: '-',
         left: NaN,
         right: NaN,
@@ -133,7 +150,7 @@ export function evaluateExpectations(
       continue;
     }
     for (const g of lefts) {
-      const left = metricStat(g, p.metric)?.mean ?? NaN;
+      const left = displayValue(p.metric, metricStat(g, p.metric)?.mean ?? NaN);
       const leftLabel = p.method === '*' ? `${groupLabel(g)}, ${g.method}` : groupLabel(g);
       const rights: { label: string; value: number; difference: () => MeanInterval | null; detail: string }[] =
         typeof p.right === 'number'
@@ -143,7 +160,7 @@ export function evaluateExpectations(
                 value: p.right,
                 difference: () =>
                   tInterval(
-                    g.results.map((x) => (x.metrics[p.metric] ?? NaN) - (p.right as number)),
+                    g.results.map((x) => displayValue(p.metric, x.metrics[p.metric] ?? NaN) - (p.right as number)),
                     e.interval,
                   ),
                 detail: '',
@@ -151,8 +168,8 @@ export function evaluateExpectations(
             ]
           : matchingGroups(groups, g, p.right.method).map((r) => ({
               label: groupLabel({ ...r, overrides: { ...g.overrides, ...r.overrides } }),
-              value: metricStat(r, (p.right as { metric: string }).metric)?.mean ?? NaN,
-              difference: () => pairedDifference(g, r, p.metric, e.interval, (p.right as { metric: string }).metric),
+              value: displayValue(rightMetric, metricStat(r, rightMetric)?.mean ?? NaN),
+              difference: () => inDisplayUnits(p.metric, pairedDifference(g, r, p.metric, e.interval, rightMetric)),
               detail: '',
             }));
       if (rights.length === 0)
@@ -168,7 +185,7 @@ export function evaluateExpectations(
         if (!Number.isFinite(r.value))
           detail ||= `${typeof p.right === 'number' ? '' : p.right.metric} was not measured`;
         const measuredBoth = Number.isFinite(left) && Number.isFinite(r.value);
-        const outcome = { check: e.check, group: r.label, left, right: r.value, margin: e.margin };
+        const outcome = { check: e.check, metric: p.metric, group: r.label, left, right: r.value, margin: e.margin };
         if (e.interval === undefined) {
           out.push({ ...outcome, pass: measuredBoth && compare(left, p.op, r.value, e.margin), detail });
           continue;
@@ -194,8 +211,9 @@ export function formatInterval(d: MeanInterval, value: (x: number) => string = (
 }
 
 export function formatOutcome(o: ExpectationOutcome): string {
+  const f = (x: number) => (Number.isFinite(x) ? formatDisplay(o.metric, x) : 'NaN');
   const nums =
-    `${o.left.toPrecision(4)} vs ${o.right.toPrecision(4)}${o.margin ? ` (margin ${o.margin})` : ''}` +
-    (o.difference ? `; difference ${formatInterval(o.difference)}` : '');
+    `${f(o.left)} vs ${f(o.right)}${o.margin ? ` (margin ${f(o.margin)})` : ''}` +
+    (o.difference ? `; difference ${formatInterval(o.difference, f)}` : '');
   return `${o.pass ? 'PASS' : 'FAIL'} ${o.check} [${o.group}]: ${nums}${o.detail ? ` — ${o.detail}` : ''}`;
 }

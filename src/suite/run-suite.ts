@@ -170,7 +170,10 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
   const toRun = opts.finalizeOnly ? [] : pending;
   // Missing data is found once, here (also under --dry-run), not once per cell after the others ran.
-  requireDatasets(toRun.map((c) => c.spec), suite.file);
+  requireDatasets(
+    toRun.map((c) => c.spec),
+    suite.file,
+  );
   if (opts.dryRun)
     return { dir, cells, pending, groups: [], baseline: null, outcomes: [], failed: [], summary: null, report: null };
 

@@ -5,6 +5,7 @@ import { writeCsv, type Row } from '../io/csv.js';
 import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
 import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
 import { DIFFERENCE_LEVEL, differenceVerdict, type MeanInterval, type MeanStd } from '../util/stats.js';
+import { displayValue, formatMetric, formatNumber } from '../util/units.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
@@ -29,43 +30,63 @@ export const HEADLINE_METRICS = [
   'lt.few',
 ];
 
+/**
+ * The grid fields of summary.csv's own columns (besides dataset, method and seed), in grid order:
+ * each named by its spec path (`method.theta`), or `grid:<path>` where that is a fixed column's name.
+ */
+export function gridColumns(suite: Suite, results: CellResult[]): { key: string; column: string }[] {
+  return Object.keys(suite.grid)
+    .filter((key) => results.some((r) => key in r.cell.overrides))
+    .map((key) => ({ key, column: SUMMARY_COLUMNS.includes(key as never) ? `grid:${key}` : key }));
+}
+
+/**
+ * One row per cell and metric (long format), each grid field in its own column: empty where the
+ * cell's method does not have it (θ for ce), a scalar as itself, anything else as JSON.
+ */
 export function summaryRows(suite: Suite, results: CellResult[]): Row[] {
-  return results.flatMap(({ cell, metrics }) =>
-    Object.entries(metrics).map(([metric, value]) => ({
+  const grid = gridColumns(suite, results);
+  return results.flatMap(({ cell, metrics }) => {
+    const gridValues = Object.fromEntries(
+      grid.map(({ key, column }) => {
+        const v = cell.overrides[key];
+        return [column, v === undefined || v === null || typeof v !== 'object' ? v : JSON.stringify(v)];
+      }),
+    );
+    return Object.entries(metrics).map(([metric, value]) => ({
       suite: suite.name,
       cell: cell.index,
       pipeline: suite.pipeline,
       dataset: cell.spec.dataset.name,
       method: cell.spec.method.name,
       seed: cell.spec.seed,
+      ...gridValues,
       overrides: JSON.stringify(cell.overrides),
       run_id: cell.runId,
       metric,
       value,
-    })),
-  );
+    }));
+  });
 }
 
-const isAccuracy = (m: string) =>
-  /(^|\.)(accuracy|overall|many|medium|few)$|_frac$|agree$/.test(m) ||
-  PROBE_ROWS.some((r) => probeMetric(m.split('.')[0], r) === m.replace(/@best$/, ''));
-
-/** A value of `metric` as the tables show it: accuracies and fractions in % to 2 decimals, the rest to 4 digits. */
-function valueFormat(metric: string): (x: number) => string {
-  return isAccuracy(metric) ? (x) => (x * 100).toFixed(2) : (x) => x.toPrecision(4);
+/** summary.csv's columns: the fixed ones with the grid fields after `seed`. */
+function summaryColumns(suite: Suite, results: CellResult[]): string[] {
+  const at = SUMMARY_COLUMNS.indexOf('seed') + 1;
+  return [
+    ...SUMMARY_COLUMNS.slice(0, at),
+    ...gridColumns(suite, results).map((g) => g.column),
+    ...SUMMARY_COLUMNS.slice(at),
+  ];
 }
 
 function fmt(s: MeanStd | null, metric: string): string {
-  if (!s) return '-';
-  const v = valueFormat(metric);
-  return s.n > 1 ? `${v(s.mean)} ± ${v(s.std)}` : v(s.mean);
+  return s ? formatMetric(metric, s.mean, s.n > 1 ? s.std : undefined) : '-';
 }
 
-/** `+0.63 [−0.41, +1.67] 2/3`: mean difference, its t interval, seeds of its sign / seeds. */
+/** `+0.63 [−0.41, +1.67] 2/3` (points, for accuracies): mean difference, its t interval, seeds of its sign / seeds. */
 function fmtDifference(d: MeanInterval | null, metric: string): string {
   if (!d) return '-';
-  const v = valueFormat(metric);
-  const signed = (x: number) => (x > 0 ? '+' : '') + v(x);
+  const signed = (x: number) => (x > 0 ? '+' : '') + formatNumber(metric, displayValue(metric, x));
   return d.n > 1
     ? `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}] ${d.agree}/${d.n}`
     : `${signed(d.mean)} 1/1`;
@@ -181,12 +202,12 @@ export interface SummaryInput {
 
 export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: string } {
   const csv = path.join(dir, SUITE_FILES.summaryCsv);
-  writeCsv(csv, summaryRows(s.suite, s.results), SUMMARY_COLUMNS);
+  writeCsv(csv, summaryRows(s.suite, s.results), summaryColumns(s.suite, s.results));
   const lines: string[] = [
     `# ${s.suite.name}`,
     '',
     `Produced by \`${s.command}\` on ${new Date().toISOString().slice(0, 10)} (${s.results.length} cells, pipeline ${s.suite.pipeline}).`,
-    'Accuracies and fractions in %, mean ± sample std over seeds; geometry on the test split at the training level, L2-normalised features.',
+    'Accuracies and fractions in % (expectations too), mean ± sample std over seeds; geometry on the test split at the training level, L2-normalised features.',
     '',
   ];
   for (const dataset of [...new Set(s.groups.map((g) => g.dataset))]) {

@@ -58,7 +58,7 @@ describe('files derived from a finished run are rebuilt when lost', () => {
         name: 'lost',
         spec: cellSpec,
         grid: { 'method.name': ['cone'] },
-        expectations: ['coarse.accuracy(*) > 0.3'],
+        expectations: ['coarse.accuracy(*) > 30'],
       }),
     );
     const out = path.join(dir, 'suite');

@@ -19,9 +19,9 @@ fs.writeFileSync(
     spec: cellSpec,
     grid: { 'method.name': ['ce', 'cone'], seed: [0, 1] },
     expectations: [
-      'coarse.accuracy(*) > 0.5',
+      'coarse.accuracy(*) > 50',
       // Impossible on purpose, so that the exit code for a failed expectation is exercised.
-      { check: 'fine.linear(cone) > 2.0' },
+      { check: 'fine.linear(cone) > 200' },
     ],
   }),
 );
@@ -31,8 +31,8 @@ describe('cone run', () => {
     const r = cone(['run', suite, '--out', out, '--backend', 'wasm'], { timeoutMs: 300_000 });
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/PASS coarse\.accuracy\(\*\) > 0\.5 \[synthetic, ce\]/);
-    expect(r.stdout).toMatch(/FAIL fine\.linear\(cone\) > 2\.0 \[synthetic\]/);
+    expect(r.stdout).toMatch(/PASS coarse\.accuracy\(\*\) > 50 \[synthetic, ce\]: \d+\.\d\d% vs 50\.00%/);
+    expect(r.stdout).toMatch(/FAIL fine\.linear\(cone\) > 200 \[synthetic\]/);
     const rows = readCsv(path.join(out, 'tiny', 'summary.csv'));
     expect(new Set(rows.map((row) => row.run_id)).size).toBe(4);
     expect(rows.some((row) => row.metric === 'fine.linear' && Number(row.value) > 0.3)).toBe(true);

@@ -7,6 +7,7 @@ import { writeCsv } from '../../src/io/csv.js';
 import { aggregate } from '../../src/report/aggregate.js';
 import { anglesSection } from '../../src/report/charts/angles.js';
 import { geometrySection } from '../../src/report/charts/geometry.js';
+import { accuracyAxis, barsWithErrors } from '../../src/report/charts/bars.js';
 import { collapseSection } from '../../src/report/charts/collapse.js';
 import { curvesSection } from '../../src/report/charts/curves.js';
 import { groupsOf } from '../../src/report/groups.js';
@@ -120,7 +121,7 @@ describe('suite data', () => {
     expect(charts[0].config.options?.plugins?.subtitle?.text).toBe('tr(Σ_W Σ_B⁺)/K; low = collapsed');
   });
 
-  it('sums angle counts over seeds, normalises them to fractions and marks θ from spec.yaml', () => {
+  it('sums angle counts over seeds, normalises them to percent of features and marks θ from spec.yaml', () => {
     const suite = readSuite(suiteDir);
     const { groupOf } = groupsOf(suite.rows);
     const [chart] = anglesSection(suite.runs, (r) => groupOf(r.cell)).charts;
@@ -130,9 +131,9 @@ describe('suite data', () => {
     const total = cone.flat().reduce((a, b) => a + b, 0);
     datasets[1].data.forEach((p, i) => {
       expect(p.x).toBe(2 * i + 1);
-      expect(p.y).toBeCloseTo((cone[0][i] + cone[1][i]) / total, 12);
+      expect(p.y).toBeCloseTo((100 * (cone[0][i] + cone[1][i])) / total, 10);
     });
-    expect(datasets[0].data.reduce((a, p) => a + p.y, 0)).toBeCloseTo(1, 12);
+    expect(datasets[0].data.reduce((a, p) => a + p.y, 0)).toBeCloseTo(100, 10);
     expect(datasets[2].data.every((p) => p.x === THETA)).toBe(true);
   });
 
@@ -147,13 +148,14 @@ describe('suite data', () => {
     expect(acc.map((d) => d.label)).toEqual(['ce', 'ce + std', 'ce − std', 'cone', 'cone + std', 'cone − std']);
     expect(acc.map((d) => Boolean(d.hideInLegend))).toEqual([false, true, true, false, true, true]);
     expect(acc[1].fill).toBe('+1');
-    const std = Math.SQRT2 * 0.01;
+    // Accuracies in percent (src/util/units.ts).
+    const std = 100 * Math.SQRT2 * 0.01;
     for (let e = 1; e <= EPOCHS; e++) {
-      const mean = 0.5 + 0.05 * e + METHOD_SHIFT.cone;
+      const mean = 100 * (0.5 + 0.05 * e + METHOD_SHIFT.cone);
       expect(acc[3].data[e - 1].x).toBe(e);
-      expect(acc[3].data[e - 1].y).toBeCloseTo(mean, 12);
-      expect(acc[4].data[e - 1].y).toBeCloseTo(mean + std, 12);
-      expect(acc[5].data[e - 1].y).toBeCloseTo(mean - std, 12);
+      expect(acc[3].data[e - 1].y).toBeCloseTo(mean, 10);
+      expect(acc[4].data[e - 1].y).toBeCloseTo(mean + std, 10);
+      expect(acc[5].data[e - 1].y).toBeCloseTo(mean - std, 10);
       // nc1 at the training level (coarse), not the fine level's constant 5.
       expect(nc1[0].data[e - 1].y).toBeCloseTo(2 / e, 12);
     }
@@ -162,7 +164,7 @@ describe('suite data', () => {
       SEEDS.flatMap((seed) =>
         Array.from({ length: EPOCHS }, (_, i) => i + 1).map((e) => ({
           x: trajectoryValue('nc1', method, seed, e),
-          y: trajectoryValue('linear', method, seed, e),
+          y: 100 * trajectoryValue('linear', method, seed, e),
         })),
       );
     const rho = (ps: { x: number; y: number }[]) =>
@@ -175,7 +177,7 @@ describe('suite data', () => {
     );
     scatter[0].data.forEach((p, i) => {
       expect(p.x).toBeCloseTo(points('ce')[i].x, 12);
-      expect(p.y).toBeCloseTo(points('ce')[i].y, 12);
+      expect(p.y).toBeCloseTo(points('ce')[i].y, 10);
     });
     expect(charts[2].config.options?.plugins?.subtitle?.text).toContain(
       `Spearman ρ over all points: ${rho([...points('ce'), ...points('cone')])} (n = 12)`,
@@ -195,14 +197,13 @@ describe('suite data', () => {
       'fine kNN, test',
     ]);
     expect(table.rows).toHaveLength(METHODS.length * EPOCHS);
-    const std = (Math.SQRT2 * 0.01).toPrecision(2);
     const row = table.rows.find((r) => r[0] === 'cone' && r[1] === '2')!;
-    const nc1 = Number((3 / 2).toPrecision(3));
+    // nc1 to 4 significant digits, the probes in percent.
     expect(row.slice(2)).toEqual([
-      `${nc1} ± ${Number(std)}`,
-      `${nc1} ± ${Number(std)}`,
-      `${Number((0.5 + 0.05 * 2 + METHOD_SHIFT.cone).toPrecision(3))} ± ${Number(std)}`,
-      '0.5 ± 0',
+      '1.5 ± 0.01414',
+      '1.5 ± 0.01414',
+      `${(100 * (0.5 + 0.05 * 2 + METHOD_SHIFT.cone)).toFixed(2)} ± 1.41%`,
+      '50.00 ± 0.00%',
     ]);
   });
 
@@ -296,5 +297,24 @@ describe('writeReport', () => {
     expect(missing.stderr.trim().split('\n')).toEqual([
       `cone: ${path.join(tmp, 'nowhere', 'summary.csv')}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`,
     ]);
+  });
+});
+
+describe('accuracy bars', () => {
+  it('start at 0 only when that hides no difference, and say where their axis starts', () => {
+    expect(accuracyAxis([94.1, 95.9, 93.8, 96.2])).toEqual({ min: 92, max: 98 });
+    expect(accuracyAxis([99.2, 99.9])).toEqual({ min: 98, max: 100 });
+    expect(accuracyAxis([20, 90])).toBeNull(); // far apart: 0 is in range
+    const rows = [0.94, 0.95, 0.96].map((v, i) => ({ metric: 'fine.linear', method: `m${i}`, value: v }));
+    const agg = new Map([['fine.linear', new Map(rows.map((r) => [r.method, { mean: r.value, std: 0.005, n: 2 }]))]]);
+    const groups = rows.map((r) => ({ key: r.method, label: r.method, color: '#0072B2' }));
+    const chart = barsWithErrors('a', { text: 't' }, ['fine.linear'], agg, groups, 'accuracy (%)', true);
+    expect(chart.config.options?.scales?.y).toMatchObject({ min: 92, max: 98 });
+    expect(chart.config.options?.plugins?.subtitle?.text).toBe(
+      'y axis from 92% to 98%, not from 0, so the differences show',
+    );
+    const bar = (chart.config.data.datasets[1].data as unknown as { y: number; yMin: number }[])[0];
+    expect(bar.y).toBeCloseTo(95, 10);
+    expect(bar.yMin).toBeCloseTo(94.5, 10);
   });
 });

@@ -57,7 +57,7 @@ describe('expectations', () => {
       op: '>',
       right: { metric: 'fine.linear', method: 'ce' },
     });
-    expect(parseExpectation({ check: 'coarse.accuracy(*) >= 0.9', margin: 0 }, 's').right).toBe(0.9);
+    expect(parseExpectation({ check: 'coarse.accuracy(*) >= 90', margin: 0 }, 's').right).toBe(90);
     // Trajectory metrics (trajectory.csv of tracked runs).
     expect(parseExpectation({ check: 'fine.linear@best(cone) > fine.linear@best(ce)', margin: 0 }, 's')).toMatchObject({
       metric: 'fine.linear@best',
@@ -72,23 +72,25 @@ describe('expectations', () => {
     const out = evaluateExpectations(
       [
         { check: 'fine.linear(cone) > fine.linear(ce)', margin: 0 },
-        { check: 'fine.linear(cone) > fine.linear(ce)', margin: 0.2 },
+        { check: 'fine.linear(cone) > fine.linear(ce)', margin: 20 },
         { check: 'nc1(ce) < nc1(cone)', margin: 0 },
-        { check: 'fine.linear(*) > 0.72', margin: 0 },
-        { check: 'fine.knn(cone) > 0.5', margin: 0 },
+        { check: 'fine.linear(*) > 72', margin: 0 },
+        { check: 'fine.knn(cone) > 50', margin: 0 },
       ],
       groups,
       's',
     );
     expect(out.map((o) => o.pass)).toEqual([true, false, true, true, true, false]);
-    expect(out[0].left).toBeCloseTo(0.875, 12);
-    expect(out[0].right).toBeCloseTo(0.75, 12);
+    // Accuracies compare in percent (src/util/units.ts); nc1 in its own unit.
+    expect(out[0].left).toBeCloseTo(87.5, 10);
+    expect(out[0].right).toBeCloseTo(75, 10);
+    expect(out[2].left).toBeCloseTo(0.2, 12);
     expect(out[5].detail).toMatch(/fine\.knn was not measured/);
   });
 });
 
 describe('expectations on the interval over seeds', () => {
-  // cone − ce per seed: +0.02, +0.03, −0.01 (mean +0.0133, 95% t interval −0.0384 … +0.0651); knn: +0.05, +0.06, +0.04.
+  // cone − ce per seed: +2, +3, −1 points (mean +1.33, 95% t interval −3.84 … +6.50); knn: +5, +6, +4 (in percent, src/util/units.ts).
   const seeded = groupCells([
     ...[0.8, 0.7, 0.75].map((v, s) => result('ce', s, { 'fine.linear': v, 'fine.knn': v })),
     ...[0.82, 0.73, 0.74].map((v, s) => result('cone', s, { 'fine.linear': v, 'fine.knn': [0.85, 0.76, 0.79][s] })),
@@ -103,24 +105,24 @@ describe('expectations on the interval over seeds', () => {
     const paired = check('fine.linear(cone) > fine.linear(ce)', 0.95);
     expect(paired.pass).toBe(false);
     expect(paired.difference!.n).toBe(3);
-    expect(paired.difference!.mean).toBeCloseTo(0.04 / 3, 12);
-    // scipy: stats.t.interval(0.95, 2, loc=0.04/3, scale=std([.02,.03,-.01], ddof=1)/sqrt(3))
-    expect(paired.difference!.low).toBeCloseTo(-0.038378116792, 10);
-    expect(paired.difference!.high).toBeCloseTo(0.065044783459, 10);
+    expect(paired.difference!.mean).toBeCloseTo(4 / 3, 10);
+    // scipy: stats.t.interval(0.95, 2, loc=0.04/3, scale=std([.02,.03,-.01], ddof=1)/sqrt(3)), in percent
+    expect(paired.difference!.low).toBeCloseTo(-3.8378116792, 8);
+    expect(paired.difference!.high).toBeCloseTo(6.5044783459, 8);
     expect(paired.difference!.agree).toBe(2);
     expect(formatOutcome(paired)).toMatch(
-      /^FAIL fine\.linear\(cone\) > fine\.linear\(ce\) \[mnist\]: 0\.7633 vs 0\.5875; difference \+0\.0133, 95% t interval \[-0\.0384, \+0\.0650\], 2 of 3 seeds of its sign$/,
+      /^FAIL fine\.linear\(cone\) > fine\.linear\(ce\) \[mnist\]: 76\.33% vs 58\.75%; difference \+1\.33%, 95% t interval \[-3\.84%, \+6\.50%\], 2 of 3 seeds of its sign$/,
     );
   });
 
   it('passes when the whole interval is past the margin, on the side of the operator', () => {
     expect(check('fine.knn(cone) > fine.knn(ce)', 0.95).pass).toBe(true);
-    expect(check('fine.knn(cone) > fine.knn(ce)', 0.95, 0.04).pass).toBe(false); // low end 0.0252 < 0.04
+    expect(check('fine.knn(cone) > fine.knn(ce)', 0.95, 4).pass).toBe(false); // low end 2.52 < 4 points
     expect(check('fine.knn(ce) < fine.knn(cone)', 0.95).pass).toBe(true);
     expect(check('fine.knn(ce) >= fine.knn(cone)', 0.95).pass).toBe(false);
     // Against a number: the interval of the mean − the number.
-    expect(check('fine.knn(cone) > 0.65', 0.95).pass).toBe(true);
-    expect(check('fine.knn(cone) > 0.7', 0.95).pass).toBe(false); // mean 0.8, but the interval reaches down to 0.686
+    expect(check('fine.knn(cone) > 65', 0.95).pass).toBe(true);
+    expect(check('fine.knn(cone) > 70', 0.95).pass).toBe(false); // mean 80%, but the interval reaches down to 68.6%
   });
 
   it('fails with a reason when fewer than 2 seeds pair up', () => {
@@ -165,9 +167,9 @@ describe('suite names checked at load', () => {
       check(
         [
           'fine.knn_weighted(cone) > fine.knn_weighted(ce)',
-          'coarse.accuracy(*) > 0.9',
+          'coarse.accuracy(*) > 90',
           'nc1(cone) > nc1(ce)',
-          'in_cone_frac(cone) > 0.5',
+          'in_cone_frac(cone) > 50',
         ],
         'ce',
       ),
@@ -179,7 +181,7 @@ describe('suite names checked at load', () => {
     expect(() => check(['fine.lienar(cone) > 0.5'])).toThrow(
       "s.yaml: expectations.0: unknown metric 'fine.lienar' in 'fine.lienar(cone) > 0.5' (did you mean 'fine.linear'?)",
     );
-    expect(() => check(['lt.overall(cone) > 0.5'])).toThrow(/unknown metric 'lt\.overall'/); // not measured by a transfer suite
+    expect(() => check(['lt.overall(cone) > 50'])).toThrow(/unknown metric 'lt\.overall'/); // not measured by a transfer suite
     expect(() => check(['nc1(etf-ce) > nc1(*)'])).toThrow(
       /unknown method 'etf-ce'.*; methods of this suite: ce, cone\n.*unknown method '\*'/,
     );
@@ -187,5 +189,20 @@ describe('suite names checked at load', () => {
       "s.yaml: baseline: unknown method 'cee' (did you mean 'ce'?); methods of this suite: ce, cone",
     );
     expect(() => check(['zzzzzz(cone) > 0.5'])).toThrow(/unknown metric 'zzzzzz' in '[^']+'$/); // nothing close: no suggestion
+  });
+
+  it('refuses a fraction as the threshold of an accuracy or fraction, which are in percent', () => {
+    expect(() => check(['coarse.accuracy(*) > 0.9'])).toThrow(
+      "s.yaml: expectations.0: 'coarse.accuracy(*) > 0.9': coarse.accuracy is in percent (0-100); 0.9 looks like a fraction, write 90",
+    );
+    expect(() => check(['in_cone_frac(cone) >= 0.5'])).toThrow(/in_cone_frac is in percent .* write 50$/);
+    expect(() => check(['nc1(cone) < 0.5', 'fine.knn(cone) > 0'])).not.toThrow();
+  });
+
+  it('prints an outcome in the unit it was compared in', () => {
+    const [o] = evaluateExpectations([{ check: 'fine.linear(cone) > fine.linear(ce)', margin: 5 }], groups, 's');
+    expect(formatOutcome(o)).toBe(
+      'PASS fine.linear(cone) > fine.linear(ce) [mnist, method.theta=30]: 87.50% vs 75.00% (margin 5.00%)',
+    );
   });
 });

@@ -24,12 +24,13 @@ export function accuracySection(agg: Aggregates, groups: ReportGroup[]): Section
   const metrics = measuredMetrics(agg);
   const charts = FAMILIES.flatMap((f) => {
     const ms = metrics.filter((m) => m.startsWith(f.prefix));
-    return ms.length === 0 ? [] : [barsWithErrors(f.id, { text: f.title }, ms, agg, groups, 'accuracy')];
+    return ms.length === 0 ? [] : [barsWithErrors(f.id, { text: f.title }, ms, agg, groups, 'accuracy (%)', true)];
   });
   return {
     title: 'Accuracy',
     intro:
-      'Mean over seeds per method (and grid value); whiskers span ± one sample standard deviation. ' +
+      'Mean over seeds per method (and grid value), in percent; whiskers span ± one sample standard deviation. ' +
+      'Where the bars lie close together the y axis starts above 0 (each chart says where). ' +
       'fine.* probes are fitted on train features and scored on test features at the fine label level; lt.many / lt.medium / lt.few split classes by training-set size.',
     charts,
   };

@@ -40,7 +40,7 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
     const total = bins.reduce((a, [, [, c]]) => a + c, 0);
     const points = bins.map(([start, [end, count]]) => {
       if (count > 0) xMax = Math.max(xMax, end);
-      return { x: (start + end) / 2, y: total > 0 ? count / total : 0 };
+      return { x: (start + end) / 2, y: total > 0 ? (100 * count) / total : 0 };
     });
     yMax = Math.max(yMax, ...points.map((p) => p.y));
     const curve = {
@@ -58,7 +58,7 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
       label: `θ = ${Number(h.theta.toFixed(1))}° (${g.label})`,
       data: [
         { x: h.theta, y: 0 },
-        { x: h.theta, y: 1 },
+        { x: h.theta, y: 100 },
       ],
       borderColor: g.color,
       backgroundColor: g.color,
@@ -68,8 +68,8 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
     };
     return [curve, marker];
   });
-  // Markers run to y = 1; clip them at the top of the tallest histogram.
-  const yTop = Math.min(1, Math.ceil(yMax * 1.1 * 100) / 100 || 1);
+  // Markers run to y = 100%; clip them at the top of the tallest histogram.
+  const yTop = Math.min(100, Math.ceil(yMax * 1.1) || 100);
   return {
     id,
     config: {
@@ -84,7 +84,7 @@ function angleChart(id: string, title: string, hists: Map<ReportGroup, Histogram
             max: Math.min(180, Math.ceil((xMax + X_MARGIN_DEG) / 10) * 10),
             title: { display: true, text: 'angle (degrees)' },
           },
-          y: { min: 0, max: yTop, title: { display: true, text: 'fraction of features (summed over seeds)' } },
+          y: { min: 0, max: yTop, title: { display: true, text: '% of features (summed over seeds)' } },
         },
       },
     },
@@ -112,7 +112,7 @@ export function anglesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Report
     title: 'The cone made visible: feature angles',
     intro:
       'Histogram (2° bins) of the angle between each feature and its class direction (the ETF row for ETF methods, the classifier row otherwise), ' +
-      'counts summed over seeds and normalised to fractions. Collapsed features pile up near 0°; cone features spread out to the dashed half-angle θ.',
+      'counts summed over seeds and normalised to percent of features. Collapsed features pile up near 0°; cone features spread out to the dashed half-angle θ.',
     charts: charts.map((c, i) => angleChart(`angles-${i}`, c.title, c.hists)),
   };
 }

@@ -1,6 +1,7 @@
 import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type RunFiles } from '../read-suite.js';
 import { meanStd, spearman, type MeanStd } from '../../util/stats.js';
+import { displayValue, formatDisplay } from '../../util/units.js';
 import { commonOptions, type ChartSpec, type Section, type SectionTable } from './types.js';
 
 /** One measured value of a run at a tracked epoch. */
@@ -9,10 +10,12 @@ interface Point {
   value: number;
 }
 
-/** The fine linear probe's test accuracy at each tracked epoch (trajectory.csv, test rows, fine level). */
-function fineLinear(run: RunFiles): Point[] {
-  return series(run, 'fine', 'linear');
+/** A fine probe's test accuracy (percent) at each tracked epoch (trajectory.csv, test rows, fine level). */
+function fineProbe(run: RunFiles, probe: string): Point[] {
+  return series(run, 'fine', probe).map((p) => ({ ...p, value: displayValue(`fine.${probe}`, p.value) }));
 }
+
+const fineLinear = (run: RunFiles) => fineProbe(run, 'linear');
 
 /** nc1 of the test features at the level the run trained on (as in summary.csv). */
 function nc1(run: RunFiles): Point[] {
@@ -153,7 +156,7 @@ function scatterChart(
             type: all.every((p) => p.x > 0) ? 'logarithmic' : 'linear',
             title: { display: true, text: 'nc1 (test features, training level)' },
           },
-          y: { title: { display: true, text: 'fine linear probe accuracy' } },
+          y: { title: { display: true, text: 'fine linear probe accuracy (%)' } },
         },
       },
     } as ChartSpec['config'],
@@ -173,7 +176,7 @@ export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Repo
       meanBandChart(
         `collapse-acc-${i}`,
         `${prefix}Fine linear probe accuracy per tracked epoch`,
-        'fine linear probe accuracy',
+        'fine linear probe accuracy (%)',
         pipelineRuns,
         groupOf,
         fineLinear,
@@ -210,28 +213,27 @@ export function collapseSection(runs: RunFiles[], groupOf: (r: RunFiles) => Repo
 }
 
 /** The columns of the collapse table: what is collapsing (nc1, training level) and what transfers (fine probes, test). */
-const TABLE_COLUMNS: { title: string; value: (r: RunFiles) => Point[] }[] = [
-  { title: 'nc1, train features', value: (r) => series(r, r.trainLevel, 'nc1', 'train') },
-  { title: 'nc1, test features', value: nc1 },
-  { title: 'fine linear probe, test', value: fineLinear },
-  { title: 'fine kNN, test', value: (r) => series(r, 'fine', 'knn') },
+const TABLE_COLUMNS: { title: string; metric: string; value: (r: RunFiles) => Point[] }[] = [
+  { title: 'nc1, train features', metric: 'nc1', value: (r) => series(r, r.trainLevel, 'nc1', 'train') },
+  { title: 'nc1, test features', metric: 'nc1', value: nc1 },
+  { title: 'fine linear probe, test', metric: 'fine.linear', value: fineLinear },
+  { title: 'fine kNN, test', metric: 'fine.knn', value: (r) => fineProbe(r, 'knn') },
 ];
-
-const fmtStat = ({ mean, std, n }: MeanStd) =>
-  n > 1 ? `${Number(mean.toPrecision(3))} ± ${Number(std.toPrecision(2))}` : String(Number(mean.toPrecision(3)));
 
 /** The charts' numbers: one row per group and tracked epoch, mean ± std over the seeds. */
 function collapseTable(prefix: string, runs: RunFiles[], groupOf: (r: RunFiles) => ReportGroup): SectionTable {
-  const columns = TABLE_COLUMNS.map((c) => epochStats(runs, groupOf, c.value));
-  const groups = [...new Set(columns.flatMap((c) => [...c.keys()]))];
+  const columns = TABLE_COLUMNS.map((c) => ({ metric: c.metric, stats: epochStats(runs, groupOf, c.value) }));
+  const groups = [...new Set(columns.flatMap((c) => [...c.stats.keys()]))];
   const rows = groups.flatMap((g) => {
-    const epochs = [...new Set(columns.flatMap((c) => (c.get(g) ?? []).map((e) => e.epoch)))].sort((a, b) => a - b);
+    const epochs = [...new Set(columns.flatMap((c) => (c.stats.get(g) ?? []).map((e) => e.epoch)))].sort(
+      (a, b) => a - b,
+    );
     return epochs.map((epoch) => [
       g.label,
       String(epoch),
       ...columns.map((c) => {
-        const e = (c.get(g) ?? []).find((x) => x.epoch === epoch);
-        return e ? fmtStat(e.s) : '–';
+        const e = (c.stats.get(g) ?? []).find((x) => x.epoch === epoch);
+        return e ? formatDisplay(c.metric, e.s.mean, e.s.n > 1 ? e.s.std : undefined) : '–';
       }),
     ]);
   });

@@ -1,5 +1,6 @@
 import type { ReportGroup } from '../groups.js';
 import { runsByPipeline, type EpochRow, type RunFiles } from '../read-suite.js';
+import { displayValue } from '../../util/units.js';
 import { commonOptions, type ChartSpec, type Section } from './types.js';
 
 /** Seeds of one group share its colour and differ by dash pattern and point marker. */
@@ -68,10 +69,10 @@ export function curvesSection(runs: RunFiles[], groupOf: (r: RunFiles) => Report
       curveChart(
         `curve-acc-${i}`,
         `${prefix}Test accuracy per epoch (training level)`,
-        'test accuracy',
+        'test accuracy (%)',
         pipelineRuns,
         groupOf,
-        (e) => e.testAccuracy,
+        (e) => displayValue('test_accuracy', e.testAccuracy),
       ),
     ];
   });
