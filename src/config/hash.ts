@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import type { Spec } from './schema.js';
 
 /**
- * Fields that name a run or say where and how fast it happens, not what it computes: they are left
+ * Fields that name a run or say where and how fast it happens or how it is watched, not what it computes: they are left
  * out of the hash so that the same experiment on a laptop and on a GPU machine, or in two suites,
  * has the same run id.
  */
-const EXECUTION_FIELDS = ['name', 'output', 'backend', 'threads'] as const;
+const EXECUTION_FIELDS = ['name', 'output', 'backend', 'threads', 'tensorboard'] as const;
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);

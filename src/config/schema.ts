@@ -157,6 +157,11 @@ export const specSchema = {
     backend: { enum: BACKEND_NAMES, default: 'auto' },
     threads: { ...nullableInt(1), description: 'wasm threads (null = number of cores)' },
     output: { type: 'string', default: 'results' },
+    tensorboard: {
+      type: 'boolean',
+      default: false,
+      description: 'also write per-epoch scalars as TensorBoard event files into the run folder (not hashed)',
+    },
     longtail: {
       type: 'object',
       additionalProperties: false,
@@ -280,6 +285,7 @@ export interface Spec {
   backend: (typeof BACKEND_NAMES)[number];
   threads: number | null;
   output: string;
+  tensorboard: boolean;
   longtail: {
     imbalance: number;
     profile: LongtailProfile;

@@ -15,6 +15,7 @@ import type { TrainTask } from '../data/task.js';
 import { recoverCheckpoint } from '../train/checkpoint-recovery.js';
 import { checkpointDir, train, type Trained, type Tracker } from '../train/trainer.js';
 import { RUN_FILES, runPath } from '../io/run-layout.js';
+import { tensorboardHooks } from './epoch-scalars.js';
 
 export interface RunFolder {
   runId: string;
@@ -128,20 +129,24 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
       `${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
     );
     const task = await opts.task(runDir);
+    const tensorboard = spec.tensorboard ? tensorboardHooks(runDir) : null;
+    const tracker = opts.track?.(task);
     const trained = await train(task, {
       spec,
       specHash: hash,
       runDir,
       stop,
       progress,
-      onEpoch: (row, trackSeconds) =>
-        log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch'),
+      onEpoch: (row, trackSeconds) => {
+        log.info({ ...row, ...(opts.track ? { track_seconds: trackSeconds } : {}) }, 'epoch');
+        tensorboard?.onEpoch(row);
+      },
       // Said only once a checkpoint is loaded: a run folder without one starts from epoch 1.
       onResume: (s) =>
         reporter.info(
           `${id}: resuming from the checkpoint after ${s.epoch} epoch${s.epoch === 1 ? '' : 's'}${s.step_in_epoch ? ` and ${s.step_in_epoch} steps` : ''}`,
         ),
-      track: opts.track?.(task),
+      track: tensorboard ? tensorboard.wrap(tracker) : tracker,
     });
     try {
       manifest.details.epochs = trained.metrics.length;
