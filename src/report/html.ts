@@ -79,9 +79,19 @@ export interface PageParts {
 /** The whole self-contained page: styles, data and scripts inline, nothing fetched. */
 export function renderHtml(p: PageParts): string {
   const { suite } = p;
-  const seeds = new Set(suite.rows.map((r) => r.seed)).size;
-  const datasets = [...new Set(suite.rows.map((r) => r.dataset))].join(', ');
+  const seeds = new Set(suite.runs.map((r) => r.cell.seed)).size;
+  const datasets = [...new Set(suite.runs.map((r) => r.cell.dataset))].join(', ');
   const specs = p.sections.flatMap((s) => s.charts);
+  const unfinished = suite.runs.filter((r) => r.unfinished !== null);
+  const inProgress =
+    unfinished.length === 0
+      ? ''
+      : `<section class="progress"><h2>In progress</h2><p>Runs not in summary.csv yet: their training curves and collapse over training show the epochs so far; the bars and the numbers are of finished runs only. Run <code>cone report</code> again (or wait for the next finished cell) to refresh.</p><ul>${unfinished
+          .map(
+            (r) =>
+              `<li><code>${escapeHtml(r.runId)}</code>: ${escapeHtml(r.unfinished!)}, ${r.epochs?.length ?? 0} epoch(s) so far</li>`,
+          )
+          .join('')}</ul></section>`;
   const notes =
     suite.notes.length === 0
       ? ''
@@ -91,7 +101,8 @@ export function renderHtml(p: PageParts): string {
 <title>cone report: ${escapeHtml(suite.name)}</title><style>${STYLE}</style></head>
 <body data-charts-total="${specs.length}">
 <h1>cone report: ${escapeHtml(suite.name)}</h1>
-<p>${suite.runs.length} runs from <code>${escapeHtml(suite.dir)}</code>: dataset ${escapeHtml(datasets)}, ${p.groups.length} method/grid groups, ${seeds} seed(s).</p>
+<p>${suite.runs.length - unfinished.length} finished runs${unfinished.length ? ` and ${unfinished.length} in progress` : ''} from <code>${escapeHtml(suite.dir)}</code>: dataset ${escapeHtml(datasets)}, ${p.groups.length} method/grid groups, ${seeds} seed(s).</p>
+${inProgress}
 ${p.sections
   .filter((s) => s.charts.length > 0)
   .map(sectionHtml)

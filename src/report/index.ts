@@ -34,7 +34,8 @@ function chartLibraries(): string[] {
  */
 export async function writeReport(suiteDir: string, baseline?: string | null): Promise<string> {
   const suite = readSuite(suiteDir);
-  const { groups, groupOf } = groupsOf(suite.rows);
+  // Runs not in summary.csv yet (a suite still running) have their groups too.
+  const { groups, groupOf } = groupsOf([...suite.rows, ...suite.runs.map((r) => r.cell)]);
   const runGroup = (r: RunFiles) => groupOf(r.cell);
   const agg = aggregate(suite.rows);
   const base = baseline === undefined ? 'ce' : baseline;
@@ -44,11 +45,12 @@ export async function writeReport(suiteDir: string, baseline?: string | null): P
     suite,
     groups,
     agg,
+    // The question first: how collapse over training goes with fine-grained transfer (suites with `track`).
     sections: [
+      collapseSection(suite.runs, runGroup),
       accuracySection(agg, groups),
       geometrySection(agg, groups),
       anglesSection(suite.runs, runGroup),
-      collapseSection(suite.runs, runGroup),
       curvesSection(suite.runs, runGroup),
     ],
     differences: differencesTable(suite.rows, groups, base),

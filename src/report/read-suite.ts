@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { RunError } from '../errors.js';
 import { readCsv } from '../io/csv.js';
 import { pathSegmentProblem } from '../io/path-segment.js';
+import { readManifest } from '../io/manifest.js';
 import { runPath, SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
 
 /** One row of summary.csv (one cell and metric); columns as in docs/design.md (suite folder). */
@@ -57,6 +58,8 @@ export interface RunFiles {
   trajectory: TrajectoryRow[] | null;
   /** The label level the run trained on (spec.yaml `dataset.level`, coarse when not given). */
   trainLevel: string;
+  /** A run folder of the suite not (yet) in summary.csv: its manifest status (running, interrupted, failed, done). */
+  unfinished: string | null;
 }
 
 export interface SuiteData {
@@ -73,14 +76,13 @@ function num(s: string | undefined): number {
   return s === undefined || s.trim() === '' ? NaN : Number(s);
 }
 
+/** summary.csv's rows; none when it is not there yet (a suite whose first cell is running). */
 function readSummary(file: string): SummaryRow[] {
-  if (!fs.existsSync(file))
-    throw new RunError(`${file}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`);
+  if (!fs.existsSync(file)) return [];
   const raw = readCsv(file);
   const missing = SUMMARY_COLUMNS.filter((c) => raw.length > 0 && !(c in raw[0]));
   if (missing.length > 0)
     throw new RunError(`${file}: missing column(s) ${missing.join(', ')}; expected ${SUMMARY_COLUMNS.join(', ')}`);
-  if (raw.length === 0) throw new RunError(`${file}: no rows; run the suite first (cone run <suite.yaml>)`);
   // A run id names a folder under runs/: a damaged file must not send the report to read another folder.
   raw.forEach((r, i) => {
     const problem = r.run_id ? pathSegmentProblem(r.run_id) : null;
@@ -142,14 +144,76 @@ function optional<T>(file: string, read: (f: string) => T, notes: string[]): T |
   }
 }
 
-/** Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle histogram, θ and trajectory. */
+type SpecCell = { dataset?: { name?: unknown }; method?: { name?: unknown }; seed?: unknown } | null;
+
+/** A value at a dotted spec path (`method.theta`), undefined where the spec has none. */
+function atPath(spec: unknown, key: string): unknown {
+  return key
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), spec);
+}
+
+/**
+ * The summary row that a finished cell would have, for a run folder not in summary.csv, from its
+ * spec.yaml and manifest: grid overrides are the summary's grid columns that its spec has, so it
+ * joins its group (method and grid values) in every chart.
+ */
+function unfinishedCell(dir: string, runId: string, summary: SummaryRow[], suite: string): SummaryRow | null {
+  const manifest = readManifest(dir);
+  const specFile = runPath(dir, 'spec');
+  if (!manifest || !fs.existsSync(specFile)) return null;
+  const spec = YAML.parse(fs.readFileSync(specFile, 'utf8')) as SpecCell;
+  // summary.csv's grid columns are those besides the fixed ones (docs/design.md §8).
+  const gridKeys = Object.keys(summary[0] ?? {})
+    .filter((k) => !(SUMMARY_COLUMNS as readonly string[]).includes(k))
+    .map((k) => k.replace(/^grid:/, ''));
+  const overrides = Object.fromEntries(
+    gridKeys.map((k) => [k, atPath(spec, k)] as const).filter(([, v]) => v !== undefined),
+  );
+  return {
+    suite,
+    cell: '',
+    // A suite has one pipeline; before summary.csv has rows, the run's kind says which.
+    pipeline: summary[0]?.pipeline ?? (manifest.kind === 'longtail' ? 'longtail' : 'transfer'),
+    dataset: String(spec?.dataset?.name ?? ''),
+    method: String(spec?.method?.name ?? ''),
+    seed: String(spec?.seed ?? ''),
+    overrides: JSON.stringify(overrides),
+    run_id: runId,
+    metric: '',
+    value: NaN,
+  };
+}
+
+/**
+ * Read summary.csv of a suite folder and, for every run it names, the run's per-epoch metrics, angle
+ * histogram, θ and trajectory; run folders it does not name yet (a suite still running) come after,
+ * with their files so far and `unfinished` set.
+ */
 export function readSuite(suiteDir: string): SuiteData {
-  const rows = readSummary(path.join(suiteDir, SUITE_FILES.summaryCsv));
+  const summaryFile = path.join(suiteDir, SUITE_FILES.summaryCsv);
+  const rows = readSummary(summaryFile);
+  const name = rows[0]?.suite || path.basename(path.resolve(suiteDir));
   const notes: string[] = [];
   const firstRowOfRun = new Map<string, SummaryRow>();
   for (const r of rows) if (r.run_id && !firstRowOfRun.has(r.run_id)) firstRowOfRun.set(r.run_id, r);
-  const runs = [...firstRowOfRun.entries()].map(([runId, cell]): RunFiles => {
-    const dir = path.join(suiteDir, SUITE_FILES.runs, runId);
+  const runsDir = path.join(suiteDir, SUITE_FILES.runs);
+  const unfinished = (fs.existsSync(runsDir) ? fs.readdirSync(runsDir).sort() : [])
+    .filter((id) => !firstRowOfRun.has(id))
+    .map((id) => unfinishedCell(path.join(runsDir, id), id, rows, name))
+    .filter((c): c is SummaryRow => c !== null);
+  if (rows.length === 0 && unfinished.length === 0)
+    throw new RunError(
+      fs.existsSync(summaryFile)
+        ? `${summaryFile}: no rows and no runs yet; run the suite first (cone run <suite.yaml>)`
+        : `${summaryFile}: no summary.csv here; give a suite folder that \`cone run\` wrote (results/<suite>/)`,
+    );
+  const listed = [
+    ...[...firstRowOfRun.entries()].map(([runId, cell]) => ({ runId, cell, finished: true })),
+    ...unfinished.map((cell) => ({ runId: cell.run_id, cell, finished: false })),
+  ];
+  const runs = listed.map(({ runId, cell, finished }): RunFiles => {
+    const dir = path.join(runsDir, runId);
     if (!fs.existsSync(dir)) notes.push(`${dir}: run folder not found; its per-epoch curves and angles are not shown`);
     return {
       runId,
@@ -159,9 +223,10 @@ export function readSuite(suiteDir: string): SuiteData {
       thetaDeg: optional(runPath(dir, 'spec'), readTheta, notes),
       trajectory: optional(runPath(dir, 'trajectory'), readTrajectory, notes),
       trainLevel: optional(runPath(dir, 'spec'), readLevel, []) ?? 'coarse',
+      unfinished: finished ? null : (readManifest(dir)?.status ?? 'running'),
     };
   });
-  return { dir: suiteDir, name: rows[0].suite || path.basename(path.resolve(suiteDir)), rows, runs, notes };
+  return { dir: suiteDir, name, rows, runs, notes };
 }
 
 /** Runs split by pipeline (pretrain, longtail, ...) in first-seen order: their runs train on different data. */

@@ -104,6 +104,7 @@ async function runInWorkers(
   suite: Suite,
   opts: RunSuiteOptions,
   reporter: Reporter,
+  onCellEnd: () => Promise<unknown>,
 ): Promise<Map<string, string>> {
   const errors = new Map<string, string>();
   const queue = [...cells];
@@ -119,20 +120,20 @@ async function runInWorkers(
         child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
         child.on('close', resolve);
       });
-      if (code === 0) {
-        reporter.info(`[${cell.index}] ${cell.runId}: done`);
-        continue;
+      if (code === 0) reporter.info(`[${cell.index}] ${cell.runId}: done`);
+      else {
+        // The worker's own last line says why (a lock's holder, a NaN loss), as an in-process cell's failure does.
+        const error =
+          stderr
+            .join('')
+            .trim()
+            .split('\n')
+            .pop()
+            ?.replace(/^cone: /, '') || `exit ${code}`;
+        reporter.warn(`[${cell.index}] ${cell.runId} failed (exit ${code}): ${error}`);
+        errors.set(cell.runId, error);
       }
-      // The worker's own last line says why (a lock's holder, a NaN loss), as an in-process cell's failure does.
-      const error =
-        stderr
-          .join('')
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^cone: /, '') || `exit ${code}`;
-      reporter.warn(`[${cell.index}] ${cell.runId} failed (exit ${code}): ${error}`);
-      errors.set(cell.runId, error);
+      await onCellEnd();
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, cells.length) }, worker));
@@ -184,8 +185,48 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       `${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`,
     );
     const errors = new Map<string, string>();
+    /**
+     * summary.csv, summary.md and report.html of the cells done so far. Written before the first cell
+     * and again as each finishes (expectations only at the end), so `cone report` and a browser can
+     * follow the suite; the report adds the running cells' epochs so far from their run folders.
+     */
+    const summarise = async (final: boolean) => {
+      const results: CellResult[] = cells
+        .filter((c) => cellDone(c, suite.pipeline))
+        .map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
+      const groups = groupCells(results);
+      const outcomes = final ? evaluateExpectations(suite.expectations, groups, suite.file) : [];
+      const failed = cells
+        .filter((c) => final && !cellDone(c, suite.pipeline))
+        .map((c) => ({
+          runId: c.runId,
+          error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished',
+        }));
+      const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
+      const files = writeSummary(dir, {
+        suite,
+        results,
+        groups,
+        baseline,
+        outcomes,
+        failedCells: failed,
+        command: opts.command,
+        inProgress: final ? undefined : { done: results.length, cells: cells.length },
+      });
+      const report = suite.report && results.length ? await writeReport(dir, baseline) : null;
+      return { groups, baseline, outcomes, failed, summary: files.md, report };
+    };
+    // Interim refreshes run one at a time; one that fails is a warning, not the suite's failure.
+    let refreshing: Promise<unknown> = Promise.resolve();
+    const refresh = () => {
+      refreshing = refreshing
+        .then(() => summarise(false))
+        .catch((e) => reporter.warn(`refreshing the summary failed: ${e instanceof Error ? e.message : String(e)}`));
+      return refreshing;
+    };
+    await refresh();
     if (opts.jobs > 1 && toRun.length > 1) {
-      for (const [k, v] of await runInWorkers(toRun, suite, opts, reporter)) errors.set(k, v);
+      for (const [k, v] of await runInWorkers(toRun, suite, opts, reporter, refresh)) errors.set(k, v);
     } else {
       for (const cell of toRun) {
         reporter.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
@@ -201,28 +242,11 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
           if (!(e instanceof ConeError))
             reporter.warn('(an internal error: run the cell alone with --verbose for the stack trace)');
         }
+        await refresh();
       }
     }
-    const results: CellResult[] = cells
-      .filter((c) => cellDone(c, suite.pipeline))
-      .map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
-    const groups = groupCells(results);
-    const outcomes = evaluateExpectations(suite.expectations, groups, suite.file);
-    const failed = cells
-      .filter((c) => !cellDone(c, suite.pipeline))
-      .map((c) => ({ runId: c.runId, error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished' }));
-    const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
-    const files = writeSummary(dir, {
-      suite,
-      results,
-      groups,
-      baseline,
-      outcomes,
-      failedCells: failed,
-      command: opts.command,
-    });
-    const report = suite.report && results.length ? await writeReport(dir, baseline) : null;
-    return { dir, cells, pending, groups, baseline, outcomes, failed, summary: files.md, report };
+    await refreshing;
+    return { dir, cells, pending, ...(await summarise(true)) };
   } finally {
     await release();
   }

@@ -198,6 +198,8 @@ export interface SummaryInput {
   outcomes: ExpectationOutcome[];
   failedCells: { runId: string; error: string }[];
   command: string;
+  /** While the suite runs: how many of its cells are done (expectations are checked at the end). */
+  inProgress?: { done: number; cells: number };
 }
 
 export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: string } {
@@ -210,6 +212,11 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
     'Accuracies and fractions in % (expectations too), mean ± sample std over seeds; geometry on the test split at the training level, L2-normalised features.',
     '',
   ];
+  if (s.inProgress)
+    lines.push(
+      `**In progress**: ${s.inProgress.done} of ${s.inProgress.cells} cells done; rewritten as cells finish, expectations checked at the end.`,
+      '',
+    );
   for (const dataset of [...new Set(s.groups.map((g) => g.dataset))]) {
     lines.push(`## ${dataset}`, '', methodTable(s.groups, dataset), '');
     const diff = s.baseline ? differenceTable(s.groups, dataset, s.baseline) : null;

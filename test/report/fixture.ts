@@ -106,7 +106,7 @@ export function writeFixtureSuite(dir: string, opts: FixtureOptions = {}): void 
         fs.mkdirSync(runDir, { recursive: true });
         fs.writeFileSync(
           path.join(runDir, 'spec.yaml'),
-          `name: fixture\nmethod:\n  name: ${method}\n  scale: 16\n${method === 'cone' ? `  theta: ${THETA}\n` : ''}seed: ${seed}\n`,
+          `name: fixture\ndataset:\n  name: synthetic\nmethod:\n  name: ${method}\n  scale: 16\n${method === 'cone' ? `  theta: ${THETA}\n` : ''}seed: ${seed}\n`,
         );
         writeCsv(
           path.join(runDir, 'metrics.csv'),

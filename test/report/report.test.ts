@@ -239,7 +239,11 @@ describe('writeReport', () => {
     // Nothing is fetched: no element loads a source or a stylesheet from anywhere.
     expect(html).not.toMatch(/<(script|link|img|iframe)\b[^>]*\s(src|href)=/i);
     const specs = chartData(html);
+    // Collapse over training first: it is the question the tool asks.
     expect(specs.map((s) => s.id)).toEqual([
+      'collapse-acc-0',
+      'collapse-nc1-0',
+      'collapse-scatter-0',
       'acc-fine',
       'acc-coarse',
       'acc-longtail',
@@ -248,17 +252,14 @@ describe('writeReport', () => {
       'geom-2',
       'geom-3',
       'angles-0',
-      'collapse-acc-0',
-      'collapse-nc1-0',
-      'collapse-scatter-0',
       'curve-loss-0',
       'curve-acc-0',
       'curve-loss-1',
       'curve-acc-1',
     ]);
-    expect(specs[0].config.data.labels).toEqual(['fine.linear', 'fine.knn', 'fine.ncc']);
+    expect(specs[3].config.data.labels).toEqual(['fine.linear', 'fine.knn', 'fine.ncc']);
     // The group labels went through the JSON block and come back intact.
-    expect(specs[0].config.data.datasets.map((d) => d.label)).toEqual([`ce · note=${name}`, `cone · note=${name}`]);
+    expect(specs[3].config.data.datasets.map((d) => d.label)).toEqual([`ce · note=${name}`, `cone · note=${name}`]);
   });
 
   it('fails with one line naming summary.csv when the folder has none', async () => {
