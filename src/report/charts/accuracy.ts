@@ -23,7 +23,8 @@ export function isEpochMetric(metric: string): boolean {
 export function accuracySection(agg: Aggregates, groups: ReportGroup[]): Section {
   const metrics = measuredMetrics(agg);
   const charts = FAMILIES.flatMap((f) => {
-    const ms = metrics.filter((m) => m.startsWith(f.prefix));
+    // Epoch numbers (`@best_epoch`) are not accuracies: they stay in the table.
+    const ms = metrics.filter((m) => m.startsWith(f.prefix) && !isEpochMetric(m));
     return ms.length === 0 ? [] : [barsWithErrors(f.id, { text: f.title }, ms, agg, groups, 'accuracy (%)', true)];
   });
   return {
