@@ -94,7 +94,7 @@ describe('cone longtail', () => {
         few: '',
       });
       expect(JSON.parse(lt.counts)).toEqual(expectedCounts);
-      expect((100 * Number(lt.overall)).toFixed(2)).toBe(row[1]);
+      expect(`${(100 * Number(lt.overall)).toFixed(2)}%`).toBe(row[1]); // one unit: percent with its sign
 
       expect(fs.readFileSync(path.join(runDir, 'per_class.csv'), 'utf8').split('\n')[0]).toBe(
         PER_CLASS_COLUMNS.join(','),
