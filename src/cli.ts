@@ -36,7 +36,8 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .recommendCommands()
     .strict()
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own errors (a flag without its value, a coerce refusing one) are usage errors; anything else is a bug.
+      if (err && err.name !== 'YError') throw err;
       process.stderr.write(`cone: ${msg}\n(cone --help for usage)\n`);
       process.exit(2);
     })

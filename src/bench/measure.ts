@@ -78,9 +78,17 @@ function timeEach(count: number, work: () => void): number[] {
   return ms;
 }
 
-function checkSettings(s: BenchSettings): void {
+/**
+ * Largest `--batch` (README, exit codes): a batch beyond the wasm heap is refused by its memory
+ * estimate, but other backends would allocate until the machine runs out of memory.
+ */
+export const MAX_BENCH_BATCH = 65_536;
+
+/** Refuses settings that cannot give a meaningful measurement (UsageError), before any backend starts. */
+export function checkBenchSettings(s: BenchSettings): void {
   const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
-  if (!positiveInt(s.batch)) throw new UsageError(`--batch must be a positive integer (got ${s.batch})`);
+  if (!positiveInt(s.batch) || s.batch > MAX_BENCH_BATCH)
+    throw new UsageError(`--batch must be an integer from 1 to ${MAX_BENCH_BATCH} (got ${s.batch})`);
   if (!positiveInt(s.steps)) throw new UsageError(`--steps must be a positive integer (got ${s.steps})`);
   // The first step creates the optimizer's slot variables; counting tensors before it would report them as a leak.
   if (!positiveInt(s.warmup)) throw new UsageError(`--warmup must be at least 1 (got ${s.warmup})`);
@@ -88,7 +96,6 @@ function checkSettings(s: BenchSettings): void {
 
 /** Trains and runs `settings.model` on random data on the current tfjs backend and times it. */
 export async function measureBench(settings: BenchSettings): Promise<BenchMeasurement> {
-  checkSettings(settings);
   const seed = settings.seed ?? 0;
   const inputShape = BENCH_INPUT_SHAPES[settings.model];
   const model = buildNetwork({ name: settings.model, feature_dim: settings.featureDim }, inputShape, seed);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../backend/select.js';
-import { measureBench, type BenchMeasurement, type BenchSettings } from './measure.js';
+import { checkBenchSettings, measureBench, type BenchMeasurement, type BenchSettings } from './measure.js';
 
 export interface BenchOptions extends BenchSettings {
   backend: BackendChoice;
@@ -42,6 +42,7 @@ function machineInfo(): MachineInfo {
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  checkBenchSettings(opts);
   const backend = await initBackend({ backend: opts.backend, threads: opts.threads, log: opts.log });
   const measurement = await measureBench(opts);
   return {

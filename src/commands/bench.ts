@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { formatBench, formatComparison, leakWarning } from '../bench/report.js';
+import { checkBenchSettings } from '../bench/measure.js';
 import { compareBench, runBench, type BenchOptions, type BenchResult } from '../bench/run.js';
 import { NETWORK_NAMES } from '../model/networks/index.js';
 import { BACKEND_NAMES } from '../backend/names.js';
@@ -25,9 +26,19 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
   builder: (y) =>
     y
       .option('model', { choices: NETWORK_NAMES, default: 'cnn28' as const, describe: 'network to time' })
-      .option('batch', { type: 'number', default: 128, describe: 'batch size' })
-      .option('steps', { type: 'number', default: 20, describe: 'timed training steps (and as many inference passes)' })
-      .option('warmup', { type: 'number', default: 3, describe: 'untimed training steps first (at least 1)' })
+      .option('batch', { type: 'number', requiresArg: true, default: 128, describe: 'batch size' })
+      .option('steps', {
+        type: 'number',
+        requiresArg: true,
+        default: 20,
+        describe: 'timed training steps (and as many inference passes)',
+      })
+      .option('warmup', {
+        type: 'number',
+        requiresArg: true,
+        default: 3,
+        describe: 'untimed training steps first (at least 1)',
+      })
       .option('optimizer', {
         choices: OPTIMIZER_NAMES,
         default: 'sgd' as const,
@@ -54,6 +65,7 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
         threads: argv.threads,
         log: out.debug,
       };
+      checkBenchSettings(opts);
       out.info(`bench: ${opts.model}, batch ${opts.batch}, ${opts.warmup} warm-up + ${opts.steps} timed steps`);
       const print = (result: BenchResult, runs: BenchResult[], lines: string[]) => {
         for (const leak of runs.map(leakWarning)) if (leak) out.warn(leak);

@@ -18,22 +18,65 @@ export interface GlobalOptions {
 }
 
 export function globalOptions<T>(y: Argv<T>) {
-  return y
-    .option('verbose', {
-      type: 'boolean',
-      default: false,
-      global: true,
-      describe: 'more output, and stack traces on errors',
-    })
-    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
-    .option('backend', {
-      choices: BACKEND_NAMES,
-      global: true,
-      describe: "compute backend (default: the spec's, else auto)",
-    })
-    .option('threads', { type: 'number', global: true, describe: 'wasm threads (default: number of cores)' })
-    .option('out', { type: 'string', global: true, describe: "results folder (default: the spec's, else results/)" })
-    .option('seed', { type: 'number', global: true, describe: 'random seed (overrides the spec)' });
+  return (
+    y
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        global: true,
+        describe: 'more output, and stack traces on errors',
+      })
+      .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
+      .option('backend', {
+        choices: BACKEND_NAMES,
+        global: true,
+        describe: "compute backend (default: the spec's, else auto)",
+      })
+      // requiresArg: yargs would read `--threads` with no value as unset, `--out` as '' (this folder).
+      .option('threads', {
+        type: 'number',
+        global: true,
+        requiresArg: true,
+        describe: 'wasm threads (default: number of cores)',
+      })
+      .option('out', {
+        type: 'string',
+        global: true,
+        requiresArg: true,
+        coerce: utf8Path('out'),
+        describe: "results folder (default: the spec's, else results/)",
+      })
+      .option('seed', {
+        type: 'number',
+        global: true,
+        requiresArg: true,
+        coerce: seedFlag,
+        describe: 'random seed (overrides the spec)',
+      })
+  );
+}
+
+/**
+ * A path flag must be what was typed: Node decodes the command line as UTF-8 and puts U+FFFD for
+ * bytes that are not, so cone would write to another folder than the one named.
+ */
+function utf8Path(flag: string): (value: string) => string {
+  return (value) => {
+    if (value.includes('\uFFFD'))
+      throw new UsageError(
+        `--${flag}: ${JSON.stringify(value)} is not UTF-8 text (\uFFFD marks bytes that are not); name a folder in UTF-8`,
+      );
+    return value;
+  };
+}
+
+/** Seeds above 2^53 round to their neighbours (9007199254740993 is read as …992): two runs would be one. */
+function seedFlag(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new UsageError(
+      `--seed: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (got ${value}${Number.isInteger(value) ? ', as read' : ''})`,
+    );
+  return value;
 }
 
 /** A count flag (e.g. --jobs) must be a positive integer; yargs parses `abc` as NaN and keeps 0, -1 and 1.5. */

@@ -68,10 +68,11 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
       .option('level', { choices: ['fine', 'coarse'] as const, describe: 'label level to probe (default fine)' })
       .option('C', {
         type: 'number',
+        requiresArg: true,
         describe:
           'inverse L2 penalty of the linear-fixed probe (default 1, as scikit-learn); linear and linear-std choose theirs',
       })
-      .option('k', { type: 'number', describe: 'neighbours of the kNN probe (default 20)' })
+      .option('k', { type: 'number', requiresArg: true, describe: 'neighbours of the kNN probe (default 20)' })
       .option('normalise', {
         type: 'boolean',
         describe: 'L2-normalise features for the linear, linear-fixed, ncc and kmeans probes (default true)',
@@ -79,14 +80,13 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
   handler: (argv) =>
     runAndExit(argv, async () => {
       const out = terminal(argv);
-      const defaults = resolveSpec({}, 'defaults').probe;
-      const settings: ProbeSettings = {
-        probes: (argv.probe as ProbeSettings['probes'] | undefined) ?? defaults.probes,
-        level: argv.level ?? defaults.level,
-        C: argv.C ?? defaults.C,
-        k: argv.k ?? defaults.k,
-        normalise: argv.normalise ?? defaults.normalise,
-      };
+      // The flags are a spec's probe block: its schema checks them (C > 0 and finite, k >= 1) and fills the rest.
+      const given = { probes: argv.probe, level: argv.level, C: argv.C, k: argv.k, normalise: argv.normalise };
+      const settings: ProbeSettings = resolveSpec(
+        { probe: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) },
+        'cone probe',
+        (field) => `--${field[1] === 'probes' ? 'probe' : field[1]}`,
+      ).probe;
       await initBackend({ backend: argv.backend ?? 'auto', threads: argv.threads, log: out.warn });
       const reports: ProbeReport[] = [];
       // Ctrl-C (or a Slurm grace period's SIGTERM) stops the probes at their next interruption point:

@@ -53,7 +53,12 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
   builder: (y) =>
     y
       .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' })
-      .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
+      .option('jobs', {
+        type: 'number',
+        default: 1,
+        requiresArg: true,
+        describe: 'cells run at once, each in its own process',
+      })
       .option('dry-run', {
         type: 'boolean',
         default: false,
@@ -61,6 +66,7 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
       })
       .option('cell', {
         type: 'string',
+        requiresArg: true,
         describe: 'run this one cell (a run id) and nothing else, as --jobs workers and Slurm tasks do',
       })
       .option('finalize', {

@@ -8,7 +8,8 @@ import { fieldPathProblem } from './field-names.js';
 import { specSchema, type Spec } from './schema.js';
 import { checkSpecSemantics, keepParamsOf } from './semantics.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+// strictNumbers: a number field must be finite (YAML's .inf and .nan are numbers to Ajv otherwise).
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictNumbers: true });
 const validate = ajv.compile(specSchema);
 
 /** A value given on the command line, at a dotted spec path (e.g. `method.name`). */
@@ -150,7 +151,8 @@ export function readYamlFile(file: string, what: 'spec' | 'suite'): YamlFile {
   }
 }
 
-function valueAt(obj: unknown, parts: string[]): unknown {
+/** The value at a field path of a parsed object, undefined when the path is not there. */
+export function valueAt(obj: unknown, parts: string[]): unknown {
   return parts.reduce<unknown>(
     (o, p) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[p] : undefined),
     obj,
@@ -172,8 +174,13 @@ function explain(err: ErrorObject, data: unknown): { field: string[]; text: stri
         text: `unknown key${guess ? ` (did you mean '${guess}'?)` : ''}; known keys: ${known.join(', ')}`,
       };
     }
-    case 'type':
-      return { field: parts, text: `expected ${(err.params as { type: string | string[] }).type} (got ${got()})` };
+    case 'type': {
+      const expected = (err.params as { type: string | string[] }).type;
+      // Infinity and NaN are numbers to the reader: say what is wrong with them.
+      if ([expected].flat().includes('number') && typeof valueAt(data, parts) === 'number')
+        return { field: parts, text: `must be a finite number (got ${got()})` };
+      return { field: parts, text: `expected ${expected} (got ${got()})` };
+    }
     case 'enum':
       return {
         field: parts,

@@ -153,7 +153,8 @@ export const specSchema = {
       default: false,
       description: 'random crop (pad 4) and horizontal flip, 32x32 images only',
     },
-    seed: { type: 'integer', minimum: 0, default: 0 },
+    // Above 2^53 neighbouring seeds are the same double: two cells would be one run.
+    seed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
     backend: { enum: BACKEND_NAMES, default: 'auto' },
     threads: { ...nullableInt(1), description: 'wasm threads (null = number of cores)' },
     output: { type: 'string', default: 'results' },

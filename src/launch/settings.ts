@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 
 export type { LauncherSettings };
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictNumbers: true });
 const validate = ajv.compile(launcherSchema);
 
 /** Default warning before a time limit: long enough to finish a step and write a checkpoint. */

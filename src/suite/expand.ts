@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import deepmerge from 'deepmerge';
-import { readYamlFile, resolveSpec, setPath, SpecError } from '../config/load.js';
+import { fieldLine, readYamlFile, resolveSpec, setPath, SpecError, valueAt, type YamlFile } from '../config/load.js';
 import { runId } from '../config/hash.js';
 import type { Spec } from '../config/schema.js';
 import { keepParamsOf } from '../config/semantics.js';
@@ -24,6 +24,9 @@ export function suiteDir(suite: Suite, outputRoot: string): string {
   return path.join(outputRoot, suite.name);
 }
 
+/** Most cells a suite may have (README, exit codes); checked before the grid is expanded. */
+export const MAX_SUITE_CELLS = 10_000;
+
 function product(grid: Record<string, unknown[]>): Record<string, unknown>[] {
   return Object.entries(grid).reduce<Record<string, unknown>[]>(
     (combos, [key, values]) => combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v }))),
@@ -45,9 +48,17 @@ export function expandSuite(
   suite: Suite,
   opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> },
 ): Cell[] {
+  const sizes = Object.values(suite.grid).map((values) => values.length);
+  const count = sizes.reduce((n, size) => n * size, 1);
+  if (count > MAX_SUITE_CELLS)
+    throw new SpecError([
+      `${suite.file}: grid: ${sizes.join(' x ')} = ${count} cells, over the ${MAX_SUITE_CELLS} a suite may have; split it into smaller suites`,
+    ]);
   if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
-  const base = suite.base ? (readYamlFile(suite.base, 'spec').raw ?? {}) : {};
+  const baseFile = suite.base ? readYamlFile(suite.base, 'spec') : null;
+  const base = baseFile?.raw ?? {};
   const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
+  const locate = sourceOfField(suite, baseFile, opts.execution);
   const output = path.join(suiteDir(suite, opts.outputRoot), SUITE_FILES.runs);
   const cells: Cell[] = [];
   const seen = new Set<string>();
@@ -68,7 +79,8 @@ export function expandSuite(
     raw.output = output;
     raw.name ??= suite.name;
     try {
-      const spec = resolveSpec(raw, `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`);
+      const cellLabel = `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`;
+      const spec = resolveSpec(raw, cellLabel, (field) => locate(field, combo) ?? cellLabel);
       const id = runId(spec, suite.pipeline === 'longtail' ? 'longtail' : 'pretrain');
       if (seen.has(id)) return;
       seen.add(id);
@@ -80,4 +92,35 @@ export function expandSuite(
   });
   if (problems.length) throw new SpecError([...new Set(problems)]);
   return cells;
+}
+
+/**
+ * Where a field of a cell's spec came from, for its error messages: a problem of the suite's `spec:`
+ * block or base file is the same in every cell and is named once, at its line; one of a grid value
+ * (undefined here) is named with its cell.
+ */
+function sourceOfField(
+  suite: Suite,
+  baseFile: YamlFile | null,
+  execution: Record<string, unknown> = {},
+): (field: string[], combo: Record<string, unknown>) => string | undefined {
+  let suiteFile: YamlFile | undefined;
+  return (field, combo) => {
+    const dotted = field.join('.');
+    const fromGrid = Object.keys(combo).some(
+      (k) => k === dotted || k.startsWith(`${dotted}.`) || dotted.startsWith(`${k}.`),
+    );
+    if (fromGrid) return undefined;
+    if (execution[dotted] !== undefined) return `${suite.file} (overridden on the command line)`;
+    if (valueAt(suite.spec, field) !== undefined) {
+      suiteFile ??= readYamlFile(suite.file, 'suite');
+      const line = fieldLine(suiteFile, ['spec', ...field]);
+      return line ? `${suite.file}:${line}` : suite.file;
+    }
+    if (baseFile && suite.base && valueAt(baseFile.raw, field) !== undefined) {
+      const line = fieldLine(baseFile, field);
+      return line ? `${suite.base}:${line}` : suite.base;
+    }
+    return undefined;
+  };
 }

@@ -32,6 +32,9 @@ export function parseExpectation(e: Expectation, where: string): Parsed {
       `${where}: expectation '${e.check}' is not of the form 'metric(method) > metric(method)' or 'metric(method) > number'`,
     );
   const right = m[6] !== undefined ? Number(m[6]) : { metric: m[4], method: m[5] };
+  // 1e999 reads as Infinity: no measured value could pass or fail against it.
+  if (typeof right === 'number' && !Number.isFinite(right))
+    throw new UsageError(`${where}: expectation '${e.check}': threshold ${m[6]} is not a finite number`);
   return { metric: m[1], method: m[2], op: m[3] as Parsed['op'], right };
 }
 

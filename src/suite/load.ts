@@ -5,7 +5,7 @@ import { fieldLine, readYamlFile, SpecError } from '../config/load.js';
 import { requirePathSegment } from '../io/path-segment.js';
 import { suiteSchema, type Expectation, type Suite } from './schema.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictNumbers: true });
 const validate = ajv.compile(suiteSchema);
 
 /** Read and validate a suite file; every problem is one line naming the file and field. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ConeError, fromSystemError, InterruptedError, RunError } from '../errors.js';
+import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
 import { readManifest } from '../io/manifest.js';
@@ -152,7 +152,10 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
 
   if (opts.onlyCell) {
     const cell = cells.find((c) => c.runId === opts.onlyCell);
-    if (!cell) throw new RunError(`${suite.file}: no cell ${opts.onlyCell} in this suite`);
+    if (!cell)
+      throw new UsageError(
+        `--cell: no cell ${JSON.stringify(opts.onlyCell)} in ${suite.file}; list its cells with \`cone run ${suite.file} --dry-run\``,
+      );
     requireDatasets([cell.spec], suite.file);
     await runCell(cell, suite, reporter);
     return {

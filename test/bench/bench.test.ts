@@ -8,6 +8,7 @@ import {
   largestFittingBatch,
   WASM_HEAP_CAP_BYTES,
 } from '../../src/bench/memory.js';
+import { MAX_BENCH_BATCH } from '../../src/bench/measure.js';
 import { formatBench, formatComparison } from '../../src/bench/report.js';
 import { compareBench, runBench, type BenchOptions } from '../../src/bench/run.js';
 import { benchCommand } from '../../src/commands/bench.js';
@@ -104,6 +105,11 @@ describe('bench', () => {
   it('rejects settings that cannot give a meaningful measurement', async () => {
     await expect(runBench({ ...TINY, warmup: 0 })).rejects.toThrow(UsageError);
     await expect(runBench({ ...TINY, batch: 0 })).rejects.toThrow(/--batch/);
+    // A bound every backend keeps (issue 20: --batch 1e9 exited 1, on wasm only, after starting).
+    await expect(runBench({ ...TINY, batch: 1e9 })).rejects.toThrow(UsageError);
+    await expect(runBench({ ...TINY, batch: MAX_BENCH_BATCH + 1 })).rejects.toThrow(
+      `--batch must be an integer from 1 to 65536 (got ${MAX_BENCH_BATCH + 1})`,
+    );
     await expect(runBench({ ...TINY, steps: 1.5 })).rejects.toThrow(/--steps/);
   });
 

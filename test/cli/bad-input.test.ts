@@ -339,3 +339,79 @@ describe('names, keys, sizes and numbers from files and flags (issue 20)', () =>
     expect(b.stderr).toContain(message('constructor'));
   });
 });
+
+describe('usage errors exit 2 (issue 20)', () => {
+  const spec = file('tiny-usage.yaml', YAML.stringify(tinySpec()));
+  const s = file('s-usage.yaml', YAML.stringify({ name: 's-usage', base: path.basename(spec), grid: { seed: [0] } }));
+  const out = path.join(dir, 'usage-out');
+
+  it('run --cell with an id the suite does not have (11)', () => {
+    const r = cone(['run', s, '--cell', 'nope', '--out', out]);
+    expect(r.code).toBe(2);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toContain(`--cell: no cell "nope" in ${s}; list its cells with`);
+  });
+
+  it('probe --C that is not positive, with and without the linear-fixed probe (11)', () => {
+    // The flags are checked before the features are read: this folder need not exist.
+    const features = path.join(dir, 'no-features');
+    for (const args of [
+      ['--C', '-1', '--probe', 'linear-fixed'],
+      ['--C', '0', '--probe', 'linear-fixed'],
+      ['--C', '-1'],
+      ['--C', '0', '--probe', 'knn'],
+    ]) {
+      const r = cone(['probe', '--features', features, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expectCleanError(r.stderr, 1);
+      expect(r.stderr).toMatch(/--C: probe\.C: must be > 0 \(got -?[01]\)/);
+    }
+  });
+
+  it('bench --batch beyond its bound, --jobs and --out with no value, --seed beyond 2^53 (11, 7)', () => {
+    const bench = cone(['bench', '--batch', '1e9', '--backend', 'cpu']);
+    expect(bench.code).toBe(2);
+    expectCleanError(bench.stderr, 1);
+    expect(bench.stderr).toContain('--batch must be an integer from 1 to 65536 (got 1000000000)');
+    for (const args of [
+      ['run', s, '--out', out, '--jobs'],
+      ['spec', spec, '--out'],
+    ]) {
+      const r = cone(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/Not enough arguments following: (jobs|out)/);
+    }
+    const seed = cone(['spec', spec, '--seed', '9007199254740993']);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toContain(
+      '--seed: must be an integer from 0 to 9007199254740991 (got 9007199254740992, as read)',
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('a file that is not YAML given as a suite is one line (12)', () => {
+    const r = cone(['run', path.join(ROOT, 'README.md'), '--dry-run']);
+    expect(r.code).toBe(2);
+    expectCleanError(r.stderr, 1);
+    expect(r.stderr).toMatch(/README\.md:\d+:\d+: YAML syntax error: .*\(and \d+ more; is this a YAML suite file\?\)/);
+  });
+
+  it('--out with bytes that are not UTF-8 is refused, not written to another folder (12)', () => {
+    // Node's types take only string arguments: let the shell put the Latin-1 byte 0xe9 into --out.
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        'exec "$0" "$1" run "$2" --out "$3$(printf \'\\351\')"',
+        process.execPath,
+        path.join(ROOT, 'bin/cone.js'),
+        s,
+        `${dir}/caf`,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^cone: --out: ".*caf\uFFFD" is not UTF-8 text/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('caf'))).toEqual([]);
+  });
+});

@@ -174,4 +174,24 @@ describe('spec loading', () => {
       `${f}:4: '__proto__' cannot be a field name (__proto__, constructor and prototype are refused)`,
     ]);
   });
+
+  it('refuses numbers that are not finite in any numeric field (issue 20: lr .inf trained to a NaN loss)', () => {
+    const f = specFile('inf.yaml', 'optimizer: {lr: .inf}\nmethod: {name: cone, scale: .nan}\nprobe: {C: -.inf}\n');
+    expect(problems(f).sort()).toEqual([
+      `${f}:1: optimizer.lr: must be a finite number (got Infinity)`,
+      `${f}:2: method.scale: must be a finite number (got NaN)`,
+      `${f}:3: probe.C: must be a finite number (got -Infinity)`,
+    ]);
+  });
+
+  it('refuses a seed that is not a safe integer, in the file and as an override (issue 20)', () => {
+    // 2^53 + 1 is read as 2^53: it and its neighbour would be one run.
+    const f = specFile('seed.yaml', 'seed: 9007199254740993\n');
+    expect(problems(f)).toEqual([`${f}:1: seed: must be <= 9007199254740991 (got 9007199254740992)`]);
+    const ok = specFile('seed-ok.yaml', 'seed: 9007199254740991\n');
+    expect(loadSpec(ok).seed).toBe(Number.MAX_SAFE_INTEGER);
+    expect(problems(ok, { seed: 2 ** 60 })[0]).toMatch(
+      /overridden on the command line\): seed: must be <= 9007199254740991/,
+    );
+  });
 });

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandSuite } from '../../src/suite/expand.js';
+import type { SpecError } from '../../src/config/load.js';
+import { expandSuite, MAX_SUITE_CELLS } from '../../src/suite/expand.js';
 import { loadSuite } from '../../src/suite/load.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-suite-'));
@@ -59,6 +60,46 @@ describe('suite expansion', () => {
     expect(() => loadSuite(suiteFile('name: x\n'))).toThrow(/must have required property 'grid'/);
     expect(() => loadSuite(suiteFile('grid: {seed: [0]}\nexpectation: []\n'))).toThrow(
       /additional properties 'expectation'/,
+    );
+  });
+
+  it('refuses more than MAX_SUITE_CELLS cells before expanding the grid, at once (issue 20: 64M cells aborted V8)', () => {
+    const values = `[${Array.from({ length: 20 }, (_, i) => i).join(', ')}]`;
+    const keys = Array.from({ length: 6 }, (_, i) => `  model.k${i}: ${values}\n`).join('');
+    const f = suiteFile(`grid:\n${keys}`);
+    const started = Date.now();
+    expect(() => expandSuite(loadSuite(f), { outputRoot: '/tmp/r' })).toThrow(
+      `${f}: grid: 20 x 20 x 20 x 20 x 20 x 20 = 64000000 cells, over the 10000 a suite may have`,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(MAX_SUITE_CELLS).toBe(10_000);
+  });
+
+  it("names a problem of the suite's spec block or base file once, at its line, not once per cell (issue 20)", () => {
+    fs.writeFileSync(path.join(dir, 'typo-base.yaml'), 'epochs: 2\nmodel: {feature_dimm: 8}\n');
+    const f = suiteFile(
+      'base: typo-base.yaml\nspec:\n  batch_size: zero\ngrid:\n  seed: [0, 1, 2, 3, 4]\n  method.name: [ce, cone]\n',
+    );
+    let problems: string[] = [];
+    try {
+      expandSuite(loadSuite(f), { outputRoot: '/tmp/r' });
+    } catch (e) {
+      problems = (e as SpecError).problems;
+    }
+    expect(problems).toEqual([
+      `${f}:3: batch_size: expected integer (got "zero")`,
+      `${path.join(dir, 'typo-base.yaml')}:2: model.feature_dimm: unknown key (did you mean 'feature_dim'?); known keys: name, feature_dim, width, hidden, batch_norm`,
+    ]);
+  });
+
+  it('refuses seeds that are not safe integers, from the grid and the spec block (issue 20)', () => {
+    const f = suiteFile('grid:\n  seed: [0, 9007199254740993]\n');
+    expect(() => expandSuite(loadSuite(f), { outputRoot: '/tmp/r' })).toThrow(
+      /cell 2: .*seed: must be <= 9007199254740991 \(got 9007199254740992\)/,
+    );
+    const g = suiteFile('spec: {seed: 1e20}\ngrid:\n  method.name: [ce]\n');
+    expect(() => expandSuite(loadSuite(g), { outputRoot: '/tmp/r' })).toThrow(
+      `${g}:1: seed: must be <= 9007199254740991`,
     );
   });
 });

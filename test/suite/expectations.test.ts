@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../src/config/load.js';
+import { UsageError } from '../../src/errors.js';
 import { groupCells, metricStat, pairedDifference, type CellResult } from '../../src/suite/aggregate.js';
 import { metricNames } from '../../src/suite/cell-metrics.js';
 import {
@@ -66,6 +67,16 @@ describe('expectations', () => {
     expect(() => parseExpectation({ check: 'cone beats ce', margin: 0 }, 'suite.yaml')).toThrow(
       /suite\.yaml: expectation 'cone beats ce' is not of the form/,
     );
+  });
+
+  it('refuses a threshold that is not a finite number (1e999 read as Infinity), as a spec error (issue 20)', () => {
+    for (const check of ['fine.linear(ce) > 1e999', 'nc1(*) < -1e400']) {
+      expect(() => parseExpectation({ check, margin: 0 }, 'suite.yaml: expectations.0')).toThrow(UsageError);
+      expect(() => parseExpectation({ check, margin: 0 }, 'suite.yaml: expectations.0')).toThrow(
+        `suite.yaml: expectations.0: expectation '${check}': threshold ${check.split(' ').pop()} is not a finite number`,
+      );
+    }
+    expect(parseExpectation({ check: 'nc1(*) < 1e300', margin: 0 }, 's').right).toBe(1e300);
   });
 
   it('checks seed means, with a margin, in every group of the left method', () => {
