@@ -53,13 +53,16 @@ function installedDir(pkg: string): string | undefined {
 }
 
 /**
- * Loads the first native binding that imports and activates the 'tensorflow' backend, or returns
- * the reasons none did. `threads` caps TensorFlow's intra-op pool, which it reads from the
+ * Loads the first native binding of `packages` that imports and activates the 'tensorflow' backend,
+ * or returns the reasons none did. `threads` caps TensorFlow's intra-op pool, which it reads from the
  * environment when the library loads, so it must be set before the import.
  */
-export async function loadNativeBackend(threads: number | undefined): Promise<NativeBackend | NativeFailures> {
+export async function loadNativeBackend(
+  threads: number | undefined,
+  packages: readonly (typeof NATIVE_PACKAGES)[number][] = NATIVE_PACKAGES,
+): Promise<NativeBackend | NativeFailures> {
   const failures: NativeFailures = [];
-  for (const { pkg, detail } of NATIVE_PACKAGES) {
+  for (const { pkg, detail } of packages) {
     const dir = installedDir(pkg);
     if (dir === undefined) {
       failures.push({ reason: `${pkg}: not installed`, installed: false });

@@ -3,10 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { RunError, UsageError } from '../errors.js';
 import { BACKEND_NAMES, type BackendChoice } from './names.js';
 import { registerProjectGradients } from './gradients/index.js';
-import { loadNativeBackend } from './native.js';
+import { NATIVE_PACKAGES, type NativeFailures, loadNativeBackend } from './native.js';
 import { initWasmBackend } from './wasm.js';
+import { type GpuAdapter, adapterName, gpuDevicePresent, probeAdapter, startWebgpu } from './webgpu.js';
 
-export type { BackendChoice };
+export type { BackendChoice, GpuAdapter };
 
 export interface BackendOptions {
   backend: BackendChoice;
@@ -21,14 +22,69 @@ export interface BackendInfo {
   name: string;
   threads: number;
   detail: string;
+  /** The GPU adapter of the webgpu backend. */
+  adapter?: GpuAdapter;
 }
 
 const INSTALL_HINT =
   'run `npm install @tensorflow/tfjs-node` (or `npm install @tensorflow/tfjs-node-gpu` for CUDA), or use --backend wasm';
 
+const [NATIVE_GPU, NATIVE_CPU] = NATIVE_PACKAGES;
+
+/** What a backend computes on, for one-line headers: the GPU adapter, or the CPU thread count. */
+export function runsOn(info: BackendInfo): string {
+  return info.adapter ? adapterName(info.adapter) : `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+}
+
+/** The webgpu backend as BackendInfo: one JavaScript thread drives the GPU. */
+function webgpuInfo(adapter: GpuAdapter): BackendInfo {
+  return { name: 'webgpu', threads: 1, detail: `tfjs-backend-webgpu on Dawn: ${adapterName(adapter)}`, adapter };
+}
+
+/** Failures of packages that are installed but did not load, as one clause with their fixes. */
+function brokenNatives(failures: NativeFailures): string[] {
+  return failures.filter((f) => f.installed).map((f) => (f.fix ? `${f.reason} (run \`${f.fix}\`)` : f.reason));
+}
+
+/**
+ * `auto`'s webgpu step: only a hardware adapter, asked for in a child process (see probeAdapter) and
+ * only where a GPU device exists; a failure is worth a word only then.
+ */
+async function hardwareWebgpu(notes: string[]): Promise<BackendInfo | null> {
+  if (!gpuDevicePresent()) return null;
+  const probed = await probeAdapter();
+  if ('reason' in probed) {
+    notes.push(`webgpu: ${probed.reason}`);
+    return null;
+  }
+  if (probed.software) return null;
+  const started = await startWebgpu();
+  if ('reason' in started) {
+    notes.push(`webgpu: ${started.reason}`);
+    return null;
+  }
+  return webgpuInfo(started);
+}
+
+/**
+ * Runs `fn` on a CPU backend when webgpu is active (wasm, then webgpu again), else on the active one.
+ * For small work that reads results back often (the probes): a GPU would wait on every read-back, and
+ * webgpu cannot read back synchronously in Node. `fn` must only use tensors it makes itself.
+ */
+export async function withCpuBackend<T>(fn: () => T, log: (msg: string) => void = () => {}): Promise<T> {
+  if (tf.getBackend() !== 'webgpu') return fn();
+  await initWasmBackend(os.availableParallelism(), log);
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend('webgpu');
+  }
+}
+
 /**
  * Activates a compute backend (docs/design.md §5). `auto` takes the first that starts of tfjs-node-gpu,
- * tfjs-node and wasm; `cpu` is used only when asked for. Callable repeatedly in one process.
+ * webgpu on a hardware adapter, tfjs-node and wasm; `cpu` is used only when asked for. Callable
+ * repeatedly in one process.
  */
 export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
   const log = opts.log ?? (() => {});
@@ -56,17 +112,29 @@ export async function initBackend(opts: BackendOptions): Promise<BackendInfo> {
       }
       return { name: 'tensorflow', threads, detail: native.detail };
     }
+    case 'webgpu': {
+      const adapter = await startWebgpu();
+      if ('reason' in adapter)
+        throw new RunError(`backend 'webgpu' is not available: ${adapter.reason}; or use --backend wasm`);
+      if (adapter.software)
+        log(
+          `webgpu: ${adapterName(adapter)} is a software renderer on the CPU: results are right, but slower than wasm`,
+        );
+      return webgpuInfo(adapter);
+    }
     case 'wasm':
       return { name: 'wasm', ...(await initWasmBackend(threads, log)) };
     case 'auto': {
-      const native = await loadNativeBackend(opts.threads);
-      if (!Array.isArray(native)) return { name: 'tensorflow', threads, detail: native.detail };
-      // Absent optional packages are the normal case; anything else is worth a word.
-      const broken = native.filter((f) => f.installed);
-      if (broken.length > 0)
-        log(
-          `backend auto: ${broken.map((f) => (f.fix ? `${f.reason} (run \`${f.fix}\`)` : f.reason)).join('; ')}; using wasm`,
-        );
+      const gpu = await loadNativeBackend(opts.threads, [NATIVE_GPU]);
+      if (!Array.isArray(gpu)) return { name: 'tensorflow', threads, detail: gpu.detail };
+      // Absent optional packages and GPU-less machines are the normal case; anything else is worth a word.
+      const notes = brokenNatives(gpu);
+      const webgpu = await hardwareWebgpu(notes);
+      if (webgpu) return webgpu;
+      const cpu = await loadNativeBackend(opts.threads, [NATIVE_CPU]);
+      if (!Array.isArray(cpu)) return { name: 'tensorflow', threads, detail: cpu.detail };
+      notes.push(...brokenNatives(cpu));
+      if (notes.length > 0) log(`backend auto: ${notes.join('; ')}; using wasm`);
       return { name: 'wasm', ...(await initWasmBackend(threads, log)) };
     }
     default:

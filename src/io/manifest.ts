@@ -16,6 +16,8 @@ export interface Manifest {
   seed: number;
   backend: string | null;
   threads: number | null;
+  /** The GPU adapter of the webgpu backend (absent in manifests written before it existed). */
+  adapter?: { vendor: string; architecture: string; description: string } | null;
   versions: { cone: string; tfjs: string; node: string };
   git_commit: string | null;
   started: string;
@@ -47,6 +49,7 @@ export function newManifest(fields: Pick<Manifest, 'run_id' | 'kind' | 'spec_has
     status: 'running',
     backend: null,
     threads: null,
+    adapter: null,
     versions: { cone: PACKAGE_VERSION, tfjs: tf.version.tfjs, node: process.versions.node },
     git_commit: gitCommit(),
     started: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { initBackend } from '../backend/select.js';
+import { initBackend, runsOn } from '../backend/select.js';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
@@ -123,11 +123,13 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
     });
     manifest.backend = backend.name;
     manifest.threads = backend.threads;
+    if (backend.adapter) {
+      const { vendor, architecture, description } = backend.adapter;
+      manifest.adapter = { vendor, architecture, description };
+    }
     writeManifest(runDir, manifest);
     log.info({ backend }, 'backend');
-    reporter.info(
-      `${id}: ${opts.kind} on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
-    );
+    reporter.info(`${id}: ${opts.kind} on ${backend.name} (${runsOn(backend)})`);
     const task = await opts.task(runDir);
     const tensorboard = spec.tensorboard ? tensorboardHooks(runDir) : null;
     const tracker = opts.track?.(task);

@@ -17,6 +17,7 @@ import { checkSuiteNames, evaluateExpectations, type ExpectationOutcome } from '
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
+import type { Spec } from '../config/schema.js';
 import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
 import { SILENT, type Reporter } from '../reporter.js';
 import { SignalStop } from '../util/interruption.js';
@@ -25,7 +26,7 @@ export interface RunSuiteOptions {
   outputRoot: string;
   jobs: number;
   dryRun: boolean;
-  execution?: { backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu'; threads?: number };
+  execution?: { backend?: Spec['backend']; threads?: number };
   /** The command line, recorded in summary.md. */
   command: string;
   /** Run only this cell (the worker processes of --jobs, the tasks of a Slurm array). */
