@@ -69,13 +69,14 @@ async function hardwareWebgpu(notes: string[]): Promise<BackendInfo | null> {
 /**
  * Runs `fn` on a CPU backend when webgpu is active (wasm, then webgpu again), else on the active one.
  * For small work that reads results back often (the probes): a GPU would wait on every read-back, and
- * webgpu cannot read back synchronously in Node. `fn` must only use tensors it makes itself.
+ * webgpu cannot read back synchronously in Node. `fn` must only use tensors it makes itself, and no
+ * other tensor work may run while it waits.
  */
-export async function withCpuBackend<T>(fn: () => T, log: (msg: string) => void = () => {}): Promise<T> {
+export async function withCpuBackend<T>(fn: () => T | Promise<T>, log: (msg: string) => void = () => {}): Promise<T> {
   if (tf.getBackend() !== 'webgpu') return fn();
   await initWasmBackend(os.availableParallelism(), log);
   try {
-    return fn();
+    return await fn();
   } finally {
     await tf.setBackend('webgpu');
   }

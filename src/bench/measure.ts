@@ -68,11 +68,11 @@ function stepTimes(ms: number[]): StepTimes {
   return { median_ms: median, min_ms: sorted[0], max_ms: sorted[sorted.length - 1] };
 }
 
-function timeEach(count: number, work: () => void): number[] {
+async function timeEach(count: number, work: () => Promise<unknown>): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    work();
+    await work();
     ms.push(performance.now() - start);
   }
   return ms;
@@ -109,14 +109,14 @@ export async function measureBench(settings: BenchSettings): Promise<BenchMeasur
     );
     const steps = createBenchSteps(model, settings.optimizer, seed);
     try {
-      for (let i = 0; i < settings.warmup; i++) steps.train(x, labels);
-      steps.infer(x);
+      for (let i = 0; i < settings.warmup; i++) await steps.train(x, labels);
+      await steps.infer(x);
       const tensorsBefore = tf.memory().numTensors;
       let loss = NaN;
-      const trainMs = timeEach(settings.steps, () => {
-        loss = steps.train(x, labels);
+      const trainMs = await timeEach(settings.steps, async () => {
+        loss = await steps.train(x, labels);
       });
-      const inferMs = timeEach(settings.steps, () => steps.infer(x));
+      const inferMs = await timeEach(settings.steps, () => steps.infer(x));
       const tensorsAfter = tf.memory().numTensors;
       const kernelProfile = settings.profile
         ? {

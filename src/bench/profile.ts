@@ -12,8 +12,11 @@ export interface KernelTime {
  * Runs `work` under tf.profile and sums kernel time per kernel name, largest first. The cpu, wasm and
  * tensorflow backends run kernels synchronously, so each kernel's wall time is its own cost.
  */
-export async function profileKernels(work: () => void): Promise<KernelTime[]> {
-  const info = await tf.profile(work);
+export async function profileKernels(work: () => Promise<unknown>): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => {
+    await work();
+    return [];
+  });
   const backend = tf.getBackend();
   const byName = new Map<string, { calls: number; ms: number }>();
   for (const k of info.kernels) {

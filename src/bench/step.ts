@@ -16,10 +16,13 @@ const OPTIMIZERS = {
 } as const;
 
 export interface BenchSteps {
-  /** One optimizer step in training mode (batch-norm on batch statistics); returns the loss, read back to sync. */
-  train(x: tf.Tensor, labels: tf.Tensor1D): number;
+  /**
+   * One optimizer step in training mode (batch-norm on batch statistics); returns the loss, read back
+   * to sync. Read-backs are asynchronous: webgpu cannot read back synchronously in Node.
+   */
+  train(x: tf.Tensor, labels: tf.Tensor1D): Promise<number>;
   /** One forward pass in inference mode (batch-norm statistics folded in, as extract runs it), read back to sync. */
-  infer(x: tf.Tensor): void;
+  infer(x: tf.Tensor): Promise<void>;
   dispose(): void;
 }
 
@@ -36,7 +39,7 @@ export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimize
   // Folded once per set of weights, as featuresOf folds once per split; a training step invalidates it.
   let network: InferenceNetwork | null = null;
   return {
-    train(x, labels) {
+    async train(x, labels) {
       network?.dispose();
       network = null;
       const cost = opt.minimize(
@@ -44,15 +47,15 @@ export function createBenchSteps(model: tf.LayersModel, optimizer: BenchOptimize
         true,
         variables,
       );
-      const value = (cost as tf.Scalar).dataSync()[0];
+      const value = (await (cost as tf.Scalar).data())[0];
       cost?.dispose();
       return value;
     },
-    infer(x) {
+    async infer(x) {
       network ??= compileInferenceNetwork(model);
       const features = network.apply(x);
       // Read outside tf.tidy, which would walk the returned typed array element by element.
-      features.dataSync();
+      await features.data();
       features.dispose();
     },
     dispose() {

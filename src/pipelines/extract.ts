@@ -114,7 +114,7 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
       refuseNonFinite(features, `${runDir}: the network's ${name} features`);
       computed.push({ name, split, features, seconds: (performance.now() - started) / 1000 });
     }
-    const head = headMatrices(loss);
+    const head = await headMatrices(loss);
     refuseNonFinite(head.W, `${runDir}: the run's classifier`);
     if (head.bias) refuseNonFinite(head.bias, `${runDir}: the run's classifier bias`);
 

@@ -130,8 +130,13 @@ export async function longtail(
       // The trainer's last evaluation already scored the test set, unless this process only resumed a finished training.
       const predictions =
         trained.testPredictions ??
-        classify(trained.loss, await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH), task.testLabels)
-          .predictions;
+        (
+          await classify(
+            trained.loss,
+            await featuresOf(trained.model, task.test, task.shape, EVAL_BATCH),
+            task.testLabels,
+          )
+        ).predictions;
       const thresholds = shotThresholds(spec.longtail, split.nMax);
       const acc = longtailAccuracy({
         trainCounts: split.counts,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { withCpuBackend } from '../backend/select.js';
 import { RunError } from '../errors.js';
 import { writeCsv, columnsOf, type Row } from '../io/csv.js';
 import { readNpy } from '../io/npy.js';
@@ -102,7 +103,11 @@ function classCounts(meta: FeaturesMeta): ClassCounts {
   return { fine: meta.fine_names.length, coarse: meta.coarse_names.length };
 }
 
-/** Fits the probes of `s` on `train` and scores them on `test` at level `s.level`; `signal` stops them. */
+/**
+ * Fits the probes of `s` on `train` and scores them on `test` at level `s.level`; `signal` stops them.
+ * They run on a CPU backend by design (withCpuBackend): they are small and read results back every
+ * iteration.
+ */
 export async function runProbes(
   train: SplitFeatures,
   test: SplitFeatures,
@@ -111,12 +116,14 @@ export async function runProbes(
   s: Pick<ProbeSettings, 'probes' | 'level' | 'C' | 'normalise' | 'k'>,
   signal?: AbortSignal,
 ): Promise<ProbeResult[]> {
-  const results: ProbeResult[] = [];
-  for (const name of s.probes)
-    results.push(
-      ...(await runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s, signal })),
-    );
-  return results;
+  return withCpuBackend(async () => {
+    const results: ProbeResult[] = [];
+    for (const name of s.probes)
+      results.push(
+        ...(await runProbe(name, { train, test, level: s.level, K: classes[s.level], seed, settings: s, signal })),
+      );
+    return results;
+  });
 }
 
 /** Geometry rows of one split at both label levels, both feature variants; the head's directions only count at the level it was trained on. */

@@ -60,7 +60,7 @@ export async function measureTrajectory(
   });
   const train = await features(input.train);
   const test = await features(input.test);
-  const head = headMatrices(loss);
+  const head = await headMatrices(loss);
   const geometry = geometryHead(head.W, head.etf ? 'etf' : 'linear', spec.method.theta ?? null, head.bias ?? undefined);
 
   const accuracy = new Map<Level, Map<string, number>>();

@@ -50,7 +50,12 @@ export interface Classified {
 }
 
 /** Mean loss, accuracy and predictions of the loss's classifier on precomputed features. */
-export function classify(loss: Loss, features: Float32Array, labels: Int32Array, chunk = 4096): Classified {
+export async function classify(
+  loss: Loss,
+  features: Float32Array,
+  labels: Int32Array,
+  chunk = 4096,
+): Promise<Classified> {
   const n = labels.length;
   const d = features.length / n;
   const predictions = new Int32Array(n);
@@ -63,8 +68,8 @@ export function classify(loss: Loss, features: Float32Array, labels: Int32Array,
       const y = tf.tensor1d(labels.subarray(start, end), 'int32');
       return [loss.loss(f, y), tf.argMax(loss.logits(f), 1)];
     });
-    lossSum += batchLoss.dataSync()[0] * (end - start);
-    predictions.set(predicted.dataSync() as Int32Array, start);
+    lossSum += (await batchLoss.data())[0] * (end - start);
+    predictions.set((await predicted.data()) as Int32Array, start);
     tf.dispose([batchLoss, predicted]);
   }
   let correct = 0;
@@ -82,11 +87,11 @@ export interface HeadMatrices {
   etf: boolean;
 }
 
-export function headMatrices(loss: Loss): HeadMatrices {
+export async function headMatrices(loss: Loss): Promise<HeadMatrices> {
   const directions = loss.classDirections();
   const W = directions ?? tf.transpose(loss.state()['head/kernel']);
-  const out = { W: W.dataSync() as Float32Array, K: W.shape[0], etf: directions !== null };
+  const out = { W: (await W.data()) as Float32Array, K: W.shape[0], etf: directions !== null };
   if (!directions) W.dispose();
   const bias = loss.state()['head/bias'];
-  return { ...out, bias: bias ? (bias.dataSync() as Float32Array) : null };
+  return { ...out, bias: bias ? ((await bias.data()) as Float32Array) : null };
 }

@@ -219,7 +219,10 @@ async function runEpochs(
       const lr = learningRate(spec.schedule, spec.optimizer.lr, epoch + k / stepsPerEpoch, spec.epochs);
       setLearningRate(optimizer, lr);
       const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
-      const { lossValue, correct } = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
+      const stats = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
+      // One asynchronous read back per step for both numbers (webgpu cannot read synchronously in Node).
+      const [lossValue, correct] = await stats.data();
+      stats.dispose();
       if (!Number.isFinite(lossValue)) {
         const kept =
           state.epoch > 0
@@ -250,7 +253,9 @@ async function runEpochs(
 
     const r = state.running;
     const evaluate = (epoch + 1) % spec.eval_every === 0 || epoch + 1 === spec.epochs;
-    const test = evaluate ? classify(loss, await featuresOf(model, task.test, task.shape, 256), task.testLabels) : null;
+    const test = evaluate
+      ? await classify(loss, await featuresOf(model, task.test, task.shape, 256), task.testLabels)
+      : null;
     if (test) lastPredictions = test.predictions;
     const row: MetricsRow = {
       epoch: epoch + 1,
@@ -326,7 +331,7 @@ function writeDerivedFiles(ctx: TrainContext, state: TrainState): void {
   if (ctx.track && tracked.length > 0) writeCsv(path.join(ctx.runDir, ctx.track.file), tracked, columnsOf(tracked));
 }
 
-/** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns the batch loss and hits. */
+/** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns [batch loss, hits], still on the device. */
 function trainStep(
   task: TrainTask,
   idx: Int32Array,
@@ -336,7 +341,7 @@ function trainStep(
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
   decay: number[],
-): { lossValue: number; correct: number } {
+): tf.Tensor1D {
   return tf.tidy(() => {
     const x = batchInput(task, idx, augmentRng);
     const labels = new Int32Array(idx.length);
@@ -355,9 +360,7 @@ function trainStep(
     optimizer.applyGradients(named);
     const hits = tf.cast(tf.sum(tf.cast(tf.equal(predicted!, y), 'int32')), 'float32');
     (predicted as tf.Tensor | null)?.dispose(); // kept out of variableGrads' scope, so not tidied
-    // One read back per step for both numbers.
-    const [lossValue, correct] = tf.stack([value, hits]).dataSync();
-    return { lossValue, correct };
+    return tf.stack([value, hits]) as tf.Tensor1D;
   });
 }
 

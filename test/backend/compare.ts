@@ -44,7 +44,9 @@ export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.
   const before = liveCounts();
   const outputs = tf.tidy(compute);
   const list = Array.isArray(outputs) ? outputs : [outputs];
-  const outcome = { shapes: list.map((t) => t.shape), values: list.map((t) => Float32Array.from(t.dataSync())) };
+  // Read asynchronously: webgpu cannot read back synchronously in Node.
+  const values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+  const outcome = { shapes: list.map((t) => t.shape), values };
   tf.dispose(list);
   const after = liveCounts();
   if (after[0] !== before[0] || after[1] !== before[1]) {
@@ -53,14 +55,19 @@ export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.
   return outcome;
 }
 
-/** The largest relative error of `compute` on wasm against the cpu backend; shapes must agree. */
-export async function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+/** The largest relative error of `compute` on `backend` against the cpu backend; shapes must agree. */
+export async function versusCpu(backend: TestBackend, compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
   const cpu = await runOn('cpu', compute);
-  const wasm = await runOn('wasm', compute);
-  if (JSON.stringify(cpu.shapes) !== JSON.stringify(wasm.shapes)) {
-    throw new Error(`shapes differ: cpu ${JSON.stringify(cpu.shapes)}, wasm ${JSON.stringify(wasm.shapes)}`);
+  const other = await runOn(backend, compute);
+  if (JSON.stringify(cpu.shapes) !== JSON.stringify(other.shapes)) {
+    throw new Error(`shapes differ: cpu ${JSON.stringify(cpu.shapes)}, ${backend} ${JSON.stringify(other.shapes)}`);
   }
-  return Math.max(...cpu.values.map((v, i) => relativeError(v, wasm.values[i])));
+  return Math.max(...cpu.values.map((v, i) => relativeError(v, other.values[i])));
+}
+
+/** versusCpu on wasm. */
+export function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  return versusCpu('wasm', compute);
 }
 
 /** Relative error of `compute` on the current wasm instance against cpu; nothing may be left behind. */
