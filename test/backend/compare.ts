@@ -38,12 +38,24 @@ export interface Outcome {
   values: Float32Array[];
 }
 
-/** Runs `compute` with `backend` active and reads its outputs; no tensors may outlive it. */
-export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.Tensor[]): Promise<Outcome> {
+/** What runOn runs: synchronous, or asynchronous to let the event loop turn between long phases. */
+export type Compute = () => tf.Tensor | tf.Tensor[] | Promise<tf.Tensor[]>;
+
+/**
+ * Runs `compute` with `backend` active and reads its outputs; no tensors may outlive it. An engine
+ * scope rather than tf.tidy, which cannot wait: every tensor made in it but not returned is disposed.
+ */
+export async function runOn(backend: TestBackend, compute: Compute): Promise<Outcome> {
   await useBackend(backend);
   const before = liveCounts();
-  const outputs = tf.tidy(compute);
-  const list = Array.isArray(outputs) ? outputs : [outputs];
+  let list: tf.Tensor[] = [];
+  tf.engine().startScope();
+  try {
+    const outputs = await compute();
+    list = Array.isArray(outputs) ? outputs : [outputs];
+  } finally {
+    tf.engine().endScope(list);
+  }
   // Read asynchronously: webgpu cannot read back synchronously in Node.
   const values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
   const outcome = { shapes: list.map((t) => t.shape), values };
@@ -56,7 +68,7 @@ export async function runOn(backend: TestBackend, compute: () => tf.Tensor | tf.
 }
 
 /** The largest relative error of `compute` on `backend` against the cpu backend; shapes must agree. */
-export async function versusCpu(backend: TestBackend, compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+export async function versusCpu(backend: TestBackend, compute: Compute): Promise<number> {
   const cpu = await runOn('cpu', compute);
   const other = await runOn(backend, compute);
   if (JSON.stringify(cpu.shapes) !== JSON.stringify(other.shapes)) {
@@ -66,7 +78,7 @@ export async function versusCpu(backend: TestBackend, compute: () => tf.Tensor |
 }
 
 /** versusCpu on wasm. */
-export function wasmVsCpu(compute: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+export function wasmVsCpu(compute: Compute): Promise<number> {
   return versusCpu('wasm', compute);
 }
 

@@ -1,0 +1,28 @@
+import { missingSystemPackage } from './system.js';
+
+/** SwiftShader's Vulkan driver, from Debian's chromium-common (chromium depends on it): a GPU on the CPU. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Debian's multiarch folder for this machine, where libvulkan1 puts the Vulkan loader. */
+const MULTIARCH = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
+
+/**
+ * Whether the webgpu tests must skip: each missing package says so in one line (required where
+ * CI=true). When they can run, Dawn is pointed at SwiftShader for this process and the CLI runs it
+ * starts, unless VK_ICD_FILENAMES already names a driver (to run them on a real GPU).
+ */
+export function missingWebgpu(): boolean {
+  const icd = missingSystemPackage({
+    path: SWIFTSHADER_ICD,
+    apt: 'chromium-common',
+    use: 'the webgpu tests (SwiftShader, a Vulkan driver on the CPU)',
+  });
+  const loader = missingSystemPackage({
+    path: `/usr/lib/${MULTIARCH}/libvulkan.so.1`,
+    apt: 'libvulkan1',
+    use: 'the webgpu tests (the Vulkan loader)',
+  });
+  if (icd || loader) return true;
+  process.env.VK_ICD_FILENAMES ||= SWIFTSHADER_ICD;
+  return false;
+}
