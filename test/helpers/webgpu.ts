@@ -1,4 +1,25 @@
+import { createRequire } from 'node:module';
+import { WEBGPU_INSTALL, WEBGPU_PACKAGES } from '../../src/backend/webgpu.js';
 import { missingSystemPackage } from './system.js';
+
+const require = createRequire(import.meta.url);
+
+/** The optional npm packages (npm skips them where they cannot install): same rule as a system package. */
+function missingNpmPackages(): boolean {
+  const absent = WEBGPU_PACKAGES.filter((pkg) => {
+    try {
+      require.resolve(pkg);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (absent.length === 0) return false;
+  const line = `the webgpu tests: ${absent.join(' and ')} not installed; run \`npm ci\` (or \`${WEBGPU_INSTALL}\`)`;
+  if (process.env.CI === 'true') throw new Error(`${line}; required where CI=true`);
+  console.warn(`skipped: ${line}`);
+  return true;
+}
 
 /** SwiftShader's Vulkan driver, from Debian's chromium-common (chromium depends on it): a GPU on the CPU. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -22,7 +43,7 @@ export function missingWebgpu(): boolean {
     apt: 'libvulkan1',
     use: 'the webgpu tests (the Vulkan loader)',
   });
-  if (icd || loader) return true;
+  if (icd || loader || missingNpmPackages()) return true;
   process.env.VK_ICD_FILENAMES ||= SWIFTSHADER_ICD;
   return false;
 }
