@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { RunError } from '../errors.js';
+import { ConeError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { compileSchema, readJsonFile } from './json-file.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
 import { runPath } from './run-layout.js';
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted';
+export const RUN_STATUSES = ['running', 'done', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface Manifest {
   run_id: string;
@@ -59,14 +61,35 @@ export function newManifest(fields: Pick<Manifest, 'run_id' | 'kind' | 'spec_has
   };
 }
 
-export function readManifest(runDir: string): Manifest | null {
+/** What the code reads from a manifest: an object with a known status (the rest is a record for people). */
+const validateManifest = compileSchema<Manifest>({
+  type: 'object',
+  required: ['status'],
+  properties: { status: { enum: RUN_STATUSES } },
+});
+
+/**
+ * The manifest of a run folder, or null when there is none; `unreadable` says why a manifest that
+ * is there cannot be used (not JSON, not an object, no known status).
+ */
+export function readManifestFile(runDir: string): { manifest: Manifest | null; unreadable: string | null } {
   const file = manifestPath(runDir);
-  if (!fs.existsSync(file)) return null;
+  if (!fs.existsSync(file)) return { manifest: null, unreadable: null };
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+    return { manifest: readJsonFile(file, validateManifest), unreadable: null };
   } catch (e) {
-    throw new RunError(`${file}: corrupt manifest (${(e as Error).message}); delete the run folder to start it again`);
+    if (!(e instanceof ConeError)) throw e;
+    return { manifest: null, unreadable: e.message };
   }
+}
+
+/**
+ * The manifest of a run folder, or null when there is none or it is unreadable: the manifest is a
+ * record, not a result, so a run whose manifest is damaged is resumed from its checkpoint (zero
+ * epochs left when it had finished), which writes a new one.
+ */
+export function readManifest(runDir: string): Manifest | null {
+  return readManifestFile(runDir).manifest;
 }
 
 export function writeManifest(runDir: string, m: Manifest): void {

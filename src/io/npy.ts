@@ -45,13 +45,22 @@ export function writeNpy(file: string, data: Float32Array | Int32Array, shape: n
   writeFileAtomic(file, encodeNpy(data, shape));
 }
 
-export function decodeNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+/** dtype and shape of an .npy file, and where its data starts; `size` is the whole file's length in bytes. */
+interface NpyHeader {
+  dtype: '<f4' | '<i4';
+  shape: number[];
+  dataStart: number;
+}
+
+/** Reads the preamble and header from the file's first bytes and checks the data length against `size`. */
+function parseNpyHeader(bytes: Uint8Array, size: number, file: string): NpyHeader {
   const fail = (what: string): never => {
     throw new RunError(`${file}: not a valid .npy file (${what})`);
   };
   if (bytes.length < PREAMBLE_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) fail('bad magic');
   const major = bytes[6];
   if (major !== 1 && major !== 2) fail(`unsupported format version ${major}`);
+  if (major === 2 && bytes.length < PREAMBLE_BYTES + 2) fail('truncated header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = (major === 1 ? PREAMBLE_BYTES : PREAMBLE_BYTES + 2) + headerLen;
@@ -69,14 +78,37 @@ export function decodeNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
     .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   if (descr !== '<f4' && descr !== '<i4') fail(`dtype ${descr}; expected float32 '<f4' or int32 '<i4'`);
-  if (bytes.length - dataStart !== count * 4)
-    fail(`expected ${count * 4} data bytes for shape [${shape}], found ${bytes.length - dataStart}`);
+  if (size - dataStart !== count * 4)
+    fail(`expected ${count * 4} data bytes for shape [${shape}], found ${size - dataStart}`);
+  return { dtype: descr as NpyHeader['dtype'], shape, dataStart };
+}
+
+export function decodeNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+  const { dtype, shape, dataStart } = parseNpyHeader(bytes, bytes.length, file);
   // Copy into a fresh, aligned buffer: the data offset need not be 4-byte aligned in the input, and
   // a Node Buffer's slice() is a view into a shared pool, not a copy.
   const raw = new Uint8Array(bytes.subarray(dataStart)).buffer;
-  return descr === '<f4'
+  return dtype === '<f4'
     ? { data: new Float32Array(raw), shape, dtype: '<f4' }
     : { data: new Int32Array(raw), shape, dtype: '<i4' };
+}
+
+/** Largest header read by readNpyHeader: a format-1 header's length field is 16 bits. */
+const MAX_HEADER_BYTES = PREAMBLE_BYTES + 0xffff;
+
+/** dtype and shape of an .npy file without reading its data (its length is checked against the shape). */
+export function readNpyHeader(file: string): Pick<NpyArray, 'dtype' | 'shape'> {
+  if (!fs.existsSync(file)) throw new RunError(`${file}: file not found`);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const bytes = new Uint8Array(Math.min(size, MAX_HEADER_BYTES));
+    fs.readSync(fd, bytes, 0, bytes.length, 0);
+    const { dtype, shape } = parseNpyHeader(bytes, size, file);
+    return { dtype, shape };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function readNpy(file: string): NpyArray {

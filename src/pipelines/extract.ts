@@ -7,6 +7,7 @@ import type { Dataset, Split } from '../data/types.js';
 import { RunError } from '../errors.js';
 import { makeDir, writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
+import { compileSchema, readJsonFile } from '../io/json-file.js';
 import { readFinishedRun } from './run-spec.js';
 import { SILENT, type Reporter } from '../reporter.js';
 import { hasCheckpoint, loadCheckpointTensors } from '../train/checkpoint.js';
@@ -130,7 +131,13 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     writeNpy(path.join(outDir, FEATURES_FILES.classifier), head.W, [head.K, d]);
     if (head.bias) writeNpy(path.join(outDir, FEATURES_FILES.classifierBias), head.bias, [head.K]);
 
-    const previous = readFeaturesMeta(outDir, { optional: true });
+    // The splits an earlier extract wrote are kept in meta.json; a damaged meta.json is rewritten.
+    let previous: FeaturesMeta | null = null;
+    try {
+      previous = readFeaturesMeta(outDir, { optional: true });
+    } catch (e) {
+      if (!(e instanceof RunError)) throw e;
+    }
     const meta: FeaturesMeta = {
       run_id: manifest.run_id,
       dataset: datasetName,
@@ -169,6 +176,47 @@ function refuseNonFinite(values: Float32Array, what: string): void {
     );
 }
 
+const names = { type: 'array', items: { type: 'string' }, minItems: 1 };
+const count = { type: 'integer', minimum: 0 };
+
+/** meta.json as extract writes it: what probe and the suite's checks rely on. */
+const validateFeaturesMeta = compileSchema<FeaturesMeta>({
+  type: 'object',
+  required: [
+    'run_id',
+    'dataset',
+    'trained_on',
+    'train_level',
+    'method',
+    'seed',
+    'theta',
+    'd',
+    'splits',
+    'fine_names',
+    'coarse_names',
+    'fine_to_coarse',
+    'classifier',
+  ],
+  properties: {
+    run_id: { type: 'string' },
+    dataset: { type: 'string' },
+    trained_on: { type: 'string' },
+    train_level: { enum: ['coarse', 'fine'] },
+    method: { type: 'string' },
+    seed: { type: 'integer' },
+    theta: { type: ['number', 'null'] },
+    d: { type: 'integer', minimum: 1 },
+    splits: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['n'], properties: { n: count } },
+    },
+    fine_names: names,
+    coarse_names: names,
+    fine_to_coarse: { type: 'array', items: count },
+    classifier: { enum: ['etf', 'linear'] },
+  },
+});
+
 /** meta.json of a features folder (written by extract); `optional` returns null when there is none. */
 export function readFeaturesMeta(dir: string, opts: { optional?: boolean } = {}): FeaturesMeta | null {
   const file = path.join(dir, FEATURES_FILES.meta);
@@ -176,9 +224,10 @@ export function readFeaturesMeta(dir: string, opts: { optional?: boolean } = {})
     if (opts.optional) return null;
     throw new RunError(`${dir}: no meta.json, so not a features folder; run cone extract --run <run folder> first`);
   }
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as FeaturesMeta;
-  } catch (e) {
-    throw new RunError(`${file}: unreadable (${(e as Error).message}); run cone extract again`);
-  }
+  const meta = readJsonFile(file, validateFeaturesMeta, 'run cone extract again');
+  if (meta.fine_to_coarse.length !== meta.fine_names.length)
+    throw new RunError(
+      `${file}: fine_to_coarse has ${meta.fine_to_coarse.length} entries for ${meta.fine_names.length} fine classes; run cone extract again`,
+    );
+  return meta;
 }

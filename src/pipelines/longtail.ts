@@ -1,4 +1,4 @@
-import { splitRecord, type LongtailSplit } from '../data/longtail.js';
+import type { LongtailSplit } from '../data/longtail.js';
 import { loadSpecDataset, longtailTask, specLongtailSplit, type TrainTask } from '../data/task.js';
 import { RunError, UsageError } from '../errors.js';
 import {
@@ -8,6 +8,7 @@ import {
   type ShotThresholds,
 } from '../eval/longtail-accounting.js';
 import { trackingHook } from './trajectory.js';
+import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS, splitJson } from './longtail-files.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
@@ -15,32 +16,16 @@ import { loadSpec, type Overrides } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { classify, featuresOf } from '../train/predict.js';
 import { listLosses } from '../train/losses/index.js';
-import { missingRunFiles, runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
-import { RUN_FILES, runPath } from '../io/run-layout.js';
+import { invalidRunOutputs, runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
+import { runPath } from '../io/run-layout.js';
+import type { DerivedFile } from './run-files.js';
 import type { Reporter } from '../reporter.js';
 
 /** What `cone longtail` runs when no method is named: the three methods of the claim and the standard re-balancing baseline. */
 export const LONGTAIL_METHODS = ['ce', 'etf-ce', 'cone', 'la-ce'] as const;
 
-export const LONGTAIL_COLUMNS = [
-  'run_id',
-  'dataset',
-  'method',
-  'seed',
-  'imbalance',
-  'profile',
-  'overall',
-  'many',
-  'medium',
-  'few',
-  'n_many',
-  'n_medium',
-  'n_few',
-  'counts',
-];
-export const PER_CLASS_COLUMNS = ['class', 'name', 'train_count', 'bucket', 'test_n', 'accuracy'];
 /** Files a long-tail run writes besides those of every run; lost ones are rebuilt from the checkpoint. */
-export const LONGTAIL_FILES = [RUN_FILES.split, RUN_FILES.longtail, RUN_FILES.perClass];
+export const LONGTAIL_FILES: readonly DerivedFile[] = ['split', 'longtail', 'perClass'];
 
 const KIND = 'longtail';
 const EVAL_BATCH = 256;
@@ -90,12 +75,6 @@ export function longtailSpecs(file: string, overrides: Overrides, methods: reado
   });
 }
 
-/** split.json with one field per line and each array on its line (100 CIFAR-100 counts stay readable). */
-function splitJson(split: LongtailSplit): string {
-  const fields = Object.entries(splitRecord(split)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  return `{\n${fields.join(',\n')}\n}\n`;
-}
-
 /**
  * `cone longtail` for one method: train the spec's network at the fine level on a long-tailed
  * split of the training set (split.json), then score it on the balanced test set (longtail.csv,
@@ -110,7 +89,7 @@ export async function longtail(
   const previous = readManifest(runDir);
   // Build the split before any run folder exists, so a bad imbalance fails cleanly (and only once).
   let prepared: { split: LongtailSplit; task: TrainTask; classNames: string[] } | null = null;
-  if (previous?.status !== 'done' || missingRunFiles(runDir, LONGTAIL_FILES).length) {
+  if (previous?.status !== 'done' || invalidRunOutputs(runDir, { spec, kind: KIND }, LONGTAIL_FILES).length) {
     const ds = await loadSpecDataset(spec);
     const split = specLongtailSplit(spec, ds);
     prepared = { split, task: longtailTask(ds, split), classNames: ds.fineNames };

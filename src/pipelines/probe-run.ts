@@ -45,6 +45,11 @@ export interface ProbeReport {
 /** Bin width of angles.csv, in degrees. */
 export const ANGLE_BIN_DEG = 2;
 
+/** The first columns of probe.csv; each probe's settings follow. */
+export const PROBE_COLUMNS = ['run_id', 'dataset', 'method', 'seed', 'probe', 'level', 'accuracy'] as const;
+export const GEOMETRY_FILE_COLUMNS = ['run_id', 'split', 'level', ...GEOMETRY_COLUMNS];
+export const ANGLES_COLUMNS = ['split', 'level', 'bin_start_deg', 'bin_end_deg', 'count'];
+
 function readSplit(dir: string, split: string, meta: FeaturesMeta): SplitFeatures {
   const file = (suffix: string) => featureSplitFile(dir, split, suffix);
   if (!fs.existsSync(file(''))) {
@@ -189,8 +194,8 @@ export async function probeFeatures(
 
   const out = probeOutputs(featuresDir);
   const files = [out.probe, out.geometry, out.angles];
-  writeCsv(files[0], probes, columnsOf(probes));
-  writeCsv(files[1], geometry, ['run_id', 'split', 'level', ...GEOMETRY_COLUMNS]);
-  writeCsv(files[2], angles, ['split', 'level', 'bin_start_deg', 'bin_end_deg', 'count']);
+  writeCsv(files[0], probes, [...new Set([...PROBE_COLUMNS, ...columnsOf(probes)])]);
+  writeCsv(files[1], geometry, GEOMETRY_FILE_COLUMNS);
+  writeCsv(files[2], angles, ANGLES_COLUMNS);
   return { featuresDir, meta, probes, geometry, files };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { initBackend, runsOn } from '../backend/select.js';
 import { ConeError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
-import { finishManifest, newManifest, readManifest, writeManifest, type Manifest } from '../io/manifest.js';
+import { finishManifest, newManifest, readManifestFile, writeManifest, type Manifest } from '../io/manifest.js';
 import { LOCK_DIR, withRunLock } from '../io/run-lock.js';
 import { runLogger } from '../log.js';
 import { SILENT, type Reporter } from '../reporter.js';
@@ -14,8 +14,9 @@ import { StopRequest } from '../train/interrupt.js';
 import type { TrainTask } from '../data/task.js';
 import { recoverCheckpoint } from '../train/checkpoint-recovery.js';
 import { checkpointDir, train, type Trained, type Tracker } from '../train/trainer.js';
-import { RUN_FILES, runPath } from '../io/run-layout.js';
+import { runPath } from '../io/run-layout.js';
 import { tensorboardHooks } from './epoch-scalars.js';
+import { invalidRunFiles, trainingFiles, type DerivedFile, type RunContext } from './run-files.js';
 
 export interface RunFolder {
   runId: string;
@@ -38,8 +39,8 @@ export interface TrainingRunOptions {
   task: (runDir: string) => Promise<TrainTask>;
   /** Work to do with the trained model before the run is marked done (e.g. long-tail evaluation). */
   after?: (trained: Trained, task: TrainTask, runDir: string, manifest: Manifest) => Promise<void>;
-  /** Files that `task` and `after` write into the run folder (a done run missing one is redone from its checkpoint). */
-  outputs?: readonly string[];
+  /** Files that `task` and `after` write into the run folder (a done run with one not valid is redone from its checkpoint). */
+  outputs?: readonly DerivedFile[];
   /** Per-epoch measurements of the network on the task (spec.track), if on. */
   track?: (task: TrainTask) => Tracker;
 }
@@ -65,12 +66,12 @@ function reportTrackingCost(
   );
 }
 
-/** Files every training run derives from its spec and checkpoint state. */
-const DERIVED_FILES = [RUN_FILES.spec, RUN_FILES.metrics];
-
-/** The derived files a run folder lacks (`outputs`: those of the run kind besides DERIVED_FILES). */
-export function missingRunFiles(runDir: string, outputs: readonly string[] = []): string[] {
-  return [...DERIVED_FILES, ...outputs].filter((f) => !fs.existsSync(path.join(runDir, f)));
+/**
+ * The derived files of a run that are not valid (one line each, naming the file): those every
+ * training run writes (trainingFiles) and the run kind's `outputs`.
+ */
+export function invalidRunOutputs(runDir: string, run: RunContext, outputs: readonly DerivedFile[] = []): string[] {
+  return invalidRunFiles(runDir, [...trainingFiles(run.spec), ...outputs], run);
 }
 
 /** Forget a run (its folder) so that it starts over; refused while another process holds the folder. */
@@ -97,20 +98,22 @@ export function trainingRun(spec: Spec, opts: TrainingRunOptions): Promise<Train
 async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<TrainingRunResult> {
   const { runId: id, runDir } = runFolder(spec, opts.kind);
   const reporter = opts.reporter ?? SILENT;
-  const previous = readManifest(runDir);
-  const missing = previous?.status === 'done' ? missingRunFiles(runDir, opts.outputs) : [];
-  if (previous?.status === 'done' && !missing.length) {
+  const { manifest: previous, unreadable } = readManifestFile(runDir);
+  const invalid = previous?.status === 'done' ? invalidRunOutputs(runDir, { spec, kind: opts.kind }, opts.outputs) : [];
+  if (previous?.status === 'done' && !invalid.length) {
     reporter.info(`${runDir}: already done (run id ${id}); delete the folder to train again`);
     return { runId: id, runDir, status: 'already-done', manifest: previous };
   }
-  if (missing.length) reporter.info(`${runDir}: done, but ${missing.join(', ')} missing; rebuilding`);
+  if (invalid.length) reporter.info(`${runDir}: done, but ${invalid.join('; ')}; rebuilding from the checkpoint`);
+  // The manifest is a record: a damaged one is replaced, and the run resumes from its checkpoint.
+  if (unreadable) reporter.warn(`${unreadable}; recovering the run from its checkpoint`);
   // Only now, holding the lock: a kill during a checkpoint swap may have left the newest checkpoint in a temp folder.
   recoverCheckpoint(checkpointDir(runDir));
   removeStaleTemps(runDir);
   writeFileAtomic(runPath(runDir, 'spec'), specToYaml(spec));
   const hash = specHash(spec, opts.kind);
   const manifest = newManifest({ run_id: id, kind: opts.kind, spec_hash: hash, seed: spec.seed });
-  if (previous) manifest.details.resumed_from = previous.status;
+  if (previous ?? unreadable) manifest.details.resumed_from = previous?.status ?? 'unreadable manifest';
   writeManifest(runDir, manifest);
   const log = runLogger(runDir);
   const progress = reporter.training(id);
@@ -158,6 +161,10 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
     } finally {
       trained.dispose();
     }
+    // Everything was just written from the checkpoint; a file still not valid is a failure, by name.
+    const [broken] = invalidRunOutputs(runDir, { spec, kind: opts.kind }, opts.outputs);
+    if (broken)
+      throw new RunError(`${broken}, even as rebuilt from the checkpoint; delete the run folder to train again`);
     finishManifest(runDir, manifest, 'done');
     log.info('done');
     return { runId: id, runDir, status: 'done', manifest };

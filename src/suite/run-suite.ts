@@ -10,15 +10,15 @@ import { writeReport } from '../report/index.js';
 import { LONGTAIL_FILES, longtail } from '../pipelines/longtail.js';
 import { pretrain } from '../pipelines/pretrain.js';
 import { requireDatasets } from '../pipelines/require-datasets.js';
-import { missingRunFiles } from '../pipelines/training-run.js';
+import { invalidRunOutputs } from '../pipelines/training-run.js';
+import type { DerivedFile } from '../pipelines/run-files.js';
 import { groupCells, type CellResult, type Group } from './aggregate.js';
-import { cellMetrics, metricNames } from './cell-metrics.js';
+import { cellMetrics, cellRun, metricNames } from './cell-metrics.js';
 import { checkSuiteNames, evaluateExpectations, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
 import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
 import type { Spec } from '../config/schema.js';
-import { FEATURES_FILES, featureSplitFile, RUN_FILES } from '../io/run-layout.js';
 import { SILENT, type Reporter } from '../reporter.js';
 import { SignalStop } from '../util/interruption.js';
 
@@ -52,26 +52,19 @@ export interface SuiteOutcome {
   report: string | null;
 }
 
-/** What extract and probe write in a transfer cell's run folder (classifier_bias.npy only for ce). */
-const TRANSFER_FILES = [
-  ...['train', 'test'].flatMap((s) =>
-    ['', '.fine', '.coarse'].map((suffix) => featureSplitFile(RUN_FILES.features, s, suffix)),
-  ),
-  path.join(RUN_FILES.features, FEATURES_FILES.classifier),
-  path.join(RUN_FILES.features, FEATURES_FILES.meta),
-  RUN_FILES.probe,
-  RUN_FILES.geometry,
-  RUN_FILES.angles,
-];
+/** What extract and probe write in a transfer cell's run folder. */
+const TRANSFER_FILES: readonly DerivedFile[] = ['features', 'probe', 'geometry', 'angles'];
 
 /**
- * A cell is done when its run is done and every file its pipeline derives is there (the summary and
- * the report read them); a cell with a file lost is run again, which rebuilds it from the checkpoint.
+ * A cell is done when its run is done and every file its pipeline derives is valid (the summary and
+ * the report read them; docs/design.md §8); a cell with a file lost or damaged is run again, which
+ * rebuilds it from the checkpoint and the features.
  */
 export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
   return (
     readManifest(cell.runDir)?.status === 'done' &&
-    !missingRunFiles(cell.runDir, pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES).length
+    !invalidRunOutputs(cell.runDir, cellRun(cell, pipeline), pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES)
+      .length
   );
 }
 

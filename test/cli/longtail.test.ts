@@ -9,7 +9,8 @@ import { readCsv } from '../../src/io/csv.js';
 import { readNpy } from '../../src/io/npy.js';
 import { readManifest } from '../../src/io/manifest.js';
 import { runId } from '../../src/config/hash.js';
-import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS, longtail, longtailSpecs } from '../../src/pipelines/longtail.js';
+import { longtail, longtailSpecs } from '../../src/pipelines/longtail.js';
+import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS } from '../../src/pipelines/longtail-files.js';
 import { cone } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-longtail-'));

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/io/manifest.js';
 import type { JobState } from '../../src/launch/slurm.js';
 import { cellState } from '../../src/launch/status.js';
+import { finishedTransferCell } from '../helpers/finished-cell.js';
 import type { Cell } from '../../src/suite/expand.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-status-'));
 let n = 0;
 
-/** A run folder with a manifest of `status` (none when null) and, when `finished`, every file a finished transfer cell has. */
-function cell(status: Manifest['status'] | null, finished = false): Cell {
+/** A run folder with a manifest of `status` (none when null). */
+function cell(status: Manifest['status'] | null): Cell {
   const runDir = path.join(root, `run-${n++}`);
   fs.mkdirSync(runDir, { recursive: true });
   if (status)
@@ -19,37 +20,26 @@ function cell(status: Manifest['status'] | null, finished = false): Cell {
       path.join(runDir, 'manifest.json'),
       JSON.stringify({ status, error: status === 'failed' ? 'loss became NaN at epoch 3' : null }),
     );
-  if (finished) {
-    const files = [
-      'spec.yaml',
-      'metrics.csv',
-      'probe.csv',
-      'geometry.csv',
-      'angles.csv',
-      'features/meta.json',
-      'features/classifier.npy',
-    ];
-    for (const split of ['train', 'test'])
-      files.push(`features/${split}.npy`, `features/${split}.fine.npy`, `features/${split}.coarse.npy`);
-    fs.mkdirSync(path.join(runDir, 'features'));
-    for (const f of files) fs.writeFileSync(path.join(runDir, f), 'x\n');
-  }
   return { index: n, runId: `run-${n}`, runDir, overrides: {}, spec: { epochs: 10 } } as unknown as Cell;
 }
 
 const job = (state: string, reason: string | null = null): JobState => ({ job: '7', task: 0, state, reason });
 
 describe('cell states', () => {
-  it('done wins over anything Slurm says but a running task (it may be extracting and probing again)', () => {
+  it('done wins over anything Slurm says but a running task (it may be extracting and probing again)', async () => {
+    const finished = await finishedTransferCell(path.join(root, 'finished'));
     for (const state of ['PENDING', 'COMPLETING', 'COMPLETED', 'CANCELLED'])
-      expect(cellState(cell('done', true), 'transfer', job(state), true), state).toEqual({
-        state: 'done',
-        detail: null,
-      });
-    expect(cellState(cell('done', true), 'transfer', job('RUNNING'), true)).toEqual({
+      expect(cellState(finished, 'transfer', job(state), true), state).toEqual({ state: 'done', detail: null });
+    expect(cellState(finished, 'transfer', job('RUNNING'), true)).toEqual({
       state: 'running',
       detail: 'extract and probe',
     });
+  }, 120_000);
+
+  it('a manifest that is not JSON does not stop the table: the cell resumes from its checkpoint', () => {
+    const broken = cell(null);
+    fs.writeFileSync(path.join(broken.runDir, 'manifest.json'), '{"run_id": "x", "sta');
+    expect(cellState(broken, 'transfer', null, false).state).toBe('pending');
   });
 
   it('an active Slurm task decides between pending and running', () => {

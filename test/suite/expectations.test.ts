@@ -188,6 +188,14 @@ describe('suite names checked at load', () => {
     expect(() => check(['lt.few(cone) > lt.few(ce)'], null, 'longtail')).not.toThrow();
   });
 
+  it("accepts a tracked run's @best and @best_epoch metrics (README, trajectory.csv) in both pipelines", () => {
+    for (const pipeline of ['transfer', 'longtail'] as const)
+      expect(() =>
+        check(['fine.linear@best(*) > 0.1', 'coarse.knn_weighted@best_epoch(cone) >= 1'], null, pipeline),
+      ).not.toThrow();
+    expect(() => check(['fine.linear@worst(*) > 0.1'])).toThrow(/unknown metric 'fine\.linear@worst'/);
+  });
+
   it('refuses an unknown metric, method or baseline, one line each, with a close suggestion', () => {
     expect(() => check(['fine.lienar(cone) > 0.5'])).toThrow(
       "s.yaml: expectations.0: unknown metric 'fine.lienar' in 'fine.lienar(cone) > 0.5' (did you mean 'fine.linear'?)",

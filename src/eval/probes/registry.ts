@@ -30,6 +30,8 @@ export interface ProbeContext {
 interface ProbeDefinition {
   /** The probe.csv rows (`probe` column) it writes; in summaries `<level>.<row>` with '-' as '_'. */
   rows: readonly string[];
+  /** The label levels it runs at (default both); at another level it writes no rows. */
+  levels?: readonly ProbeContext['level'][];
   run(ctx: ProbeContext): Promise<ProbeResult[]>;
 }
 
@@ -97,16 +99,14 @@ const PROBES = {
   // k-means recovers fine classes inside each coarse class: only meaningful at the fine level.
   kmeans: {
     rows: ['kmeans'],
-    run: async (ctx: ProbeContext) =>
-      ctx.level === 'fine'
-        ? [
-            await kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, {
-              seed: ctx.seed,
-              normalise: ctx.settings.normalise,
-              signal: ctx.signal,
-            }),
-          ]
-        : [],
+    levels: ['fine'],
+    run: async (ctx: ProbeContext) => [
+      await kmeansProbe(ctx.test.features, ctx.test.fine, ctx.test.coarse, {
+        seed: ctx.seed,
+        normalise: ctx.settings.normalise,
+        signal: ctx.signal,
+      }),
+    ],
   },
 } satisfies Record<string, ProbeDefinition>;
 
@@ -123,6 +123,12 @@ export function probeMetric(level: string, row: string): string {
   return `${level}.${row.replace(/-/g, '_')}`;
 }
 
-export function runProbe(name: ProbeName, ctx: ProbeContext): Promise<ProbeResult[]> {
-  return PROBES[name].run(ctx);
+/** The probe.csv rows a probe writes at a label level (none at a level it does not run at). */
+export function probeRows(name: ProbeName, level: ProbeContext['level']): readonly string[] {
+  const probe: ProbeDefinition = PROBES[name];
+  return !probe.levels || probe.levels.includes(level) ? probe.rows : [];
+}
+
+export async function runProbe(name: ProbeName, ctx: ProbeContext): Promise<ProbeResult[]> {
+  return probeRows(name, ctx.level).length ? PROBES[name].run(ctx) : [];
 }
