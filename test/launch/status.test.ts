@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/io/manifest.js';
 import type { JobState } from '../../src/launch/slurm.js';
+import { resolveSpec } from '../../src/config/load.js';
 import { cellState } from '../../src/launch/status.js';
 import { finishedTransferCell } from '../helpers/finished-cell.js';
 import type { Cell } from '../../src/suite/expand.js';
@@ -20,7 +21,7 @@ function cell(status: Manifest['status'] | null): Cell {
       path.join(runDir, 'manifest.json'),
       JSON.stringify({ status, error: status === 'failed' ? 'loss became NaN at epoch 3' : null }),
     );
-  return { index: n, runId: `run-${n}`, runDir, overrides: {}, spec: { epochs: 10 } } as unknown as Cell;
+  return { index: n, runId: `run-${n}`, runDir, overrides: {}, spec: resolveSpec({ epochs: 10 }, 'test') };
 }
 
 const job = (state: string, reason: string | null = null): JobState => ({ job: '7', task: 0, state, reason });
