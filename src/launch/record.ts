@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { compileSchema, readJsonFile } from '../io/json-file.js';
 import { slurmDir } from './slurm-script.js';
 
 /** One `cone run --launcher slurm`: which cells went into which array, and its finalize job. */
@@ -55,7 +54,9 @@ const recordSchema = {
     },
   },
 };
-const validRecord = new Ajv().compile<{ submissions: Submission[] }>(recordSchema);
+const validRecord = compileSchema<{ submissions: Submission[] }>(recordSchema);
+
+const CORRUPT = "a corrupt submission record: delete it, and cancel this suite's jobs with scancel if any are left";
 
 export function recordFile(suiteDir: string): string {
   return path.join(slurmDir(suiteDir), 'submissions.json');
@@ -65,21 +66,7 @@ export function recordFile(suiteDir: string): string {
 export function readSubmissions(suiteDir: string): Submission[] {
   const file = recordFile(suiteDir);
   if (!fs.existsSync(file)) return [];
-  const corrupt = (why: string) =>
-    new RunError(
-      `${file}: corrupt submission record (${why}); delete it, and cancel this suite's jobs with scancel if any are left`,
-    );
-  let doc: unknown;
-  try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw corrupt((e as Error).message);
-  }
-  if (!validRecord(doc)) {
-    const [first] = validRecord.errors ?? [];
-    throw corrupt(`${first?.instancePath || 'the document'} ${first?.message ?? 'is not a submission record'}`);
-  }
-  return doc.submissions;
+  return readJsonFile(file, validRecord, CORRUPT).submissions;
 }
 
 export function appendSubmission(suiteDir: string, s: Submission): void {

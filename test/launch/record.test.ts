@@ -36,14 +36,14 @@ describe('slurm/submissions.json', () => {
 
   it('refuses a wrong-typed record in one line naming the file and the field', () => {
     const cases: [unknown, RegExp][] = [
-      [[], /the document must be object/],
-      [{ submissions: 5 }, /\/submissions must be array/],
-      [{ submissions: {} }, /\/submissions must be array/],
-      [{ submissions: [{ ...submission, cells: 3 }] }, /\/submissions\/0\/cells must be array/],
-      [{ submissions: [{ ...submission, finalize_job: 13 }] }, /\/submissions\/0\/finalize_job must be string/],
+      [[], /: must be object;/],
+      [{ submissions: 5 }, /: submissions must be array;/],
+      [{ submissions: {} }, /: submissions must be array;/],
+      [{ submissions: [{ ...submission, cells: 3 }] }, /: submissions\.0\.cells must be array;/],
+      [{ submissions: [{ ...submission, finalize_job: 13 }] }, /: submissions\.0\.finalize_job must be string;/],
       // Values that become paths (task logs, run folders) or squeue arguments.
-      [{ submissions: [{ ...submission, cells: ['../../outside'] }] }, /\/submissions\/0\/cells\/0 must match/],
-      [{ submissions: [{ ...submission, finalize_job: '13/../../x' }] }, /\/submissions\/0\/finalize_job must match/],
+      [{ submissions: [{ ...submission, cells: ['../../outside'] }] }, /: submissions\.0\.cells\.0 must match/],
+      [{ submissions: [{ ...submission, finalize_job: '13/../../x' }] }, /: submissions\.0\.finalize_job must match/],
     ];
     for (const [doc, why] of cases) {
       const dir = suiteWithRecord(doc);
@@ -57,7 +57,8 @@ describe('slurm/submissions.json', () => {
       expect(e, JSON.stringify(doc)).toBeInstanceOf(RunError);
       const message = (e as RunError).message;
       expect(message.split('\n')).toHaveLength(1);
-      expect(message.startsWith(`${recordFile(dir)}: corrupt submission record (`)).toBe(true);
+      expect(message.startsWith(`${recordFile(dir)}: `)).toBe(true);
+      expect(message).toContain('; a corrupt submission record: delete it');
       expect(message).toMatch(why);
     }
   });
@@ -67,7 +68,7 @@ describe('slurm/submissions.json', () => {
     const r = cone(['status', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
-      `cone: ${recordFile(dir)}: corrupt submission record (/submissions must be array); delete it, and cancel this suite's jobs with scancel if any are left`,
+      `cone: ${recordFile(dir)}: submissions must be array; a corrupt submission record: delete it, and cancel this suite's jobs with scancel if any are left`,
     ]);
   });
 });
