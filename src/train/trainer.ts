@@ -22,6 +22,7 @@ import type { Loss } from './losses/types.js';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './interrupt.js';
+import { PendingStepStats } from './step-stats.js';
 import { runPath } from '../io/run-layout.js';
 import type { TrainingProgress } from '../reporter.js';
 
@@ -38,6 +39,8 @@ export interface TrainContext {
   onResume?: (state: TrainState) => void;
   /** Measurements after epochs (collapse over training); the pipelines supply it, the trainer only keeps its rows. */
   track?: Tracker;
+  /** Most steps between read-backs of loss and hits (default READ_BACK_STEPS); the metrics do not depend on it. */
+  readBackSteps?: number;
 }
 
 /**
@@ -190,6 +193,13 @@ function trainables(spec: Spec, model: tf.LayersModel, loss: Loss): { vars: tf.V
   return { vars, decay: vars.map((v) => (featureWeights.has(v) ? featureWd : wd)) };
 }
 
+/**
+ * Steps between read-backs of loss and hits (they wait on the device meanwhile), and the most time
+ * between them, so progress still moves on slow steps. Metrics do not depend on either.
+ */
+const READ_BACK_STEPS = 32;
+const READ_BACK_MS = 1000;
+
 /** Trains the remaining epochs; returns the test predictions of the last evaluation, if one ran. */
 async function runEpochs(
   task: TrainTask,
@@ -214,44 +224,61 @@ async function runEpochs(
     const batches = [...batchIndices(n, batch, epochRng, { dropLast: true })];
     ctx.progress.epochStart(epoch + 1, spec.epochs, stepsPerEpoch, state.step_in_epoch);
 
-    for (let k = state.step_in_epoch; k < stepsPerEpoch; k++) {
+    const r = state.running;
+    const readBackSteps = ctx.readBackSteps ?? READ_BACK_STEPS;
+    const pending = new PendingStepStats();
+    let lastRead = performance.now();
+    /** Adds the pending steps (the last of them is step `lastStep`, 1-based) to the running sums. */
+    const readPending = async (lastStep: number) => {
       const started = performance.now();
-      const lr = learningRate(spec.schedule, spec.optimizer.lr, epoch + k / stepsPerEpoch, spec.epochs);
-      setLearningRate(optimizer, lr);
-      const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
-      const stats = trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay);
-      // One asynchronous read back per step for both numbers (webgpu cannot read synchronously in Node).
-      const [lossValue, correct] = await stats.data();
-      stats.dispose();
-      if (!Number.isFinite(lossValue)) {
-        const kept =
-          state.epoch > 0
-            ? `the last good checkpoint (epoch ${state.epoch}) is kept`
-            : 'no epoch had finished, so there is no checkpoint';
-        throw new RunError(
-          `loss is ${lossValue} at epoch ${epoch + 1}, step ${k + 1}; training stopped and ${kept}; try a lower optimizer.lr`,
-        );
-      }
-      const r = state.running;
-      r.loss_sum += lossValue * batch;
-      r.correct += correct;
-      r.seen += batch;
+      const stats = await pending.read();
       r.seconds += (performance.now() - started) / 1000;
-      state.step_in_epoch = k + 1;
-      state.global_step++;
-      ctx.progress.step(k + 1, stepsPerEpoch, r.loss_sum / r.seen, r.seen / r.seconds);
-      // Give SIGINT a chance: the wasm backend computes synchronously.
-      await new Promise((res) => setImmediate(res));
-      if (ctx.stop.stopping && k + 1 < stepsPerEpoch) {
-        state.rng = rng.state();
-        await saveState(ctx, state, model, loss, optimizer);
-        throw new InterruptedError(
-          `interrupted at epoch ${epoch + 1}, step ${k + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`,
-        );
+      lastRead = performance.now();
+      for (const [i, { loss: lossValue, hits }] of stats.entries()) {
+        if (!Number.isFinite(lossValue)) {
+          const kept =
+            state.epoch > 0
+              ? `the last good checkpoint (epoch ${state.epoch}) is kept`
+              : 'no epoch had finished, so there is no checkpoint';
+          throw new RunError(
+            `loss is ${lossValue} at epoch ${epoch + 1}, step ${lastStep - stats.length + i + 1}; training stopped and ${kept}; try a lower optimizer.lr`,
+          );
+        }
+        r.loss_sum += lossValue * batch;
+        r.correct += hits;
+        r.seen += batch;
       }
+      ctx.progress.step(lastStep, stepsPerEpoch, r.loss_sum / r.seen, r.seen / r.seconds);
+    };
+
+    try {
+      for (let k = state.step_in_epoch; k < stepsPerEpoch; k++) {
+        const started = performance.now();
+        const lr = learningRate(spec.schedule, spec.optimizer.lr, epoch + k / stepsPerEpoch, spec.epochs);
+        setLearningRate(optimizer, lr);
+        const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
+        pending.push(trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay));
+        r.seconds += (performance.now() - started) / 1000;
+        state.step_in_epoch = k + 1;
+        state.global_step++;
+        // Give SIGINT a chance: the wasm backend computes synchronously.
+        await new Promise((res) => setImmediate(res));
+        const stopHere = ctx.stop.stopping && k + 1 < stepsPerEpoch;
+        const due =
+          pending.size >= readBackSteps || performance.now() - lastRead >= READ_BACK_MS || k + 1 === stepsPerEpoch;
+        if (stopHere || due) await readPending(k + 1);
+        if (stopHere) {
+          state.rng = rng.state();
+          await saveState(ctx, state, model, loss, optimizer);
+          throw new InterruptedError(
+            `interrupted at epoch ${epoch + 1}, step ${k + 1}; checkpoint saved in ${checkpointDir(ctx.runDir)}`,
+          );
+        }
+      }
+    } finally {
+      pending.dispose();
     }
 
-    const r = state.running;
     const evaluate = (epoch + 1) % spec.eval_every === 0 || epoch + 1 === spec.epochs;
     const test = evaluate
       ? await classify(loss, await featuresOf(model, task.test, task.shape, 256), task.testLabels)
