@@ -153,6 +153,20 @@ export async function startWebgpu(): Promise<GpuAdapter | WebgpuFailure> {
 }
 
 /**
+ * The largest buffer the live webgpu device can bind (a tensor is one buffer; tfjs-backend-webgpu
+ * asks for the adapter's limits), or null when webgpu is not the active backend.
+ */
+export function webgpuMaxBufferBytes(): number | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const { device } = tf.backend() as unknown as {
+    device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } };
+  };
+  const limits = device?.limits;
+  if (!limits) return null;
+  return Math.min(limits.maxStorageBufferBindingSize ?? 0, limits.maxBufferSize ?? 0);
+}
+
+/**
  * The adapter Dawn would choose, asked in a child process: drivers print to the process's stderr
  * (Mesa's and Dawn's complaints about unusable devices), which `auto` must not show on every command,
  * and a hung driver is killed there. The answer is a failure when none can be had.

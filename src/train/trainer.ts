@@ -2,12 +2,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InterruptedError, RunError } from '../errors.js';
 import type { TrainTask } from '../data/task.js';
-import { batchIndices, batchTensor, takeSplit } from '../data/batches.js';
+import { batchIndices } from '../data/batches.js';
 import { columnsOf, writeCsv, type Row } from '../io/csv.js';
 import { buildNetwork, FEATURE_LAYER_NAME } from '../model/networks/index.js';
 import type { Spec } from '../config/schema.js';
 import { Rng } from '../util/rng.js';
-import { cropAndFlip } from './augment.js';
+import { type BatchPlace, batchSource, defaultBatchPlace, type BatchSource } from './batch-source.js';
 import {
   CHECKPOINT_FORMAT,
   hasCheckpoint,
@@ -39,6 +39,8 @@ export interface TrainContext {
   onResume?: (state: TrainState) => void;
   /** Measurements after epochs (collapse over training); the pipelines supply it, the trainer only keeps its rows. */
   track?: Tracker;
+  /** Where batches are made (default: defaultBatchPlace); the metrics do not depend on it. */
+  batches?: BatchPlace;
   /** Most steps between read-backs of loss and hits (default READ_BACK_STEPS); the metrics do not depend on it. */
   readBackSteps?: number;
 }
@@ -137,7 +139,13 @@ export async function train(task: TrainTask, ctx: TrainContext): Promise<Trained
   };
   try {
     const state = await restoreOrStart(ctx, model, loss, optimizer);
-    const testPredictions = await runEpochs(task, ctx, state, model, loss, optimizer);
+    const source = batchSource(task, ctx.batches ?? defaultBatchPlace(task));
+    let testPredictions: Int32Array | null;
+    try {
+      testPredictions = await runEpochs(task, source, ctx, state, model, loss, optimizer);
+    } finally {
+      source.dispose();
+    }
     return {
       model,
       loss,
@@ -203,6 +211,7 @@ const READ_BACK_MS = 1000;
 /** Trains the remaining epochs; returns the test predictions of the last evaluation, if one ran. */
 async function runEpochs(
   task: TrainTask,
+  source: BatchSource,
   ctx: TrainContext,
   state: TrainState,
   model: tf.LayersModel,
@@ -257,7 +266,7 @@ async function runEpochs(
         const lr = learningRate(spec.schedule, spec.optimizer.lr, epoch + k / stepsPerEpoch, spec.epochs);
         setLearningRate(optimizer, lr);
         const augmentRng = spec.augment ? new Rng(`${state.epoch_seed}:${k}`) : null;
-        pending.push(trainStep(task, batches[k], augmentRng, model, loss, optimizer, vars, decay));
+        pending.push(trainStep(source, batches[k], augmentRng, model, loss, optimizer, vars, decay));
         r.seconds += (performance.now() - started) / 1000;
         state.step_in_epoch = k + 1;
         state.global_step++;
@@ -360,7 +369,7 @@ function writeDerivedFiles(ctx: TrainContext, state: TrainState): void {
 
 /** One SGD/Adam step with (coupled, as in PyTorch) weight decay; returns [batch loss, hits], still on the device. */
 function trainStep(
-  task: TrainTask,
+  source: BatchSource,
   idx: Int32Array,
   augmentRng: Rng | null,
   model: tf.LayersModel,
@@ -370,10 +379,7 @@ function trainStep(
   decay: number[],
 ): tf.Tensor1D {
   return tf.tidy(() => {
-    const x = batchInput(task, idx, augmentRng);
-    const labels = new Int32Array(idx.length);
-    for (let i = 0; i < idx.length; i++) labels[i] = task.trainLabels[idx[i]];
-    const y = tf.tensor1d(labels, 'int32');
+    const { x, y } = source.batch(idx, augmentRng);
     let predicted: tf.Tensor | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const features = model.apply(x, { training: true }) as tf.Tensor2D;
@@ -389,16 +395,4 @@ function trainStep(
     (predicted as tf.Tensor | null)?.dispose(); // kept out of variableGrads' scope, so not tidied
     return tf.stack([value, hits]) as tf.Tensor1D;
   });
-}
-
-/** The batch as a tensor; with augmentation, cropped and flipped on the raw bytes before conversion. */
-function batchInput(task: TrainTask, idx: Int32Array, augmentRng: Rng | null): tf.Tensor {
-  if (!augmentRng) return batchTensor(task.train, task.shape, idx);
-  const batch = takeSplit(task.train, idx);
-  const augmented = { ...batch, images: cropAndFlip(batch.images, batch.n, task.shape, augmentRng) };
-  return batchTensor(
-    augmented,
-    task.shape,
-    Int32Array.from({ length: batch.n }, (_, i) => i),
-  );
 }

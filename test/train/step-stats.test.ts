@@ -4,48 +4,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { resolveSpec } from '../../src/config/load.js';
-import { loadDataset } from '../../src/data/registry.js';
-import { datasetTask } from '../../src/data/task.js';
-import { SILENT } from '../../src/reporter.js';
-import { StopRequest } from '../../src/train/interrupt.js';
 import { PendingStepStats } from '../../src/train/step-stats.js';
-import { train, type MetricsRow } from '../../src/train/trainer.js';
-import { tinySpec } from '../helpers/tiny-spec.js';
+import { trainDirect } from '../helpers/train-direct.js';
 import { missingWebgpu } from '../helpers/webgpu.js';
-
-interface Run {
-  metrics: Omit<MetricsRow, 'seconds' | 'images_per_s'>[];
-  weights: number[][];
-  /** Live tensors at each progress report (right after a read-back, so nothing is pending). */
-  tensorsAtReads: number[];
-  leaked: number;
-}
-
-/** Trains the tiny spec directly, reading loss and hits back every `readBackSteps` steps. */
-async function trainWith(readBackSteps: number, root: string, changes: Record<string, unknown>): Promise<Run> {
-  const spec = resolveSpec(tinySpec({ name: 'tiny', optimizer: { name: 'sgd', lr: 0.05 }, ...changes }), 'tiny.yaml');
-  const ds = await loadDataset({ ...spec.dataset, seed: spec.seed });
-  const tensorsAtReads: number[] = [];
-  const before = tf.memory().numTensors;
-  const trained = await train(datasetTask(ds, 'coarse'), {
-    spec,
-    specHash: 'test',
-    runDir: fs.mkdtempSync(path.join(root, `every-${readBackSteps}-`)),
-    stop: new StopRequest(),
-    progress: { ...SILENT.training('t'), step: () => tensorsAtReads.push(tf.memory().numTensors) },
-    readBackSteps,
-  });
-  const weights = await Promise.all(trained.model.getWeights().map(async (w) => Array.from(await w.data())));
-  trained.dispose();
-  const metrics = trained.metrics.map(({ seconds: _s, images_per_s: _i, ...rest }) => rest);
-  return { metrics, weights, tensorsAtReads, leaked: tf.memory().numTensors - before };
-}
 
 /** Reading every step (as the trainer once did) and reading rarely give the same numbers, and no tensor piles up. */
 async function expectSameAsEveryStep(root: string, changes: Record<string, unknown> = {}): Promise<void> {
-  const everyStep = await trainWith(1, root, changes);
-  const rarely = await trainWith(1000, root, changes);
+  const everyStep = await trainDirect(root, changes, { readBackSteps: 1 });
+  const rarely = await trainDirect(root, changes, { readBackSteps: 1000 });
   expect(rarely.metrics).toEqual(everyStep.metrics);
   expect(rarely.weights).toEqual(everyStep.weights);
   for (const run of [everyStep, rarely]) {
