@@ -6,10 +6,11 @@ import { NETWORK_NAMES } from '../model/networks/index.js';
 import { BACKEND_NAMES } from '../backend/names.js';
 import { OPTIMIZER_NAMES } from '../config/schema.js';
 import type { BenchOptimizer } from '../bench/step.js';
-import { runAndExit, type GlobalOptions } from './common.js';
+import { executionOptions, runAndExit, seedOption, type ExecutionOptions, type GlobalOptions } from './common.js';
 import { terminal } from './terminal.js';
 
-interface Args extends GlobalOptions {
+interface Args extends GlobalOptions, ExecutionOptions {
+  seed: number;
   model: (typeof NETWORK_NAMES)[number];
   batch: number;
   steps: number;
@@ -24,7 +25,8 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
   command: 'bench',
   describe: 'time training and inference steps of a network on random data (see docs/performance.md)',
   builder: (y) =>
-    y
+    executionOptions(y)
+      .option('seed', seedOption('random seed of the weights and data'))
       .option('model', { choices: NETWORK_NAMES, default: 'cnn28' as const, describe: 'network to time' })
       .option('batch', { type: 'number', requiresArg: true, default: 128, describe: 'batch size' })
       .option('steps', {
@@ -59,7 +61,7 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
         steps: argv.steps,
         warmup: argv.warmup,
         optimizer: argv.optimizer,
-        seed: argv.seed ?? 0,
+        seed: argv.seed,
         profile: argv.profile,
         backend: argv.backend ?? 'auto',
         threads: argv.threads,

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
 import { BACKEND_NAMES } from '../backend/names.js';
 import type { RunKind } from '../config/hash.js';
-import { METHOD_NAMES, type Spec } from '../config/schema.js';
+import type { Spec } from '../config/schema.js';
 import { discardRun } from '../pipelines/training-run.js';
 import type { Reporter } from '../reporter.js';
 import { terminal } from './terminal.js';
@@ -11,49 +11,42 @@ import { terminal } from './terminal.js';
 export interface GlobalOptions {
   verbose: boolean;
   quiet: boolean;
-  backend?: (typeof BACKEND_NAMES)[number];
-  threads?: number;
-  out?: string;
-  seed?: number;
 }
 
 export function globalOptions<T>(y: Argv<T>) {
+  return y
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      global: true,
+      describe: 'more output, and stack traces on errors',
+    })
+    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' });
+}
+
+/** Where commands that compute without a spec (extract, probe, bench) run. */
+export interface ExecutionOptions {
+  backend?: (typeof BACKEND_NAMES)[number];
+  threads?: number;
+}
+
+export function executionOptions<T>(y: Argv<T>) {
   return (
     y
-      .option('verbose', {
-        type: 'boolean',
-        default: false,
-        global: true,
-        describe: 'more output, and stack traces on errors',
-      })
-      .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
-      .option('backend', {
-        choices: BACKEND_NAMES,
-        global: true,
-        describe: "compute backend (default: the spec's, else auto)",
-      })
-      // requiresArg: yargs would read `--threads` with no value as unset, `--out` as '' (this folder).
-      .option('threads', {
-        type: 'number',
-        global: true,
-        requiresArg: true,
-        describe: 'wasm threads (default: number of cores)',
-      })
-      .option('out', {
-        type: 'string',
-        global: true,
-        requiresArg: true,
-        coerce: utf8Path('out'),
-        describe: "results folder (default: the spec's, else results/)",
-      })
-      .option('seed', {
-        type: 'number',
-        global: true,
-        requiresArg: true,
-        coerce: seedFlag,
-        describe: 'random seed (overrides the spec)',
-      })
+      .option('backend', { choices: BACKEND_NAMES, describe: 'compute backend (default: auto)' })
+      // requiresArg: yargs would read `--threads` with no value as unset.
+      .option('threads', { type: 'number', requiresArg: true, describe: 'wasm threads (default: number of cores)' })
   );
+}
+
+/** A --seed flag of a command without a spec (bench, datasets info). */
+export function seedOption(describe: string) {
+  return { type: 'number', default: 0, requiresArg: true, coerce: seedFlag, describe } as const;
+}
+
+/** An --out flag of a command that finds or writes a suite folder (run, status, report); `--out` alone would be '' (this folder). */
+export function outOption(describe: string) {
+  return { type: 'string', requiresArg: true, coerce: utf8Path('out'), describe } as const;
 }
 
 /**
@@ -127,25 +120,16 @@ export async function withResumeHint<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Options of the commands that train (pretrain, longtail). */
+/** Options of the commands that train (pretrain, longtail); spec fields come as overrides. */
 export interface TrainingOptions extends GlobalOptions {
   config: string;
-  method?: (typeof METHOD_NAMES)[number];
-  epochs?: number;
-  subset?: number;
   resume: boolean;
 }
 
-/** The options every training command takes; `help` says what some of them mean for this command. */
-export function trainingOptions<T>(
-  y: Argv<T>,
-  help: { config: string; method: string; subset: string; resume: string },
-) {
+/** The options every training command takes besides its spec fields; `help` says what they mean for this command. */
+export function trainingOptions<T>(y: Argv<T>, help: { config: string; resume: string }) {
   return y
     .option('config', { type: 'string', demandOption: true, describe: help.config })
-    .option('method', { choices: METHOD_NAMES, describe: help.method })
-    .option('epochs', { type: 'number', describe: 'override epochs' })
-    .option('subset', { type: 'number', describe: help.subset })
     .option('resume', { type: 'boolean', default: true, describe: help.resume });
 }
 

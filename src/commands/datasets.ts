@@ -1,28 +1,34 @@
 import type { CommandModule } from 'yargs';
 import { DATASET_NAMES, describeDataset, fetchDataset, listDatasets, loadDataset } from '../data/registry.js';
-import { runAndExit, type GlobalOptions } from './common.js';
-import { formatTable } from './table.js';
+import { runAndExit, seedOption, type GlobalOptions } from './common.js';
+import { formatTable, wrapText } from './table.js';
 import { terminal } from './terminal.js';
 
 interface InfoArgs extends GlobalOptions {
   name: string;
+  seed: number;
   path?: string;
   hierarchy?: string;
 }
+
+/** `cone datasets list` fits a terminal this wide (but a path longer than it). */
+const LIST_WIDTH = 100;
 
 const list: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'list',
   describe: 'every dataset, whether it is available here, where it is read from and how to get it',
   handler: (argv) =>
     runAndExit(argv, async () => {
-      const rows = listDatasets().map((d) => [
-        d.name,
-        d.available ? 'yes' : 'no',
-        d.source,
-        d.available ? '' : d.howToGet,
-        d.hierarchies.join(', '),
-      ]);
-      process.stdout.write(formatTable(['dataset', 'available', 'read from', 'how to get it', 'hierarchies'], rows));
+      const datasets = listDatasets();
+      const rows = datasets.map((d) => [d.name, d.available ? 'yes' : 'no', d.hierarchies.join(', ')]);
+      // Paths and instructions are long: they go under the table, wrapped, so that it fits a terminal.
+      const notes = datasets.map(
+        (d) =>
+          `${d.name}: ${d.source}\n${d.available ? '' : wrapText(`how to get it: ${d.howToGet}`, LIST_WIDTH, '  ')}`,
+      );
+      process.stdout.write(
+        `${formatTable(['dataset', 'available', 'hierarchies'], rows)}\nwhere each is read from:\n${notes.join('')}`,
+      );
     }),
 };
 
@@ -44,14 +50,15 @@ const infoCommand: CommandModule<GlobalOptions, InfoArgs> = {
     y
       .positional('name', { type: 'string', demandOption: true, choices: DATASET_NAMES })
       .option('path', { type: 'string', describe: 'folder to read from (fashion-mnist, cifar100)' })
-      .option('hierarchy', { type: 'string', describe: "coarse grouping (default: the dataset's)" }),
+      .option('hierarchy', { type: 'string', describe: "coarse grouping (default: the dataset's)" })
+      .option('seed', seedOption('seed the synthetic dataset is generated from')),
   handler: (argv) =>
     runAndExit(argv, async () => {
       const ds = describeDataset(
-        await loadDataset({ name: argv.name, path: argv.path, hierarchy: argv.hierarchy, seed: argv.seed ?? 0 }),
+        await loadDataset({ name: argv.name, path: argv.path, hierarchy: argv.hierarchy, seed: argv.seed }),
       );
       const out: string[] = [
-        `${ds.name}: ${ds.shape.join('x')} from ${ds.source}`,
+        `${ds.name}: samples of shape ${ds.shape.join('x')}, ${ds.name === 'synthetic' ? `generated from seed ${argv.seed}` : `read from ${ds.source}`}`,
         `train ${ds.train.n} images, test ${ds.test.n} images`,
         `fine classes: ${ds.fineNames.length}, coarse classes: ${ds.coarseNames.length} (hierarchy '${ds.hierarchy}')`,
         '',
@@ -77,9 +84,16 @@ const infoCommand: CommandModule<GlobalOptions, InfoArgs> = {
     }),
 };
 
+const subcommands = [list, fetch, infoCommand];
+/** Names of the `cone datasets` subcommands (the CLI's error messages point at their help). */
+export const DATASETS_SUBCOMMANDS = subcommands.map((c) => String(c.command).split(' ')[0]);
+
 export const datasetsCommand: CommandModule<GlobalOptions, GlobalOptions> = {
-  command: 'datasets <command>',
+  command: 'datasets',
   describe: 'list, fetch and describe datasets',
-  builder: (y) => y.command(list).command(fetch).command(infoCommand).demandCommand(1),
+  builder: (y) =>
+    subcommands
+      .reduce((acc, c) => acc.command(c as CommandModule<GlobalOptions, GlobalOptions>), y)
+      .demandCommand(1, `datasets: name one of its commands: ${DATASETS_SUBCOMMANDS.join(', ')}`),
   handler: () => {},
 };

@@ -2,13 +2,14 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import { extractFeatures, SPLIT_CHOICES, type SplitChoice } from '../pipelines/extract.js';
 import { DATASET_NAMES } from '../data/registry.js';
-import { runAndExit, type GlobalOptions } from './common.js';
+import { executionOptions, runAndExit, type ExecutionOptions, type GlobalOptions } from './common.js';
 import { terminal } from './terminal.js';
 
-interface Args extends GlobalOptions {
+interface Args extends GlobalOptions, ExecutionOptions {
   run: string;
   split: SplitChoice;
   dataset?: string;
+  path?: string;
   subset: string;
   batch: number;
 }
@@ -25,12 +26,20 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
   command: 'extract',
   describe: "write a finished run's features for a dataset split as .npy (float32 N×d) with fine/coarse labels",
   builder: (y) =>
-    y
+    executionOptions(y)
       .option('run', { type: 'string', demandOption: true, describe: 'run folder (as printed by cone pretrain)' })
-      .option('split', { choices: SPLIT_CHOICES, default: 'both' as SplitChoice })
+      .option('split', {
+        choices: SPLIT_CHOICES,
+        default: 'both' as SplitChoice,
+        describe: 'which split(s) to write: the probes need both',
+      })
       .option('dataset', {
         choices: DATASET_NAMES,
         describe: "another dataset with the same input shape (default: the run's)",
+      })
+      .option('path', {
+        type: 'string',
+        describe: "folder the dataset is read from (fashion-mnist, cifar100; default: the run's, else its usual place)",
       })
       .option('subset', {
         type: 'string',
@@ -43,6 +52,7 @@ export const extractCommand: CommandModule<GlobalOptions, Args> = {
       const dir = await extractFeatures(argv.run, {
         split: argv.split,
         dataset: argv.dataset,
+        path: argv.path,
         subset: parseSubset(argv.subset),
         backend: argv.backend,
         threads: argv.threads,

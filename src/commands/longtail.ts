@@ -1,14 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { LONGTAIL_PROFILES } from '../data/longtail.js';
+import { METHOD_NAMES } from '../config/schema.js';
 import { LONGTAIL_METHODS, longtail, longtailSpecs, type LongtailRunResult } from '../pipelines/longtail.js';
 import { runTraining, trainingOptions, type GlobalOptions, type TrainingOptions } from './common.js';
-import { overridesFrom } from './overrides.js';
+import { overridesFrom, specFieldOptions } from './overrides.js';
 import { formatTable } from './table.js';
 import { formatMetric } from '../util/units.js';
 
 interface Args extends TrainingOptions {
-  imbalance?: number;
-  profile?: (typeof LONGTAIL_PROFILES)[number];
+  method?: (typeof METHOD_NAMES)[number];
 }
 
 const BUCKETS = ['overall', 'many', 'medium', 'few'] as const;
@@ -25,27 +24,24 @@ function resultTable(results: LongtailRunResult[]): string {
 }
 
 export const longtailCommand: CommandModule<GlobalOptions, Args> = {
-  command: 'longtail',
+  command: 'longtail [overrides..]',
   describe:
     'train on a long-tailed split of the fine classes and report many/medium/few-shot accuracy (all of ce, etf-ce, cone, la-ce unless --method)',
   builder: (y) =>
-    trainingOptions(y, {
-      config: 'experiment spec (YAML, dataset.level: fine)',
-      method: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)`,
-      subset: 'override dataset.subset (class-balanced set the long tail is cut from)',
-      resume: "continue from each run folder's checkpoint (--no-resume deletes the run folders and starts over)",
-    })
-      .option('imbalance', {
-        type: 'number',
-        describe: 'override longtail.imbalance: ρ = images of the largest class / of the smallest (>= 1)',
-      })
-      .option('profile', {
-        choices: LONGTAIL_PROFILES,
-        describe: 'override longtail.profile: exp (exponential decay) or step (half n_max, half n_max/ρ)',
+    specFieldOptions(
+      trainingOptions(y, {
+        config: 'experiment spec (YAML, dataset.level: fine)',
+        resume: "continue from each run folder's checkpoint (--no-resume deletes the run folders and starts over)",
+      }).option('method', {
+        choices: METHOD_NAMES,
+        describe: `run only this method (default: ${LONGTAIL_METHODS.join(', ')}, one after another)`,
       }),
+      'longtail',
+      { subset: 'dataset.subset: class-balanced set the long tail is cut from' },
+    ),
   handler: (argv) =>
     runTraining(argv, 'longtail', longtail, async (train) => {
-      const { 'method.name': _, ...overrides } = overridesFrom(argv);
+      const overrides = overridesFrom(argv, 'longtail');
       const results: LongtailRunResult[] = [];
       for (const spec of longtailSpecs(argv.config, overrides, argv.method ? [argv.method] : LONGTAIL_METHODS))
         results.push(await train(spec));

@@ -1,16 +1,17 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../backend/select.js';
+import { featuresFolderOf } from '../pipelines/extract.js';
 import { probeFeatures, type ProbeReport, type ProbeSettings } from '../pipelines/probe-run.js';
 import { resolveSpec } from '../config/load.js';
 import { PROBE_NAMES } from '../eval/probes/registry.js';
 import { InterruptedError } from '../errors.js';
 import { SignalStop } from '../util/interruption.js';
-import { runAndExit, type GlobalOptions } from './common.js';
+import { executionOptions, runAndExit, type ExecutionOptions, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 import { formatMetric } from '../util/units.js';
 import { terminal } from './terminal.js';
 
-interface Args extends GlobalOptions {
+interface Args extends GlobalOptions, ExecutionOptions {
   features: string[];
   probe?: string[];
   level?: 'fine' | 'coarse';
@@ -51,12 +52,13 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
   describe:
     'fit probes on train features, score them on test features (fine level by default), and measure the geometry',
   builder: (y) =>
-    y
+    executionOptions(y)
       .option('features', {
         type: 'string',
         array: true,
         demandOption: true,
-        describe: 'features folder(s) written by cone extract; several are shown side by side',
+        describe:
+          'features folder(s) written by cone extract, or run folders holding one; several are shown side by side',
       })
       .option('probe', {
         type: 'string',
@@ -93,7 +95,7 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
       // exit 130 with nothing of that folder written. A signal after the last point finds the work done: exit 0.
       const stop = new SignalStop().listen();
       try {
-        for (const dir of argv.features) {
+        for (const dir of argv.features.map(featuresFolderOf)) {
           out.debug(`${dir}: probing (${settings.probes.join(', ')}) at the ${settings.level} level`);
           const r = await probeFeatures(dir, settings, stop.signal).catch((e) => {
             throw e instanceof InterruptedError

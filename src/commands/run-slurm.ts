@@ -1,4 +1,6 @@
 import type { Options } from 'yargs';
+import { resolveSpec } from '../config/load.js';
+import type { Override } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
 import { resolveLauncher, type LauncherSettings } from '../launch/settings.js';
 import { finalizeArgs, submitSuite } from '../launch/submit.js';
@@ -17,8 +19,16 @@ export const slurmOptions = {
     describe: 'cpus per cell, also its --threads (default 1)',
   },
   mem: { type: 'string', group: 'Slurm (--launcher slurm):', describe: 'memory per cell (e.g. 8G)' },
-  account: { type: 'string', group: 'Slurm (--launcher slurm):' },
-  qos: { type: 'string', group: 'Slurm (--launcher slurm):' },
+  account: {
+    type: 'string',
+    group: 'Slurm (--launcher slurm):',
+    describe: 'account charged for the jobs (sbatch --account)',
+  },
+  qos: {
+    type: 'string',
+    group: 'Slurm (--launcher slurm):',
+    describe: 'quality of service of the jobs (sbatch --qos)',
+  },
   'max-running': {
     type: 'number',
     group: 'Slurm (--launcher slurm):',
@@ -74,8 +84,17 @@ export function rejectSlurmFlags(a: SlurmArgs): void {
 /** `cone run <suite> --launcher slurm [--dry-run]`: submit (or show) the array and finalize job, and say where things go. */
 export async function submitToSlurm(
   suite: Suite,
-  argv: GlobalOptions & SlurmArgs & { jobs: number; 'dry-run': boolean },
+  overrides: readonly Override[],
+  argv: GlobalOptions & SlurmArgs & { jobs: number; 'dry-run': boolean; out?: string },
 ): Promise<number> {
+  const threads = overrides.find((o) => o.path === 'threads');
+  if (threads)
+    throw new UsageError(`${threads.from}: on Slurm each cell runs with its --cpus-per-task as threads; give that`);
+  const backendOverride = overrides.find((o) => o.path === 'backend');
+  // Checked as the spec file's field is: the tasks pass it on to every cell.
+  const backend = backendOverride
+    ? resolveSpec({ backend: backendOverride.value }, backendOverride.from, () => backendOverride.from).backend
+    : undefined;
   if (argv.jobs !== 1)
     throw new UsageError(
       '--jobs is for --launcher local; on Slurm, --max-running (launcher.max_running) limits the cells running at once',
@@ -84,7 +103,7 @@ export async function submitToSlurm(
   const r = submitSuite(suite, settings, {
     outputRoot: argv.out ?? 'results',
     dryRun: argv['dry-run'],
-    backend: argv.backend,
+    backend,
   });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const summary = `${suite.name}: ${r.cells.length} cells, ${r.done.length} done, ${r.active.length} pending or running in Slurm, ${r.submit.length} to submit -> ${r.dir}`;

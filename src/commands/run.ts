@@ -1,14 +1,18 @@
 import type { CommandModule } from 'yargs';
 import { formatOutcome } from '../suite/expectations.js';
+import { gridValuesText } from '../suite/aggregate.js';
 import { runSuite, type SuiteOutcome } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
 import { CONSOLE_METRICS, differenceTable, differenceVerdicts, methodTable } from '../suite/summary.js';
-import { positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { UsageError } from '../errors.js';
+import { outOption, positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
+import { overridesFrom, specFieldOptions } from './overrides.js';
 import { rejectSlurmFlags, slurmOptions, submitToSlurm, type SlurmArgs } from './run-slurm.js';
 import { terminal } from './terminal.js';
 
 interface Args extends GlobalOptions, SlurmArgs {
   suite: string;
+  out?: string;
   jobs: number;
   'dry-run': boolean;
   cell?: string;
@@ -19,10 +23,11 @@ interface Args extends GlobalOptions, SlurmArgs {
 /** Exit code when a suite's expectation fails (CI reproduction runs rely on it). */
 export const EXPECTATION_FAILED = 3;
 
-/** --dry-run: every cell, whether it is done, and the counts. */
+/** --dry-run: every cell, whether it is done or pending (the words of `cone status`), and the counts. */
 function cellList({ cells, pending }: SuiteOutcome): string {
   const lines = cells.map(
-    (c) => `${pending.includes(c) ? 'todo' : 'done'}  [${c.index}] ${c.runId}  ${JSON.stringify(c.overrides)}\n`,
+    (c) =>
+      `${`${pending.includes(c) ? 'pending' : 'done   '}  [${c.index}] ${c.runId}  ${gridValuesText(c.overrides)}`.trimEnd()}\n`,
   );
   return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`;
 }
@@ -47,12 +52,12 @@ function runSummary({ groups, baseline, outcomes, failed, summary, report }: Sui
 }
 
 export const runCommand: CommandModule<GlobalOptions, Args> = {
-  command: 'run <suite>',
+  command: 'run <suite> [overrides..]',
   describe:
     'run a suite (grid of datasets x methods x seeds x fields), skipping finished cells; aggregate, check expectations, write the report',
   builder: (y) =>
-    y
-      .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' })
+    specFieldOptions(y.positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file' }), 'run')
+      .option('out', outOption('results folder the suite folder goes in (default results/)'))
       .option('jobs', {
         type: 'number',
         default: 1,
@@ -85,13 +90,22 @@ export const runCommand: CommandModule<GlobalOptions, Args> = {
       withResumeHint(async () => {
         const jobs = positiveInteger('jobs', argv.jobs);
         const suite = loadSuite(argv.suite);
-        if (argv.launcher === 'slurm' && !argv.cell && !argv.finalize) return submitToSlurm(suite, argv);
+        const overrides = overridesFrom(argv, 'run');
+        if (argv.launcher === 'slurm') {
+          // Slurm tasks and `cone status` read the suite file: a field set here alone would name other cells.
+          const field = overrides.find((o) => o.path !== 'backend' && o.path !== 'threads');
+          if (field)
+            throw new UsageError(
+              `${field.from}: with --launcher slurm, set spec fields in the suite file (its spec:), where the Slurm tasks and cone status read them`,
+            );
+        }
+        if (argv.launcher === 'slurm' && !argv.cell && !argv.finalize) return submitToSlurm(suite, overrides, argv);
         if (argv.launcher === 'local') rejectSlurmFlags(argv);
         const outcome = await runSuite(suite, {
           outputRoot: argv.out ?? 'results',
           jobs,
           dryRun: argv['dry-run'],
-          execution: { backend: argv.backend, threads: argv.threads },
+          overrides,
           command: ['cone', ...process.argv.slice(2)].join(' '),
           onlyCell: argv.cell,
           finalizeOnly: argv.finalize,

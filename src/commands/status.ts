@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { statusOf, type CellStatus } from '../launch/status.js';
-import { runAndExit, type GlobalOptions } from './common.js';
+import { outOption, runAndExit, type GlobalOptions } from './common.js';
 import { formatTable } from './table.js';
 
 interface Args extends GlobalOptions {
   suite: string;
+  out: string;
   json: boolean;
 }
 
@@ -25,8 +26,9 @@ export const statusCommand: CommandModule<GlobalOptions, Args> = {
       .positional('suite', {
         type: 'string',
         demandOption: true,
-        describe: 'suite folder submitted with --launcher slurm, or a suite file (with --out)',
+        describe: 'suite folder (results/<suite>/) or suite file (its folder under --out)',
       })
+      .option('out', { ...outOption('results folder a suite file was run into'), default: 'results' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object, for scripts' }),
   handler: (argv) =>
     runAndExit(argv, async () => {

@@ -2,18 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { LineCounter } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
+import deepmerge from 'deepmerge';
 import { closest } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { fieldPathProblem } from './field-names.js';
+import { overrideAt, type Override } from './overrides.js';
 import { specSchema, type Spec } from './schema.js';
 import { checkSpecSemantics, keepParamsOf } from './semantics.js';
 
 // strictNumbers: a number field must be finite (YAML's .inf and .nan are numbers to Ajv otherwise).
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictNumbers: true });
 const validate = ajv.compile(specSchema);
-
-/** A value given on the command line, at a dotted spec path (e.g. `method.name`). */
-export type Overrides = Record<string, unknown>;
 
 /** Every problem of a spec, one per line, each naming the file and the field. */
 export class SpecError extends UsageError {
@@ -229,29 +228,72 @@ export function resolveSpec(raw: unknown, source: string, where: (field: string[
   return spec;
 }
 
-/** Read, parse, override and resolve a spec file. CLI overrides win over the file. */
-export function loadSpec(file: string, overrides: Overrides = {}): Spec {
+/** A spec file (and the base files it names, in order) read and merged into one raw object. */
+interface SpecChain {
+  raw: Record<string, unknown>;
+  files: { file: string; yaml: YamlFile }[];
+}
+
+function isMapping(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Read a spec file and the chain of `base:` files under it: the file's fields are merged over its
+ * base's as a suite's `spec:` is over its base (mappings field by field, lists replaced). A base
+ * path is relative to the file naming it; a chain that comes back to a file is refused.
+ */
+export function readSpecChain(file: string, below: string[] = []): SpecChain {
   const yaml = readYamlFile(file, 'spec');
-  const raw = (yaml.raw ?? {}) as Record<string, unknown>;
+  const raw = yaml.raw ?? {};
+  const files = [{ file, yaml }];
   // A suite file given where a spec is expected would otherwise list its own keys as unknown, one line each.
-  if (typeof raw === 'object' && raw !== null && 'grid' in raw)
+  if (isMapping(raw) && 'grid' in raw)
     throw new SpecError([
       `${file}: a suite (it has grid:), not a spec; list its cells with \`cone run ${file} --dry-run\``,
     ]);
-  const overridden = new Set<string>();
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    if (typeof raw !== 'object' || raw === null) break;
-    setPath(raw, key, value);
-    overridden.add(key);
+  if (!isMapping(raw)) throw new SpecError([`${file}: a spec must be a YAML mapping of fields (got ${describe(raw)})`]);
+  if (raw.base === undefined) return { raw, files };
+  const { base, ...own } = raw;
+  if (typeof base !== 'string' || base === '')
+    throw new SpecError([`${file}: base: expected the path of a spec file (got ${describe(base)})`]);
+  const baseFile = path.resolve(path.dirname(file), base);
+  const chain = [...below, path.resolve(file)];
+  if (chain.includes(baseFile))
+    throw new SpecError([
+      `${file}: base: ${base} makes a cycle (${[...chain, baseFile].join(' -> ')}); remove one base:`,
+    ]);
+  if (!fs.existsSync(baseFile)) throw new SpecError([`${file}: base: ${base} not found (looked for ${baseFile})`]);
+  const under = readSpecChain(baseFile, chain);
+  // A file that changes the method keeps only the base's method parameters the new method uses.
+  const method = isMapping(own.method) ? own.method.name : undefined;
+  const baseRaw = { ...under.raw };
+  if (typeof method === 'string' && isMapping(baseRaw.method)) baseRaw.method = keepParamsOf(baseRaw.method, method);
+  return { raw: deepmerge(baseRaw, own, { arrayMerge: (_, source) => source }), files: [...files, ...under.files] };
+}
+
+/**
+ * Read, merge (base:), override and resolve a spec file. Overrides win over the file; an override
+ * of method.name keeps only the file's parameters that method uses (a spec written for cone still
+ * drives ce), while a parameter given on the command line must be one the method uses.
+ */
+export function loadSpec(file: string, overrides: readonly Override[] = []): Spec {
+  const { raw, files } = readSpecChain(file);
+  const name = overrides.find((o) => o.path === 'method.name');
+  if (name) {
+    setPath(raw, name.path, name.value);
+    raw.method = keepParamsOf(raw.method as Record<string, unknown>, String(name.value));
   }
-  if (overridden.has('method.name') && typeof raw.method === 'object' && raw.method !== null) {
-    raw.method = keepParamsOf(raw.method as Record<string, unknown>, String(overrides['method.name']));
-  }
+  for (const o of overrides) if (o !== name) setPath(raw, o.path, o.value);
   const where = (field: string[]): string => {
-    if (overridden.has(field.join('.'))) return `${file} (overridden on the command line)`;
-    const line = fieldLine(yaml, field);
-    return line ? `${file}:${line}` : file;
+    const override = overrideAt(overrides, field);
+    if (override) return override.from;
+    // Point at the nearest line that exists for this field, in the file or else in its bases.
+    for (const { file: f, yaml } of files) {
+      const line = fieldLine(yaml, field);
+      if (line) return `${f}:${line}`;
+    }
+    return file;
   };
   return resolveSpec(raw, file, where);
 }

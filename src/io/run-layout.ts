@@ -33,6 +33,8 @@ export const SUITE_FILES = {
   summaryCsv: 'summary.csv',
   summaryMd: 'summary.md',
   report: 'report.html',
+  /** The suite file, results root and command-line overrides the folder was last run with (suite/origin.ts). */
+  origin: 'suite-origin.json',
   /** Job scripts, task logs and the submission record of `cone run --launcher slurm`. */
   slurm: 'slurm',
 } as const;

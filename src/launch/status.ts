@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
-import { runPath } from '../io/run-layout.js';
+import { runPath, SUITE_FILES } from '../io/run-layout.js';
+import type { Override } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
-import { expandSuite, suiteDir, type Cell } from '../suite/expand.js';
+import { expandSuite, type Cell } from '../suite/expand.js';
+import { readOrigin, suiteFolderOf } from '../suite/origin.js';
 import { loadSuite } from '../suite/load.js';
 import { cellDone } from '../suite/run-suite.js';
 import type { Suite } from '../suite/schema.js';
@@ -81,8 +83,13 @@ export function cellState(
 }
 
 /** The suite's cells as a table of states; Slurm is asked only when the suite was submitted there. */
-export function suiteStatus(suite: Suite, outputRoot: string, dir: string): SuiteStatus {
-  const cells = expandSuite(suite, { outputRoot });
+export function suiteStatus(
+  suite: Suite,
+  outputRoot: string,
+  dir: string,
+  overrides: readonly Override[] = [],
+): SuiteStatus {
+  const cells = expandSuite(suite, { outputRoot, overrides });
   const subs: Submission[] = readSubmissions(dir);
   const tasks = lastTaskOfCell(subs);
   const last = subs[subs.length - 1];
@@ -133,21 +140,20 @@ export function suiteStatus(suite: Suite, outputRoot: string, dir: string): Suit
 }
 
 /**
- * `cone status <target>`: a suite folder that was submitted to Slurm (its record names the suite file),
- * or a suite file with the results root it was run under.
+ * `cone status <target>`: a suite folder (its Slurm record or the origin `cone run` wrote names the
+ * suite file), or a suite file with the results root it was run under. Spec fields set on the
+ * command line of the folder's last run apply, as they changed its cells.
  */
 export function statusOf(target: string, outputRoot = 'results'): SuiteStatus {
-  if (!fs.existsSync(target)) throw new UsageError(`${target}: no such suite folder or suite file`);
-  if (fs.statSync(target).isDirectory()) {
-    const subs = readSubmissions(target);
-    const last = subs[subs.length - 1];
-    if (!last)
-      throw new UsageError(
-        `${target}: no Slurm submission recorded here (${recordFile(target)}); for a suite run locally, give its file: cone status <suite.yaml> --out <results root>`,
-      );
-    return suiteStatus(loadSuite(last.suite_file), last.output_root, target);
-  }
-  const suite = loadSuite(target);
-  const root = path.resolve(outputRoot);
-  return suiteStatus(suite, root, suiteDir(suite, root));
+  const dir = suiteFolderOf(target, outputRoot);
+  const last = readSubmissions(dir).at(-1);
+  const origin = readOrigin(dir);
+  const file = fs.statSync(target).isDirectory() ? (last?.suite_file ?? origin?.suite_file) : path.resolve(target);
+  if (!file)
+    throw new UsageError(
+      `${target}: no record of a cone run here (${SUITE_FILES.origin} or ${recordFile(dir)}); give the suite file: cone status <suite.yaml> [--out <results root>]`,
+    );
+  const sameSuite = origin && origin.suite_file === file;
+  const root = last?.output_root ?? (sameSuite ? origin.output_root : path.resolve(outputRoot));
+  return suiteStatus(loadSuite(file), root, dir, sameSuite ? origin.overrides : []);
 }

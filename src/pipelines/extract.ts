@@ -15,7 +15,7 @@ import { featuresOf, headMatrices } from '../train/predict.js';
 import { countNonFinite } from '../eval/features.js';
 import { datasetTask, loadSpecDataset, longtailTask, specLongtailSplit } from '../data/task.js';
 import { buildModelAndLoss, checkpointDir } from '../train/trainer.js';
-import { FEATURES_FILES, featureSplitFile, featuresDir } from '../io/run-layout.js';
+import { FEATURES_FILES, featureSplitFile, featuresDir, RUN_FILES } from '../io/run-layout.js';
 
 /** The splits extract writes features of (`cone extract --split`). */
 export const SPLIT_CHOICES = ['train', 'test', 'both'] as const;
@@ -25,6 +25,8 @@ export interface ExtractOptions {
   split: SplitChoice;
   /** Another dataset with the same input shape (transfer studies); default: the run's. */
   dataset?: string;
+  /** Folder the dataset is read from (fashion-mnist, cifar100); default: the run's, else the dataset's own. */
+  path?: string;
   /** Images per split: 'spec' = the run's subset sizes, 'all' = whole splits, or a class-balanced count. */
   subset?: 'spec' | 'all' | number;
   backend?: BackendChoice;
@@ -80,7 +82,9 @@ export async function extractFeatures(runDir: string, opts: ExtractOptions): Pro
     : typeof subset === 'number'
       ? { subset, test_subset: subset }
       : { subset: null, test_subset: null };
-  const base = sameData ? spec.dataset : { name: datasetName };
+  const base = sameData
+    ? { ...spec.dataset, path: opts.path ?? spec.dataset.path }
+    : { name: datasetName, path: opts.path ?? null };
   const ds: Dataset = await loadDataset({ ...base, ...sizes, seed: spec.seed });
   // The task the run trained on (a long-tail run: its long-tailed split): its class count and class
   // prior rebuild the head exactly (la-ce's prior changes only training logits, not the features).
@@ -174,6 +178,22 @@ function refuseNonFinite(values: Float32Array, what: string): void {
     throw new RunError(
       `${what} have ${bad} of ${values.length} values not finite (NaN or ±Inf); the trained weights are unusable, nothing was written; train the run again (delete its folder), e.g. with a lower optimizer.lr`,
     );
+}
+
+/**
+ * The features folder given as itself or as the run folder holding it (`<run>/features/`): a
+ * features folder is one with meta.json; anything else is a RunError saying what to run.
+ */
+export function featuresFolderOf(dir: string): string {
+  if (fs.existsSync(path.join(dir, FEATURES_FILES.meta))) return dir;
+  const inRun = path.join(dir, RUN_FILES.features);
+  if (fs.existsSync(path.join(inRun, FEATURES_FILES.meta))) return inRun;
+  const isRun = fs.existsSync(path.join(dir, RUN_FILES.manifest));
+  throw new RunError(
+    isRun
+      ? `${dir}: a run folder without features; run cone extract --run ${dir} first`
+      : `${dir}: no meta.json, so not a features folder (nor a run folder holding one); run cone extract --run <run folder> first`,
+  );
 }
 
 const names = { type: 'array', items: { type: 'string' }, minItems: 1 };

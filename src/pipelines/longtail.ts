@@ -12,10 +12,10 @@ import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS, splitJson } from './longtail-files
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
 import { readManifest } from '../io/manifest.js';
-import { loadSpec, type Overrides } from '../config/load.js';
+import { loadSpec } from '../config/load.js';
+import { appliesTo, checkOverridesUsed, type Override } from '../config/overrides.js';
 import type { Spec } from '../config/schema.js';
 import { classify, featuresOf } from '../train/predict.js';
-import { listLosses } from '../train/losses/index.js';
 import { invalidRunOutputs, runFolder, trainingRun, type TrainingRunResult } from './training-run.js';
 import { runPath } from '../io/run-layout.js';
 import type { DerivedFile } from './run-files.js';
@@ -59,17 +59,17 @@ function requireFineLevel(spec: Spec, source: string): void {
 }
 
 /**
- * One resolved spec per method from a spec file. Method knobs (scale, theta, tau, ...) go to the
- * methods that take them, so one file can carry e.g. `scale` for the ETF methods and `tau` for la-ce
- * while ce ignores both.
+ * One resolved spec per method from a spec file. Method knobs (scale, theta, tau, ...), in the file
+ * or overridden, go to the methods that take them, so one file can carry e.g. `scale` for the ETF
+ * methods and `tau` for la-ce while ce ignores both; an overridden knob no method run takes is refused.
  */
-export function longtailSpecs(file: string, overrides: Overrides, methods: readonly string[]): Spec[] {
-  const losses = listLosses();
-  const knobs = new Set(losses.flatMap((l) => Object.keys(l.params)));
+export function longtailSpecs(file: string, overrides: readonly Override[], methods: readonly string[]): Spec[] {
+  const chosen = overrides.find((o) => o.path === 'method.name');
+  if (chosen) throw new UsageError(`${chosen.from}: cone longtail runs the methods given by --method; use it instead`);
+  checkOverridesUsed(overrides, methods);
   return methods.map((method) => {
-    const uses = new Set(Object.keys(losses.find((l) => l.name === method)?.params ?? {}));
-    const unused = Object.fromEntries([...knobs].filter((k) => !uses.has(k)).map((k) => [`method.${k}`, null]));
-    const spec = loadSpec(file, { ...overrides, ...unused, 'method.name': method });
+    const own = overrides.filter((o) => appliesTo(o.path, method));
+    const spec = loadSpec(file, [...own, { path: 'method.name', value: method, from: `--method ${method}` }]);
     requireFineLevel(spec, file);
     return spec;
   });

@@ -19,6 +19,13 @@ export function overridesKey(o: Record<string, unknown>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
 }
 
+/** A cell's or group's grid values as people read them: `method.theta=20, optimizer.lr=0.1` (empty when none). */
+export function gridValuesText(o: Record<string, unknown>): string {
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+}
+
 export function groupCells(results: CellResult[]): Group[] {
   const groups = new Map<string, Group>();
   for (const r of results) {

@@ -1,10 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import deepmerge from 'deepmerge';
-import { fieldLine, readYamlFile, resolveSpec, setPath, SpecError, valueAt, type YamlFile } from '../config/load.js';
+import {
+  fieldLine,
+  readSpecChain,
+  readYamlFile,
+  resolveSpec,
+  setPath,
+  SpecError,
+  valueAt,
+  type YamlFile,
+} from '../config/load.js';
 import { runId } from '../config/hash.js';
+import { appliesTo, checkOverridesUsed, overrideAt, type Override } from '../config/overrides.js';
 import type { Spec } from '../config/schema.js';
 import { keepParamsOf } from '../config/semantics.js';
+import { UsageError } from '../errors.js';
 import type { Suite } from './schema.js';
 import { SUITE_FILES } from '../io/run-layout.js';
 
@@ -34,20 +45,30 @@ function product(grid: Record<string, unknown[]>): Record<string, unknown>[] {
   );
 }
 
-/** Method parameters a loss does not use are dropped from its cells (ce has no theta). */
-function appliesTo(key: string, method: string): boolean {
-  if (!key.startsWith('method.')) return true;
-  return key.slice('method.'.length) in keepParamsOf({ [key.slice('method.'.length)]: true }, method);
+/** Fields the suite sets for every cell: its runs folder and (by default) its name. */
+const SUITE_SET_FIELDS = ['output'];
+
+/**
+ * Command-line overrides apply to every cell; one of a field the grid varies, or the suite sets,
+ * would silently lose to it, so it is refused.
+ */
+function checkSuiteOverrides(suite: Suite, overrides: readonly Override[]): void {
+  for (const o of overrides) {
+    const gridKey = Object.keys(suite.grid).find(
+      (k) => k === o.path || k.startsWith(`${o.path}.`) || o.path.startsWith(`${k}.`),
+    );
+    if (gridKey)
+      throw new UsageError(`${o.from}: ${gridKey} is a grid key of ${suite.file}; change its grid: values instead`);
+    if (SUITE_SET_FIELDS.includes(o.path.split('.')[0]))
+      throw new UsageError(`${o.from}: a suite writes its runs under --out (default results/); give --out instead`);
+  }
 }
 
 /**
  * The cells of a suite, in grid order: base spec + suite `spec` + one grid combination each, resolved
  * and validated. Combinations that resolve to the same spec (e.g. a theta grid crossed with ce) are one cell.
  */
-export function expandSuite(
-  suite: Suite,
-  opts: { outputRoot: string; execution?: Partial<Pick<Spec, 'backend' | 'threads'>> },
-): Cell[] {
+export function expandSuite(suite: Suite, opts: { outputRoot: string; overrides?: readonly Override[] }): Cell[] {
   const sizes = Object.values(suite.grid).map((values) => values.length);
   const count = sizes.reduce((n, size) => n * size, 1);
   if (count > MAX_SUITE_CELLS)
@@ -55,10 +76,17 @@ export function expandSuite(
       `${suite.file}: grid: ${sizes.join(' x ')} = ${count} cells, over the ${MAX_SUITE_CELLS} a suite may have; split it into smaller suites`,
     ]);
   if (suite.base && !fs.existsSync(suite.base)) throw new SpecError([`${suite.file}: base: ${suite.base} not found`]);
-  const baseFile = suite.base ? readYamlFile(suite.base, 'spec') : null;
-  const base = baseFile?.raw ?? {};
-  const start = deepmerge(base, suite.spec, { arrayMerge: (_, source) => source }) as Record<string, unknown>;
-  const locate = sourceOfField(suite, baseFile, opts.execution);
+  const chain = suite.base ? readSpecChain(suite.base) : null;
+  const overrides = opts.overrides ?? [];
+  checkSuiteOverrides(suite, overrides);
+  const start = deepmerge(chain?.raw ?? {}, suite.spec, { arrayMerge: (_, source) => source }) as Record<
+    string,
+    unknown
+  >;
+  // A method chosen on the command line decides, as a grid's would, which method parameters apply.
+  const chosen = overrides.find((o) => o.path === 'method.name');
+  if (chosen) setPath(start, chosen.path, chosen.value);
+  const locate = sourceOfField(suite, chain?.files ?? [], overrides);
   const output = path.join(suiteDir(suite, opts.outputRoot), SUITE_FILES.runs);
   const cells: Cell[] = [];
   const seen = new Set<string>();
@@ -66,31 +94,32 @@ export function expandSuite(
   product(suite.grid).forEach((combo, i) => {
     const raw = structuredClone(start);
     const method = String(combo['method.name'] ?? (raw.method as { name?: string } | undefined)?.name ?? 'cone');
-    const overrides: Record<string, unknown> = {};
+    const gridValues: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(combo)) {
       if (!appliesTo(key, method)) continue;
       setPath(raw, key, value);
-      if (!IDENTITY_FIELDS.has(key)) overrides[key] = value;
+      if (!IDENTITY_FIELDS.has(key)) gridValues[key] = value;
     }
     // The base spec's method parameters follow the same rule: a cone theta does not break a ce cell.
     if (raw.method && typeof raw.method === 'object')
       raw.method = keepParamsOf(raw.method as Record<string, unknown>, method);
-    for (const [key, value] of Object.entries(opts.execution ?? {})) if (value !== undefined) raw[key] = value;
+    for (const o of overrides) if (appliesTo(o.path, method)) setPath(raw, o.path, o.value);
     raw.output = output;
     raw.name ??= suite.name;
+    const source = `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`;
     try {
-      const cellLabel = `${suite.file} (cell ${i + 1}: ${JSON.stringify(combo)})`;
-      const spec = resolveSpec(raw, cellLabel, (field) => locate(field, combo) ?? cellLabel);
+      const spec = resolveSpec(raw, source, (field) => locate(field, combo) ?? source);
       const id = runId(spec, suite.pipeline === 'longtail' ? 'longtail' : 'pretrain');
       if (seen.has(id)) return;
       seen.add(id);
-      cells.push({ index: cells.length + 1, spec, runId: id, runDir: path.join(output, id), overrides });
+      cells.push({ index: cells.length + 1, spec, runId: id, runDir: path.join(output, id), overrides: gridValues });
     } catch (e) {
       if (e instanceof SpecError) problems.push(...e.problems);
       else throw e;
     }
   });
   if (problems.length) throw new SpecError([...new Set(problems)]);
+  checkOverridesUsed(overrides, [...new Set(cells.map((c) => c.spec.method.name))]);
   return cells;
 }
 
@@ -101,8 +130,8 @@ export function expandSuite(
  */
 function sourceOfField(
   suite: Suite,
-  baseFile: YamlFile | null,
-  execution: Record<string, unknown> = {},
+  baseFiles: { file: string; yaml: YamlFile }[],
+  overrides: readonly Override[],
 ): (field: string[], combo: Record<string, unknown>) => string | undefined {
   let suiteFile: YamlFile | undefined;
   return (field, combo) => {
@@ -111,15 +140,18 @@ function sourceOfField(
       (k) => k === dotted || k.startsWith(`${dotted}.`) || dotted.startsWith(`${k}.`),
     );
     if (fromGrid) return undefined;
-    if (execution[dotted] !== undefined) return `${suite.file} (overridden on the command line)`;
+    const override = overrideAt(overrides, field);
+    if (override) return override.from;
     if (valueAt(suite.spec, field) !== undefined) {
       suiteFile ??= readYamlFile(suite.file, 'suite');
       const line = fieldLine(suiteFile, ['spec', ...field]);
       return line ? `${suite.file}:${line}` : suite.file;
     }
-    if (baseFile && suite.base && valueAt(baseFile.raw, field) !== undefined) {
-      const line = fieldLine(baseFile, field);
-      return line ? `${suite.base}:${line}` : suite.base;
+    // The base file nearest the suite that sets the field (a base may have bases).
+    const from = baseFiles.find(({ yaml }) => valueAt(yaml.raw, field) !== undefined);
+    if (from) {
+      const line = fieldLine(from.yaml, field);
+      return line ? `${from.file}:${line}` : from.file;
     }
     return undefined;
   };

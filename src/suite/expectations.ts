@@ -1,7 +1,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors.js';
 import { SpecError } from '../config/load.js';
-import { matchingGroups, metricStat, pairedDifference, type Group } from './aggregate.js';
+import { gridValuesText, matchingGroups, metricStat, pairedDifference, type Group } from './aggregate.js';
 import { tInterval, type MeanInterval } from '../util/stats.js';
 import type { Expectation, Suite } from './schema.js';
 import { displayValue, formatDisplay, isPercentMetric } from '../util/units.js';
@@ -125,8 +125,7 @@ function inDisplayUnits(metric: string, d: MeanInterval | null): MeanInterval | 
 }
 
 function groupLabel(g: Group): string {
-  const o = Object.entries(g.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return [g.dataset, ...o].join(', ');
+  return [g.dataset, gridValuesText(g.overrides)].filter(Boolean).join(', ');
 }
 
 export function evaluateExpectations(

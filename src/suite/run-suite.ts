@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { overrideArg, type Override } from '../config/overrides.js';
 import { ConeError, fromSystemError, InterruptedError, UsageError } from '../errors.js';
 import { extractFeatures } from '../pipelines/extract.js';
 import { probeFeatures } from '../pipelines/probe-run.js';
@@ -12,13 +13,13 @@ import { pretrain } from '../pipelines/pretrain.js';
 import { requireDatasets } from '../pipelines/require-datasets.js';
 import { invalidRunOutputs } from '../pipelines/training-run.js';
 import type { DerivedFile } from '../pipelines/run-files.js';
-import { groupCells, type CellResult, type Group } from './aggregate.js';
+import { gridValuesText, groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics, cellRun, metricNames } from './cell-metrics.js';
 import { checkSuiteNames, evaluateExpectations, type ExpectationOutcome } from './expectations.js';
 import { expandSuite, suiteDir, type Cell } from './expand.js';
+import { writeOrigin } from './origin.js';
 import { writeSummary } from './summary.js';
 import type { Suite } from './schema.js';
-import type { Spec } from '../config/schema.js';
 import { SILENT, type Reporter } from '../reporter.js';
 import { SignalStop } from '../util/interruption.js';
 
@@ -26,7 +27,8 @@ export interface RunSuiteOptions {
   outputRoot: string;
   jobs: number;
   dryRun: boolean;
-  execution?: { backend?: Spec['backend']; threads?: number };
+  /** Spec fields set on the command line, for every cell (and passed on to worker processes). */
+  overrides?: readonly Override[];
   /** The command line, recorded in summary.md. */
   command: string;
   /** Run only this cell (the worker processes of --jobs, the tasks of a Slurm array). */
@@ -106,8 +108,7 @@ async function runInWorkers(
   const worker = async () => {
     for (let cell = queue.shift(); cell; cell = queue.shift()) {
       const args = [bin, 'run', suite.file, '--cell', cell.runId, '--out', opts.outputRoot, '--quiet'];
-      if (opts.execution?.backend) args.push('--backend', opts.execution.backend);
-      if (opts.execution?.threads) args.push('--threads', String(opts.execution.threads));
+      for (const o of opts.overrides ?? []) args.push(overrideArg(o));
       const stderr: string[] = [];
       const code = await new Promise<number | null>((resolve) => {
         const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -139,7 +140,7 @@ async function runInWorkers(
  * processes), keep going past a failed cell, then aggregate, check expectations and write the report.
  */
 export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<SuiteOutcome> {
-  const cells = expandSuite(suite, { outputRoot: opts.outputRoot, execution: opts.execution });
+  const cells = expandSuite(suite, { outputRoot: opts.outputRoot, overrides: opts.overrides });
   checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
   const dir = suiteDir(suite, opts.outputRoot);
   const reporter = opts.reporter ?? SILENT;
@@ -178,6 +179,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
+    writeOrigin(dir, { suite_file: suite.file, output_root: opts.outputRoot, overrides: [...(opts.overrides ?? [])] });
     reporter.info(
       `${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`,
     );
@@ -226,7 +228,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       for (const [k, v] of await runInWorkers(toRun, suite, opts, reporter, refresh)) errors.set(k, v);
     } else {
       for (const cell of toRun) {
-        reporter.info(`[${cell.index}/${cells.length}] ${cell.runId} ${JSON.stringify(cell.overrides)}`);
+        reporter.info(`[${cell.index}/${cells.length}] ${cell.runId}  ${gridValuesText(cell.overrides)}`.trimEnd());
         try {
           if (await runCell(cell, suite, reporter))
             throw new InterruptedError(`interrupted after ${cell.runId} finished; the cells after it did not run`);

@@ -3,7 +3,14 @@ import { markdownTable } from 'markdown-table';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeCsv, type Row } from '../io/csv.js';
 import { PROBE_ROWS, probeMetric } from '../eval/probes/registry.js';
-import { matchingGroups, metricStat, pairedDifference, type CellResult, type Group } from './aggregate.js';
+import {
+  gridValuesText,
+  matchingGroups,
+  metricStat,
+  pairedDifference,
+  type CellResult,
+  type Group,
+} from './aggregate.js';
 import { DIFFERENCE_LEVEL, differenceVerdict, type MeanInterval, type MeanStd } from '../util/stats.js';
 import { displayValue, formatMetric, formatNumber } from '../util/units.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
@@ -93,8 +100,8 @@ function fmtDifference(d: MeanInterval | null, metric: string): string {
 }
 
 function label(g: Group): string {
-  const o = Object.entries(g.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return o.length ? `${g.method} (${o.join(', ')})` : g.method;
+  const values = gridValuesText(g.overrides);
+  return values ? `${g.method} (${values})` : g.method;
 }
 
 /** The short list printed at the end of `cone run`. */

@@ -11,6 +11,7 @@ import { readManifest } from '../../src/io/manifest.js';
 import { runId } from '../../src/config/hash.js';
 import { longtail, longtailSpecs } from '../../src/pipelines/longtail.js';
 import { LONGTAIL_COLUMNS, PER_CLASS_COLUMNS } from '../../src/pipelines/longtail-files.js';
+import { overridesOf } from '../helpers/overrides.js';
 import { cone } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-longtail-'));
@@ -187,8 +188,8 @@ describe('cone longtail', () => {
 
 describe('longtail (library)', () => {
   it('resumes an interrupted run to the same result, without leaking tensors', async () => {
-    const [straightSpec] = longtailSpecs(spec, { output: path.join(dir, 'straight') }, ['la-ce']);
-    const [resumedSpec] = longtailSpecs(spec, { output: path.join(dir, 'resumed') }, ['la-ce']);
+    const [straightSpec] = longtailSpecs(spec, overridesOf({ output: path.join(dir, 'straight') }), ['la-ce']);
+    const [resumedSpec] = longtailSpecs(spec, overridesOf({ output: path.join(dir, 'resumed') }), ['la-ce']);
     const straight = await longtail(straightSpec);
     const before = tf.memory().numTensors;
 
@@ -207,7 +208,7 @@ describe('longtail (library)', () => {
   });
 
   it('gives a long-tail run of a spec another run id than its pretraining', () => {
-    const [s] = longtailSpecs(spec, { output: path.join(dir, 'kind') }, ['ce']);
+    const [s] = longtailSpecs(spec, overridesOf({ output: path.join(dir, 'kind') }), ['ce']);
     expect(runId(s, 'longtail')).not.toBe(runId(s, 'pretrain'));
     expect(runId(s, 'longtail').slice(0, -8)).toBe(runId(s, 'pretrain').slice(0, -8));
   });
