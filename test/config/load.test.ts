@@ -198,3 +198,73 @@ describe('spec loading', () => {
     );
   });
 });
+
+describe('base: in a spec', () => {
+  it('merges the file over its base (and the base over its own base), lists replaced', () => {
+    specFile('root.yaml', 'epochs: 4\nmodel: {feature_dim: 64, hidden: [8, 8, 8]}\noptimizer: {lr: 0.2}\n');
+    specFile('mid.yaml', 'base: root.yaml\nepochs: 5\nmethod: {name: cone, theta: 20}\n');
+    const f = specFile('top.yaml', 'base: mid.yaml\nmodel: {hidden: [4]}\n');
+    const s = loadSpec(f);
+    expect([s.epochs, s.model.feature_dim, s.model.hidden, s.optimizer.lr, s.method.theta]).toEqual([
+      5,
+      64,
+      [4],
+      0.2,
+      20,
+    ]);
+    expect(s.name).toBe('top');
+    // The same fields written out in one file are the same run.
+    const flat = specFile(
+      'flat.yaml',
+      'epochs: 5\nmodel: {feature_dim: 64, hidden: [4]}\noptimizer: {lr: 0.2}\nmethod: {name: cone, theta: 20}\n',
+    );
+    expect(specHash(loadSpec(flat))).toBe(specHash(s));
+  });
+
+  it("keeps only the base's method parameters that a file's other method uses", () => {
+    specFile('cone-base.yaml', 'method: {name: cone, theta: 20}\n');
+    const s = loadSpec(specFile('ce-child.yaml', 'base: cone-base.yaml\nmethod: {name: ce}\n'));
+    expect(s.method).toEqual({ name: 'ce', label_smoothing: 0 });
+  });
+
+  it('refuses a cycle, a missing base and a base that is not a path', () => {
+    const a = specFile('cyc-a.yaml', 'base: cyc-b.yaml\n');
+    specFile('cyc-b.yaml', 'base: cyc-a.yaml\n');
+    expect(problems(a)[0]).toMatch(
+      /cyc-b\.yaml: base: cyc-a\.yaml makes a cycle \(.*cyc-a\.yaml -> .*cyc-b\.yaml -> .*cyc-a\.yaml\)/,
+    );
+    expect(problems(specFile('self.yaml', 'base: self.yaml\n'))[0]).toMatch(/makes a cycle/);
+    expect(problems(specFile('nob.yaml', 'base: none.yaml\n'))[0]).toMatch(/nob\.yaml: base: none\.yaml not found/);
+    expect(problems(specFile('num.yaml', 'base: 3\n'))).toEqual([
+      `${path.join(dir, 'num.yaml')}: base: expected the path of a spec file (got 3)`,
+    ]);
+  });
+
+  it("points at the base file's line for a bad field that comes from the base", () => {
+    specFile('bad-base.yaml', 'seed: 0\nepochs: ten\n');
+    expect(problems(specFile('good-child.yaml', 'base: bad-base.yaml\nseed: 1\n'))).toEqual([
+      `${path.join(dir, 'bad-base.yaml')}:2: epochs: expected integer (got "ten")`,
+    ]);
+  });
+});
+
+describe('overrides of a spec', () => {
+  it('name the override in errors, check it as the file is checked, and change the run id', () => {
+    const f = specFile('ov.yaml', 'method: {name: cone}\n');
+    expect(problems(f, { 'method.theta': 90 })).toEqual([
+      'method.theta=90: method.theta: must be below 52.2 degrees for 5 classes (got 90)',
+    ]);
+    expect(problems(f, { 'optimizer.lrr': 1 })[0]).toMatch(
+      /^optimizer\.lrr=1: optimizer\.lrr: unknown key \(did you mean 'lr'\?\)/,
+    );
+    expect(runId(loadSpec(f, overridesOf({ 'method.theta': 30 })))).not.toBe(runId(loadSpec(f)));
+  });
+
+  it('apply a method chosen on the command line with the file parameters it uses, and refuse one it does not', () => {
+    const f = specFile('ov2.yaml', 'method: {name: cone, theta: 20}\n');
+    expect(loadSpec(f, overridesOf({ 'method.name': 'ce' })).method.name).toBe('ce');
+    expect(problems(f, { 'method.name': 'ce', 'method.theta': 30 })[0]).toMatch(
+      /^method\.theta=30: method\.theta: not a parameter of ce/,
+    );
+  });
+});

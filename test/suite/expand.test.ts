@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpecError } from '../../src/config/load.js';
 import { expandSuite, MAX_SUITE_CELLS } from '../../src/suite/expand.js';
 import { loadSuite } from '../../src/suite/load.js';
+import { overridesOf } from '../helpers/overrides.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-suite-'));
 let files = 0;
@@ -101,5 +102,36 @@ describe('suite expansion', () => {
     expect(() => expandSuite(loadSuite(g), { outputRoot: '/tmp/r' })).toThrow(
       `${g}:1: seed: must be <= 9007199254740991`,
     );
+  });
+});
+
+describe('suite expansion with command-line overrides', () => {
+  const grid = 'grid:\n  method.name: [ce, cone]\n  seed: [0, 1]\n';
+
+  it('applies them to every cell that uses them, and so changes the run ids', () => {
+    const suite = loadSuite(suiteFile(grid));
+    const plain = expandSuite(suite, { outputRoot: '/tmp/r' });
+    const cells = expandSuite(suite, {
+      outputRoot: '/tmp/r',
+      overrides: overridesOf({ epochs: 2, 'method.theta': 30 }),
+    });
+    expect(cells.map((c) => c.spec.epochs)).toEqual([2, 2, 2, 2]);
+    expect(cells.map((c) => c.spec.method.theta ?? null)).toEqual([null, null, 30, 30]);
+    expect(cells.every((c, i) => c.runId !== plain[i].runId)).toBe(true);
+    // Execution fields change no run id.
+    const cpu = expandSuite(suite, { outputRoot: '/tmp/r', overrides: overridesOf({ backend: 'cpu', threads: 1 }) });
+    expect(cpu.map((c) => c.runId)).toEqual(plain.map((c) => c.runId));
+    expect(cpu[0].spec.backend).toBe('cpu');
+  });
+
+  it('refuses a grid key, the output folder, a parameter no cell uses, and names the override in errors', () => {
+    const suite = loadSuite(suiteFile(grid));
+    const expand = (o: Record<string, unknown>) => () =>
+      expandSuite(suite, { outputRoot: '/tmp/r', overrides: overridesOf(o) });
+    expect(expand({ seed: 5 })).toThrow(`seed=5: seed is a grid key of ${suite.file}; change its grid: values instead`);
+    expect(expand({ method: { name: 'ce' } })).toThrow(/method\.name is a grid key/);
+    expect(expand({ output: '/x' })).toThrow(/^output="\/x": a suite writes its runs under --out/);
+    expect(expand({ 'method.tau': 2 })).toThrow('method.tau=2: none of the methods run uses it (ce, cone)');
+    expect(expand({ epochs: 0 })).toThrow(/^epochs=0 \(.*cell 1: .*\): epochs: must be >= 1 \(got 0\)/);
   });
 });
