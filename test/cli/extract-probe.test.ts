@@ -53,8 +53,16 @@ describe('pretrain -> extract -> probe through the CLI', () => {
     });
   });
 
-  it('probes at the fine level and writes probe.csv, geometry.csv and angles.csv', () => {
-    const r = cone(['probe', '--features', path.join(runDir, 'features'), '--quiet']);
+  it('reads another dataset from --path', () => {
+    const nowhere = path.join(dir, 'no-fashion');
+    const r = cone(['extract', '--run', runDir, '--dataset', 'fashion-mnist', '--path', nowhere]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(nowhere);
+  });
+
+  it('probes at the fine level and writes probe.csv, geometry.csv and angles.csv (given the run folder)', () => {
+    const r = cone(['probe', '--features', runDir, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\| fine linear/);
     const probes = readCsv(path.join(runDir, 'probe.csv'));
@@ -99,6 +107,12 @@ describe('pretrain -> extract -> probe through the CLI', () => {
         broken('f2', (f) => writeNpy(path.join(f, 'test.npy'), new Int32Array(90 * 8), [90, 8])),
         /test\.npy: expected a float32 N×d array/,
       );
+    });
+    it('a run folder without features', () => {
+      const run = path.join(dir, 'run-without-features');
+      fs.mkdirSync(run);
+      fs.copyFileSync(path.join(runDir, 'manifest.json'), path.join(run, 'manifest.json'));
+      expectRefused(run, new RegExp(`${run}: a run folder without features; run cone extract --run ${run} first`));
     });
     it('a folder without meta.json', () => {
       expectRefused(
