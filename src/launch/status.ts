@@ -145,6 +145,7 @@ export function suiteStatus(
  * command line of the folder's last run apply, as they changed its cells.
  */
 export function statusOf(target: string, outputRoot = 'results'): SuiteStatus {
+  if (!fs.existsSync(target)) throw new UsageError(`${target}: no such suite folder or suite file`);
   const dir = suiteFolderOf(target, outputRoot);
   const last = readSubmissions(dir).at(-1);
   const origin = readOrigin(dir);

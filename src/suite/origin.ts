@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { overrideArg, parseOverride, type Override } from '../config/overrides.js';
-import { RunError, UsageError } from '../errors.js';
+import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { SUITE_FILES } from '../io/run-layout.js';
 import { suiteDir } from './expand.js';
@@ -56,8 +56,8 @@ export function readOrigin(suiteDir: string): SuiteOrigin | null {
   }
 }
 
-/** The folder of a suite given as its folder or its file (run under `outputRoot`). */
+/** The folder of a suite given as its file (run under `outputRoot`) or as the folder itself (returned as given). */
 export function suiteFolderOf(target: string, outputRoot: string): string {
-  if (!fs.existsSync(target)) throw new UsageError(`${target}: no such suite folder or suite file`);
-  return fs.statSync(target).isDirectory() ? target : suiteDir(loadSuite(target), path.resolve(outputRoot));
+  const isFile = fs.statSync(target, { throwIfNoEntry: false })?.isFile();
+  return isFile ? suiteDir(loadSuite(target), path.resolve(outputRoot)) : target;
 }
