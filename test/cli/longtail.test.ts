@@ -165,9 +165,7 @@ describe('cone longtail', () => {
     const out = path.join(dir, 'bad');
     const low = cone(['longtail', '--config', spec, '--out', out, '--imbalance', '0.5']);
     expect(low.code).toBe(2);
-    expect(low.stderr.trim()).toMatch(
-      /^cone: --imbalance 0\.5: longtail\.imbalance: must be >= 1 \(got 0\.5\)$/,
-    );
+    expect(low.stderr.trim()).toMatch(/^cone: --imbalance 0\.5: longtail\.imbalance: must be >= 1 \(got 0\.5\)$/);
     const high = cone(['longtail', '--config', spec, '--out', out, '--imbalance', '100', '--method', 'ce']);
     expect(high.code).toBe(2);
     expect(high.stderr.trim()).toBe(

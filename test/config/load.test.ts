@@ -251,9 +251,9 @@ describe('base: in a spec', () => {
 describe('overrides of a spec', () => {
   it('name the override in errors, check it as the file is checked, and change the run id', () => {
     const f = specFile('ov.yaml', 'method: {name: cone}\n');
-    expect(problems(f, { 'method.theta': 90 })).toEqual([
-      'method.theta=90: method.theta: must be below 52.2 degrees for 5 classes (got 90)',
-    ]);
+    const theta = problems(f, { 'method.theta': 90 });
+    expect(theta).toHaveLength(1);
+    expect(theta[0]).toMatch(/^method\.theta=90: method\.theta: must be below [\d.]+ degrees for 5 classes \(got 90\)/);
     expect(problems(f, { 'optimizer.lrr': 1 })[0]).toMatch(
       /^optimizer\.lrr=1: optimizer\.lrr: unknown key \(did you mean 'lr'\?\)/,
     );
