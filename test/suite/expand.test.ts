@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SpecError } from '../../src/config/load.js';
+import { SpecError } from '../../src/config/load.js';
 import { expandSuite, MAX_SUITE_CELLS } from '../../src/suite/expand.js';
 import { loadSuite } from '../../src/suite/load.js';
 import { overridesOf } from '../helpers/overrides.js';
