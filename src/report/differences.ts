@@ -48,7 +48,10 @@ export function differencesTable(
   const baselines = [...places].filter(([, p]) => p.method === baseline);
   const out: string[][] = [];
   for (const g of groups) {
-    const { method, place: at } = places.get(g.key)!;
+    // A group of a suite still running may have no finished cell in summary.csv yet: nothing to pair.
+    const known = places.get(g.key);
+    if (!known) continue;
+    const { method, place: at } = known;
     if (method === baseline || at === null) continue;
     const base = baselines.find(([, b]) => b.place !== null && comparable(at, b.place));
     if (!base) continue;

@@ -193,9 +193,7 @@ describe('spec loading', () => {
     expect(problems(f)).toEqual([`${f}:1: seed: must be <= 9007199254740991 (got 9007199254740992)`]);
     const ok = specFile('seed-ok.yaml', 'seed: 9007199254740991\n');
     expect(loadSpec(ok).seed).toBe(Number.MAX_SAFE_INTEGER);
-    expect(problems(ok, { seed: 2 ** 60 })[0]).toMatch(
-      /overridden on the command line\): seed: must be <= 9007199254740991/,
-    );
+    expect(problems(ok, { seed: 2 ** 60 })[0]).toMatch(/^seed=\d+: seed: must be <= 9007199254740991/);
   });
 });
 
