@@ -3,6 +3,7 @@ import path from 'node:path';
 import { overrideArg, parseOverride, type Override } from '../config/overrides.js';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { compileSchema, readJsonFile } from '../io/json-file.js';
 import { SUITE_FILES } from '../io/run-layout.js';
 import { suiteDir } from './expand.js';
 import { loadSuite } from './load.js';
@@ -31,28 +32,29 @@ export function writeOrigin(suiteDir: string, origin: SuiteOrigin): void {
   writeFileAtomic(originFile(suiteDir), `${JSON.stringify(doc, null, 2)}\n`);
 }
 
+/** suite-origin.json as writeOrigin writes it. */
+const validateOrigin = compileSchema<{ suite_file: string; output_root: string; overrides: string[] }>({
+  type: 'object',
+  required: ['suite_file', 'output_root', 'overrides'],
+  properties: {
+    suite_file: { type: 'string' },
+    output_root: { type: 'string' },
+    overrides: { type: 'array', items: { type: 'string' } },
+  },
+});
+
 /** The origin recorded in a suite folder; null when there is none; a RunError naming the file when it is not valid. */
 export function readOrigin(suiteDir: string): SuiteOrigin | null {
   const file = originFile(suiteDir);
   if (!fs.existsSync(file)) return null;
-  const bad = (why: string) =>
-    new RunError(`${file}: ${why}; delete it and run the suite again (cone run <suite.yaml>) to rewrite it`);
-  let doc: unknown;
+  const fix = 'delete it and run the suite again (cone run <suite.yaml>) to rewrite it';
+  const doc = readJsonFile(file, validateOrigin, fix);
+  const relative = [doc.suite_file, doc.output_root].find((p) => !path.isAbsolute(p));
+  if (relative !== undefined) throw new RunError(`${file}: ${relative} is not an absolute path; ${fix}`);
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return { suite_file: doc.suite_file, output_root: doc.output_root, overrides: doc.overrides.map(parseOverride) };
   } catch (e) {
-    throw bad(`not JSON (${(e as Error).message})`);
-  }
-  const d = doc as Record<string, unknown>;
-  const isPath = (x: unknown): x is string => typeof x === 'string' && path.isAbsolute(x);
-  if (!d || typeof d !== 'object' || !isPath(d.suite_file) || !isPath(d.output_root))
-    throw bad('suite_file and output_root must be absolute paths');
-  if (!Array.isArray(d.overrides) || !d.overrides.every((a) => typeof a === 'string'))
-    throw bad('overrides must be a list of key=value strings');
-  try {
-    return { suite_file: d.suite_file, output_root: d.output_root, overrides: d.overrides.map(parseOverride) };
-  } catch (e) {
-    throw bad((e as Error).message);
+    throw new RunError(`${file}: ${(e as Error).message}; ${fix}`);
   }
 }
 

@@ -89,6 +89,14 @@ describe('a suite run with overrides, then status and report', () => {
     expect(seed.stderr).toBe(
       `cone: method.name=ce: method.name is a grid key of ${suite}; change its grid: values instead\n`,
     );
+    // The record status reads is checked like any file cone wrote: a damaged one is named, not trusted.
+    const origin = path.join(out, 'ov', 'suite-origin.json');
+    fs.writeFileSync(origin, JSON.stringify({ suite_file: suite, output_root: out, overrides: [3] }));
+    const damaged = cone(['status', path.join(out, 'ov')]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toBe(
+      `cone: ${origin}: overrides.0 must be string; delete it and run the suite again (cone run <suite.yaml>) to rewrite it\n`,
+    );
   });
 });
 
