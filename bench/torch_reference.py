@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for `cone bench`: the same networks, step and timing, printed as the same JSON.
+"""PyTorch reference for `cone bench`: the same networks, step and timing, printed as the same JSON.
 
 The networks mirror src/model/networks/ (NCHW here, NHWC there; 'same' padding = padding 1 for 3x3):
 bias-free convs each followed by BatchNorm (eps 1e-5, momentum 0.1 = tfjs's 0.9) and ReLU, a plain
 linear feature layer, then a linear head with softmax cross-entropy, SGD with momentum 0.9 (or Adam).
 One training step is zero_grad, forward, backward, optimizer step and reading the loss back; one
-inference pass is the feature network in eval mode under torch.inference_mode().
+inference pass is the feature network in eval mode under torch.inference_mode(). It runs on CUDA
+when PyTorch has it (--device auto, the default), else on the CPU; the loss read-back (.item())
+waits for the GPU, so a step's time is its whole time there too.
 
-    python3 bench/torch_reference.py --model cnn28 --batch 128 --steps 20 --warmup 3 --threads 2
+    python3 bench/torch_reference.py --model cnn28 --batch 128 --steps 20 --warmup 3 --threads 2 [--device cpu]
 """
 import argparse
 import json
@@ -115,17 +117,21 @@ def main():
     p.add_argument("--feature-dim", type=int, default=128)
     p.add_argument("--width", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a = p.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: this PyTorch has no CUDA device (torch.cuda.is_available() is False)")
+    device = torch.device("cuda" if a.device == "cuda" or (a.device == "auto" and torch.cuda.is_available()) else "cpu")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     shape = INPUT_SHAPES[a.model]
-    net = NETWORKS[a.model](shape, a.feature_dim, a.width)
-    head = nn.Linear(a.feature_dim, CLASSES)
+    net = NETWORKS[a.model](shape, a.feature_dim, a.width).to(device)
+    head = nn.Linear(a.feature_dim, CLASSES).to(device)
     params = list(net.parameters()) + list(head.parameters())
     opt = OPTIMIZERS[a.optimizer](params)
-    x = torch.randn(a.batch, *shape)
-    y = torch.randint(0, CLASSES, (a.batch,))
+    x = torch.randn(a.batch, *shape).to(device)
+    y = torch.randint(0, CLASSES, (a.batch,)).to(device)
     loss_value = [float("nan")]
 
     def train():
@@ -148,10 +154,15 @@ def main():
     infer_ms = time_each(a.steps, infer)
     train_t, infer_t = step_times(train_ms), step_times(infer_ms)
     print(json.dumps({
-        "backend": "torch-cpu",
+        "backend": f"torch-{device.type}",
         "threads": torch.get_num_threads(),
-        "backend_detail": f"PyTorch {torch.__version__} CPU, oneDNN {torch.backends.mkldnn.is_available()}, "
-        f"MKL {torch.backends.mkl.is_available()}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}",
+        "backend_detail": (
+            f"PyTorch {torch.__version__} CUDA {torch.version.cuda}, {torch.cuda.get_device_name(device)}, "
+            f"cuDNN {torch.backends.cudnn.version()}"
+            if device.type == "cuda"
+            else f"PyTorch {torch.__version__} CPU, oneDNN {torch.backends.mkldnn.is_available()}, "
+            f"MKL {torch.backends.mkl.is_available()}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"
+        ),
         "model": a.model,
         "input_shape": list(shape),
         "batch": a.batch,

@@ -65,7 +65,8 @@ export const benchCommand: CommandModule<GlobalOptions, Args> = {
         profile: argv.profile,
         backend: argv.backend ?? 'auto',
         threads: argv.threads,
-        log: out.debug,
+        // As every command says it: a software adapter or a fallback changes what the numbers mean.
+        log: out.warn,
       };
       checkBenchSettings(opts);
       out.info(`bench: ${opts.model}, batch ${opts.batch}, ${opts.warmup} warm-up + ${opts.steps} timed steps`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { probeAdapter } from '../../src/backend/webgpu.js';
 import { readCsv } from '../../src/io/csv.js';
 import { coneAsync } from '../helpers/cli.js';
 import { writeTinySpec } from '../helpers/tiny-spec.js';
@@ -20,15 +21,23 @@ const CNN_TOLERANCE = 1e-2;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-webgpu-'));
 
-/** Trains `spec` on `backend`; returns the run folder and its last metrics row. */
-async function pretrain(spec: string, backend: string): Promise<{ runDir: string; last: Record<string, string> }> {
+/** Trains `spec` on `backend`; returns the run folder, its last metrics row and what cone said on stderr. */
+async function pretrain(
+  spec: string,
+  backend: string,
+): Promise<{ runDir: string; last: Record<string, string>; stderr: string }> {
   const r = await coneAsync(['pretrain', '--config', spec, '--backend', backend, '--out', path.join(dir, backend)], {
     timeoutMs: 600_000,
   });
   expect(r.code, r.stderr).toBe(0);
   const runDir = r.stdout.trim().split('\n').pop()!;
   const metrics = readCsv(path.join(runDir, 'metrics.csv'));
-  return { runDir, last: metrics[metrics.length - 1] };
+  return { runDir, last: metrics[metrics.length - 1], stderr: r.stderr };
+}
+
+/** The lines that warn of a software adapter. */
+function softwareWarnings(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^warning: webgpu: .* is a software renderer on the CPU/.test(l));
 }
 
 function expectAgreement(
@@ -56,6 +65,8 @@ describe.skipIf(missingWebgpu())('cone with --backend webgpu', { timeout: 900_00
     const manifest = JSON.parse(fs.readFileSync(path.join(gpu.runDir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ backend: 'webgpu', adapter: { vendor: expect.any(String) } });
     expect(manifest.adapter.description).not.toBe('');
+    const adapter = await probeAdapter();
+    expect(softwareWarnings(gpu.stderr)).toHaveLength('software' in adapter && adapter.software ? 1 : 0);
 
     const extracted = await coneAsync(['extract', '--run', gpu.runDir, '--backend', 'webgpu', '--quiet'], {
       timeoutMs: 600_000,
@@ -84,5 +95,21 @@ describe.skipIf(missingWebgpu())('cone with --backend webgpu', { timeout: 900_00
     );
     const [gpu, wasm] = await Promise.all([pretrain(spec, 'webgpu'), pretrain(spec, 'wasm')]);
     expectAgreement(gpu.last, wasm.last, { train: 20, test: 10 }, CNN_TOLERANCE);
+  });
+
+  it('bench runs on webgpu and warns of a software adapter in the line pretrain prints', async () => {
+    const args = ['bench', '--backend', 'webgpu', '--model', 'mlp', '--batch', '8', '--steps', '2', '--warmup', '1'];
+    const [bench, run] = await Promise.all([
+      coneAsync([...args, '--json'], { timeoutMs: 600_000 }),
+      pretrain(writeTinySpec(dir, { epochs: 1 }, 'bench-peer.yaml'), 'webgpu'),
+    ]);
+    expect(bench.code, bench.stderr).toBe(0);
+    const result = JSON.parse(bench.stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ backend: 'webgpu', model: 'mlp', tensor_growth: 0 });
+    expect(result.train_images_per_s).toBeGreaterThan(0);
+    const adapter = await probeAdapter();
+    const expected = 'software' in adapter && adapter.software ? 1 : 0;
+    expect(softwareWarnings(bench.stderr)).toHaveLength(expected);
+    expect(softwareWarnings(bench.stderr)).toEqual(softwareWarnings(run.stderr));
   });
 });
