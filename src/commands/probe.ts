@@ -97,7 +97,7 @@ export const probeCommand: CommandModule<GlobalOptions, Args> = {
       try {
         for (const dir of argv.features.map(featuresFolderOf)) {
           out.debug(`${dir}: probing (${settings.probes.join(', ')}) at the ${settings.level} level`);
-          const r = await probeFeatures(dir, settings, stop.signal).catch((e) => {
+          const r = await probeFeatures(dir, settings, stop.signal, out).catch((e) => {
             throw e instanceof InterruptedError
               ? new InterruptedError(
                   `${dir}: ${e.message} before its probe.csv, geometry.csv and angles.csv were written`,

@@ -18,6 +18,7 @@ import type { ProbeResult } from '../eval/probes/probe-result.js';
 import { runProbe } from '../eval/probes/registry.js';
 import { FEATURES_FILES, featureSplitFile, probeOutputs } from '../io/run-layout.js';
 import { interruptionPoint } from '../util/interruption.js';
+import { SILENT, type Reporter } from '../reporter.js';
 
 export type ProbeSettings = Spec['probe'];
 
@@ -155,14 +156,28 @@ export function angleHistogram(angles: number[]): { bin_start_deg: number; bin_e
 }
 
 /**
+ * A cone-method run none of whose training features lies within θ of its class direction
+ * (in_cone_frac 0 at the level it trained on) did not do what its loss asks; its numbers would
+ * otherwise pass for a cone's. The warning for such a report, else null.
+ */
+export function outsideConeWarning({ meta, geometry }: Pick<ProbeReport, 'meta' | 'geometry'>): string | null {
+  if (meta.theta === null) return null;
+  const train = geometry.find((g) => g.split === 'train' && g.level === meta.train_level && g.features === 'l2');
+  if (train?.in_cone_frac !== 0) return null;
+  return `${meta.run_id}: no training feature lies inside its cone (in_cone_frac 0% at θ = ${meta.theta}°); train longer, or with a larger method.theta or optimizer.lr`;
+}
+
+/**
  * `cone probe` for one features folder: fit the probes on the train split, score them on the test
  * split, compute the feature geometry of both splits at both label levels, and write probe.csv,
  * geometry.csv and angles.csv beside the features. Everything is computed before anything is written.
+ * A cone-method run whose features never entered the cone is warned about through `reporter`.
  */
 export async function probeFeatures(
   featuresDir: string,
   settings: ProbeSettings,
   signal?: AbortSignal,
+  reporter: Reporter = SILENT,
 ): Promise<ProbeReport> {
   const meta = readFeaturesMeta(featuresDir)!;
   const train = readSplit(featuresDir, 'train', meta);
@@ -197,5 +212,7 @@ export async function probeFeatures(
   writeCsv(files[0], probes, [...new Set([...PROBE_COLUMNS, ...columnsOf(probes)])]);
   writeCsv(files[1], geometry, GEOMETRY_FILE_COLUMNS);
   writeCsv(files[2], angles, ANGLES_COLUMNS);
+  const warning = outsideConeWarning({ meta, geometry });
+  if (warning) reporter.warn(warning);
   return { featuresDir, meta, probes, geometry, files };
 }

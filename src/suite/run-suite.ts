@@ -86,7 +86,7 @@ export function runCell(cell: Cell, suite: Suite, reporter: Reporter): Promise<b
     const features = await extractFeatures(cell.runDir, { split: 'both', reporter });
     const stop = new SignalStop().listen();
     try {
-      await probeFeatures(features, cell.spec.probe, stop.signal);
+      await probeFeatures(features, cell.spec.probe, stop.signal, reporter);
     } finally {
       stop.release();
     }
