@@ -3,7 +3,7 @@ import { formatOutcome } from '../suite/expectations.js';
 import { gridValuesText } from '../suite/aggregate.js';
 import { runSuite, type SuiteOutcome } from '../suite/run-suite.js';
 import { loadSuite } from '../suite/load.js';
-import { CONSOLE_METRICS, differenceTable, differenceVerdicts, methodTable } from '../suite/summary.js';
+import { CONSOLE_METRICS, differenceTable, differenceVerdicts, label, methodTable } from '../suite/summary.js';
 import { UsageError } from '../errors.js';
 import { outOption, positiveInteger, runAndExit, withResumeHint, type GlobalOptions } from './common.js';
 import { overridesFrom, specFieldOptions } from './overrides.js';
@@ -24,12 +24,13 @@ interface Args extends GlobalOptions, SlurmArgs {
 export const EXPECTATION_FAILED = 3;
 
 /** --dry-run: every cell, whether it is done or pending (the words of `cone status`), and the counts. */
-function cellList({ cells, pending }: SuiteOutcome): string {
+function cellList({ cells, pending, waiting }: SuiteOutcome): string {
   const lines = cells.map(
     (c) =>
-      `${`${pending.includes(c) ? 'pending' : 'done   '}  [${c.index}] ${c.runId}  ${gridValuesText(c.overrides)}`.trimEnd()}\n`,
+      `${`${pending.includes(c) ? 'pending' : 'done   '}  [${c.index}] ${c.runId}${c.tuning ? ' (tuning)' : ''}  ${gridValuesText(c.overrides)}`.trimEnd()}\n`,
   );
-  return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run\n`;
+  const wait = waiting ? `; ${waiting} more wait for their tuning (their run ids name the values it chooses)` : '';
+  return `${lines.join('')}${cells.length} cells, ${cells.length - pending.length} done, ${pending.length} to run${wait}\n`;
 }
 
 /**
@@ -37,7 +38,19 @@ function cellList({ cells, pending }: SuiteOutcome): string {
  * baseline with their intervals (worded higher/lower only when the interval excludes 0), the
  * expectations, failed cells, where the files are.
  */
-function runSummary({ groups, baseline, outcomes, failed, summary, report }: SuiteOutcome): string {
+/** One line per tuned group: the values chosen, and those on the edge of their range. */
+function tunedLines(tuning: SuiteOutcome['tuning']): string[] {
+  return tuning.map((g) => {
+    if (!g.chosen) return `tuning ${label(g)}: not finished\n`;
+    const values = Object.entries(g.chosen.values).map(
+      ([f, v]) =>
+        `${f}=${JSON.stringify(v)}${g.edges[f] ? ` (${g.edges[f] === 'high' ? 'highest' : 'lowest'} tried: widen the range)` : ''}`,
+    );
+    return `tuned ${label(g)}: ${values.join(', ') || 'nothing it has'}\n`;
+  });
+}
+
+function runSummary({ groups, baseline, outcomes, failed, summary, report, tuning }: SuiteOutcome): string {
   const tables = [...new Set(groups.map((g) => g.dataset))].map((dataset) => {
     const diff = baseline ? differenceTable(groups, dataset, baseline, CONSOLE_METRICS) : null;
     const verdicts = diff && baseline ? differenceVerdicts(groups, dataset, baseline, CONSOLE_METRICS) : [];
@@ -48,7 +61,7 @@ function runSummary({ groups, baseline, outcomes, failed, summary, report }: Sui
   });
   const checks = outcomes.map((o) => `${formatOutcome(o)}\n`);
   const failures = failed.map((f) => `FAILED CELL ${f.runId}: ${f.error}\n`);
-  return `${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;
+  return `${tunedLines(tuning).join('')}${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;
 }
 
 export const runCommand: CommandModule<GlobalOptions, Args> = {

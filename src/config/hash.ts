@@ -28,6 +28,11 @@ export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   for (const f of EXECUTION_FIELDS) delete scientific[f];
   // Tracking off (the default) leaves the hash as it was before tracking existed, so existing run ids stay.
   if (!spec.track || spec.track.every === 0) delete scientific.track;
+  // Likewise a spec without a validation split (the default) keeps its run id; one with it is another run.
+  if (spec.dataset?.validation == null && spec.dataset) {
+    const { validation: _, ...dataset } = spec.dataset;
+    scientific.dataset = dataset;
+  }
   // Pretraining hashes the spec alone, so its run ids stay what they were before long-tail runs existed.
   if (kind !== 'pretrain') scientific.kind = kind;
   return crypto

@@ -42,6 +42,14 @@ export const specSchema = {
         level: { enum: ['coarse', 'fine'], default: 'coarse', description: 'label level trained on' },
         subset: { ...nullableInt(1), description: 'class-balanced training subset size' },
         test_subset: { ...nullableInt(1), description: 'class-balanced test subset size' },
+        validation: {
+          type: ['number', 'null'],
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          default: null,
+          description:
+            'fraction of the training images held out (stratified by class, seeded) and evaluated in place of the test split, which is then not used (suite tuning runs)',
+        },
         synthetic: {
           type: 'object',
           additionalProperties: false,
@@ -234,6 +242,8 @@ export interface Spec {
     level: 'coarse' | 'fine';
     subset: number | null;
     test_subset: number | null;
+    /** Held-out fraction of the training images evaluated instead of the test split; null: none. */
+    validation: number | null;
     synthetic: {
       coarse: number;
       fine_per_coarse: number;

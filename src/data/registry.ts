@@ -12,6 +12,7 @@ import { defaultCacheDir } from './paths.js';
 import { checkLabelRange, type RawImageDataset, type RawSplit } from './raw-split.js';
 import { readSplitCache } from './split-cache.js';
 import { generateSynthetic, resolveSyntheticParams } from './synthetic.js';
+import { holdOutValidation } from './validation.js';
 import type { Dataset, DatasetSpec, DatasetStatus, Split } from './types.js';
 
 export { describeDataset } from './describe.js';
@@ -181,7 +182,10 @@ function checkSubsetSize(field: 'subset' | 'test_subset', size: number, n: numbe
     );
 }
 
-/** Applies the spec's seeded class-balanced subsets (balanced over fine classes). */
+/**
+ * Applies the spec's seeded class-balanced subsets (balanced over fine classes), then its validation
+ * split: held out of the training images, it replaces the test split, which is then not used.
+ */
 function applySubsets(ds: Dataset, spec: DatasetSpec): Dataset {
   const seed = spec.seed ?? 0;
   let { train, test } = ds;
@@ -192,6 +196,10 @@ function applySubsets(ds: Dataset, spec: DatasetSpec): Dataset {
   if (spec.test_subset != null) {
     checkSubsetSize('test_subset', spec.test_subset, test.n, ds);
     test = takeSplit(test, balancedSubset(test.fine, spec.test_subset, new Rng(`${seed}:test_subset`)));
+  }
+  if (spec.validation != null) {
+    const held = holdOutValidation(train, spec.validation, seed);
+    return { ...ds, train: held.train, test: held.validation };
   }
   return { ...ds, train, test };
 }

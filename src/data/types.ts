@@ -60,6 +60,11 @@ export interface DatasetSpec {
   /** Seeded class-balanced subset of the test split, this many samples. */
   test_subset?: number | null;
   synthetic?: SyntheticParams | null;
+  /**
+   * Fraction of the training images (after `subset`) held out as a validation split that takes the
+   * test split's place: trained on the rest, evaluated on it; the test split is not used.
+   */
+  validation?: number | null;
   /** Seed for subsets (and the synthetic generator when synthetic.seed is not given). */
   seed?: number;
 }

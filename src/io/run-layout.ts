@@ -30,6 +30,9 @@ export const FEATURES_FILES = {
 /** Files and folders of a suite folder. */
 export const SUITE_FILES = {
   runs: 'runs',
+  /** The tuning runs of a suite with `tune:`, and what they chose. */
+  tuning: 'tuning',
+  tuningCsv: 'tuning.csv',
   summaryCsv: 'summary.csv',
   summaryMd: 'summary.md',
   report: 'report.html',
@@ -37,6 +40,15 @@ export const SUITE_FILES = {
   origin: 'suite-origin.json',
   /** Job scripts, task logs and the submission record of `cone run --launcher slurm`. */
   slurm: 'slurm',
+} as const;
+
+/**
+ * The columns of a suite's tuning.csv (written by the suite, read by the report): these, with one
+ * column per tuned field (its spec path) between `grid` and `seed`.
+ */
+export const TUNING_COLUMNS = {
+  lead: ['group', 'dataset', 'method', 'grid'],
+  tail: ['seed', 'run_id', 'status', 'metric', 'value', 'mean', 'chosen', 'edge'],
 } as const;
 
 /** The columns of a suite's summary.csv: written by the suite, read by the report. */

@@ -26,6 +26,8 @@ export interface Cell {
   runDir: string;
   /** Grid values of this cell other than dataset, method and seed (which have their own columns). */
   overrides: Record<string, unknown>;
+  /** A tuning run (suite `tune:`): pretraining alone, scored on its validation split (suite/tune.ts). */
+  tuning?: boolean;
 }
 
 /** Grid fields with their own summary columns. */
@@ -68,7 +70,10 @@ function checkSuiteOverrides(suite: Suite, overrides: readonly Override[]): void
  * The cells of a suite, in grid order: base spec + suite `spec` + one grid combination each, resolved
  * and validated. Combinations that resolve to the same spec (e.g. a theta grid crossed with ce) are one cell.
  */
-export function expandSuite(suite: Suite, opts: { outputRoot: string; overrides?: readonly Override[] }): Cell[] {
+export function expandSuite(
+  suite: Suite,
+  opts: { outputRoot: string; overrides?: readonly Override[]; folder?: string },
+): Cell[] {
   const sizes = Object.values(suite.grid).map((values) => values.length);
   const count = sizes.reduce((n, size) => n * size, 1);
   if (count > MAX_SUITE_CELLS)
@@ -87,7 +92,7 @@ export function expandSuite(suite: Suite, opts: { outputRoot: string; overrides?
   const chosen = overrides.find((o) => o.path === 'method.name');
   if (chosen) setPath(start, chosen.path, chosen.value);
   const locate = sourceOfField(suite, chain?.files ?? [], overrides);
-  const output = path.join(suiteDir(suite, opts.outputRoot), SUITE_FILES.runs);
+  const output = path.join(suiteDir(suite, opts.outputRoot), opts.folder ?? SUITE_FILES.runs);
   const cells: Cell[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];

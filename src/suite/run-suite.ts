@@ -16,9 +16,11 @@ import type { DerivedFile } from '../pipelines/run-files.js';
 import { gridValuesText, groupCells, type CellResult, type Group } from './aggregate.js';
 import { cellMetrics, cellRun, metricNames } from './cell-metrics.js';
 import { checkSuiteNames, evaluateExpectations, type ExpectationOutcome } from './expectations.js';
-import { expandSuite, suiteDir, type Cell } from './expand.js';
+import { suiteDir, type Cell } from './expand.js';
 import { writeOrigin } from './origin.js';
 import { writeSummary } from './summary.js';
+import { planSuite, tuningCellDone, type SuitePlan, type TuningGroup } from './tune.js';
+import { writeTuningCsv } from './tuning-file.js';
 import type { Suite } from './schema.js';
 import { SILENT, type Reporter } from '../reporter.js';
 import { SignalStop } from '../util/interruption.js';
@@ -47,6 +49,10 @@ export interface SuiteOutcome {
   groups: Group[];
   /** The method the others are compared with (the suite's, else ce when in the grid); null when none. */
   baseline: string | null;
+  /** The suite's tuning groups (`tune:`), as far as they got; empty without tune:. */
+  tuning: TuningGroup[];
+  /** Main cells still waiting for their group's tuning (not in `cells`: their run ids are not known yet). */
+  waiting: number;
   outcomes: ExpectationOutcome[];
   failed: { runId: string; error: string }[];
   /** summary.md, once written. */
@@ -63,6 +69,7 @@ const TRANSFER_FILES: readonly DerivedFile[] = ['features', 'probe', 'geometry',
  * rebuilds it from the checkpoint and the features.
  */
 export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
+  if (cell.tuning) return tuningCellDone(cell);
   return (
     readManifest(cell.runDir)?.status === 'done' &&
     !invalidRunOutputs(cell.runDir, cellRun(cell, pipeline), pipeline === 'transfer' ? TRANSFER_FILES : LONGTAIL_FILES)
@@ -78,6 +85,11 @@ export function cellDone(cell: Cell, pipeline: Suite['pipeline']): boolean {
  */
 export function runCell(cell: Cell, suite: Suite, reporter: Reporter): Promise<boolean> {
   return withRunLock(cell.runDir, async () => {
+    // A tuning run is scored by its pretraining alone (its metrics.csv on the validation split).
+    if (cell.tuning) {
+      await pretrain(cell.spec, { reporter });
+      return false;
+    }
     if (suite.pipeline === 'longtail') {
       await longtail(cell.spec, { reporter });
       return false;
@@ -138,59 +150,62 @@ async function runInWorkers(
 /**
  * `cone run`: expand the suite, run every cell not yet done (one after another, or in --jobs worker
  * processes), keep going past a failed cell, then aggregate, check expectations and write the report.
+ * With `tune:` it runs in two rounds: the tuning cells, then the main cells of every group whose
+ * tuning chose its values (suite/tune.ts).
  */
 export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<SuiteOutcome> {
-  const cells = expandSuite(suite, { outputRoot: opts.outputRoot, overrides: opts.overrides });
-  checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
+  const expandOptions = { outputRoot: opts.outputRoot, overrides: opts.overrides };
+  let plan: SuitePlan = planSuite(suite, expandOptions);
+  // Without tune: the cells never change while the suite runs; with it, each look reads the tuning so far.
+  const replan = () => {
+    if (suite.tune) plan = planSuite(suite, expandOptions);
+    return plan;
+  };
+  checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(plan.cells.map((c) => c.spec.method.name))]);
   const dir = suiteDir(suite, opts.outputRoot);
   const reporter = opts.reporter ?? SILENT;
+  const none = { groups: [], baseline: null, outcomes: [], failed: [], summary: null, report: null };
 
   if (opts.onlyCell) {
-    const cell = cells.find((c) => c.runId === opts.onlyCell);
+    const cell = plan.cells.find((c) => c.runId === opts.onlyCell);
     if (!cell)
       throw new UsageError(
-        `--cell: no cell ${JSON.stringify(opts.onlyCell)} in ${suite.file}; list its cells with \`cone run ${suite.file} --dry-run\``,
+        `--cell: no cell ${JSON.stringify(opts.onlyCell)} in ${suite.file}${plan.waiting ? ` (${plan.waiting} cells wait for their tuning to finish)` : ''}; list its cells with \`cone run ${suite.file} --dry-run\``,
       );
     requireDatasets([cell.spec], suite.file);
     await runCell(cell, suite, reporter);
-    return {
-      dir,
-      cells: [cell],
-      pending: [cell],
-      groups: [],
-      baseline: null,
-      outcomes: [],
-      failed: [],
-      summary: null,
-      report: null,
-    };
+    return { dir, cells: [cell], pending: [cell], ...none, tuning: [], waiting: 0 };
   }
 
-  const pending = cells.filter((c) => !cellDone(c, suite.pipeline));
+  const pending = plan.cells.filter((c) => !cellDone(c, suite.pipeline));
   const toRun = opts.finalizeOnly ? [] : pending;
   // Missing data is found once, here (also under --dry-run), not once per cell after the others ran.
   requireDatasets(
     toRun.map((c) => c.spec),
     suite.file,
   );
-  if (opts.dryRun)
-    return { dir, cells, pending, groups: [], baseline: null, outcomes: [], failed: [], summary: null, report: null };
+  if (opts.dryRun) return { dir, cells: plan.cells, pending, ...none, tuning: plan.tuning, waiting: plan.waiting };
 
   // One `cone run` per suite folder (see io/run-lock.ts); its cells lock their run folders in turn.
   const release = await acquireLock(dir, 'suite folder');
   try {
     writeOrigin(dir, { suite_file: suite.file, output_root: opts.outputRoot, overrides: [...(opts.overrides ?? [])] });
+    const cellCount = () => plan.cells.length + plan.waiting;
+    const waitedAtStart = plan.waiting;
+    const tuningCount = plan.cells.filter((c) => c.tuning).length;
     reporter.info(
-      `${suite.name}: ${cells.length} cells, ${cells.length - pending.length} already done, ${toRun.length} to run -> ${dir}`,
+      `${suite.name}: ${cellCount()} cells${suite.tune ? ` (${tuningCount} tuning, ${plan.waiting} waiting for it)` : ''}, ${plan.cells.length - pending.length} already done, ${toRun.length} to run${plan.waiting ? ' now' : ''} -> ${dir}`,
     );
     const errors = new Map<string, string>();
     /**
-     * summary.csv, summary.md and report.html of the cells done so far. Written before the first cell
-     * and again as each finishes (expectations only at the end), so `cone report` and a browser can
-     * follow the suite; the report adds the running cells' epochs so far from their run folders.
+     * summary.csv, summary.md, tuning.csv and report.html of the cells done so far. Written before the
+     * first cell and again as each finishes (expectations only at the end), so `cone report` and a
+     * browser can follow the suite; the report adds the running cells' epochs so far from their run folders.
      */
     const summarise = async (final: boolean) => {
-      const results: CellResult[] = cells
+      const { cells, tuning, waiting } = replan();
+      const main = cells.filter((c) => !c.tuning);
+      const results: CellResult[] = main
         .filter((c) => cellDone(c, suite.pipeline))
         .map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
       const groups = groupCells(results);
@@ -201,7 +216,13 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
           runId: c.runId,
           error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished',
         }));
+      if (final && waiting)
+        failed.push({
+          runId: `${waiting} cells`,
+          error: "not run: their group's tuning did not finish (see the tuning cells above and tuning.csv)",
+        });
       const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
+      if (suite.tune) writeTuningCsv(dir, suite.tune, tuning);
       const files = writeSummary(dir, {
         suite,
         results,
@@ -210,10 +231,11 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         outcomes,
         failedCells: failed,
         command: opts.command,
-        inProgress: final ? undefined : { done: results.length, cells: cells.length },
+        inProgress: final ? undefined : { done: results.length, cells: main.length + waiting },
+        tuning,
       });
       const report = suite.report && results.length ? await writeReport(dir, baseline) : null;
-      return { groups, baseline, outcomes, failed, summary: files.md, report };
+      return { groups, baseline, outcomes, failed, summary: files.md, report, tuning, waiting };
     };
     // Interim refreshes run one at a time; one that fails is a warning, not the suite's failure.
     let refreshing: Promise<unknown> = Promise.resolve();
@@ -223,12 +245,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         .catch((e) => reporter.warn(`refreshing the summary failed: ${e instanceof Error ? e.message : String(e)}`));
       return refreshing;
     };
-    await refresh();
-    if (opts.jobs > 1 && toRun.length > 1) {
-      for (const [k, v] of await runInWorkers(toRun, suite, opts, reporter, refresh)) errors.set(k, v);
-    } else {
-      for (const cell of toRun) {
-        reporter.info(`[${cell.index}/${cells.length}] ${cell.runId}  ${gridValuesText(cell.overrides)}`.trimEnd());
+    const runCells = async (batch: Cell[]) => {
+      if (opts.jobs > 1 && batch.length > 1) {
+        for (const [k, v] of await runInWorkers(batch, suite, opts, reporter, refresh)) errors.set(k, v);
+        return;
+      }
+      for (const cell of batch) {
+        reporter.info(
+          `[${cell.index}/${cellCount()}] ${cell.runId}${cell.tuning ? ' (tuning)' : ''}  ${gridValuesText(cell.overrides)}`.trimEnd(),
+        );
         try {
           if (await runCell(cell, suite, reporter))
             throw new InterruptedError(`interrupted after ${cell.runId} finished; the cells after it did not run`);
@@ -243,9 +268,20 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         }
         await refresh();
       }
-    }
+    };
+    await refresh();
+    await runCells(toRun);
     await refreshing;
-    return { dir, cells, pending, ...(await summarise(true)) };
+    if (!opts.finalizeOnly && waitedAtStart) {
+      // The tuning has run: the groups it finished now know their values, and so their main cells.
+      const tried = new Set(toRun.map((c) => c.runId));
+      const chosen = replan().cells.filter((c) => !tried.has(c.runId) && !cellDone(c, suite.pipeline));
+      if (chosen.length) reporter.info(`${suite.name}: tuning chose; ${chosen.length} cells to run with its values`);
+      await runCells(chosen);
+      await refreshing;
+    }
+    const final = await summarise(true);
+    return { dir, cells: plan.cells, pending, ...final };
   } finally {
     await release();
   }

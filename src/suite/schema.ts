@@ -1,5 +1,9 @@
 import { launcherSchema } from '../config/launcher.js';
 
+/** What a tuning run is scored by: its training level's accuracy (highest wins) or loss (lowest) on the validation split. */
+export const TUNE_METRICS = ['coarse.val_accuracy', 'coarse.val_loss', 'fine.val_accuracy', 'fine.val_loss'] as const;
+export type TuneMetric = (typeof TUNE_METRICS)[number];
+
 /**
  * A suite: a base spec, a grid of fields to vary, the pipeline every cell runs, and expectations
  * checked on the seed means. Validated with the same schema machinery as specs.
@@ -30,6 +34,48 @@ export const suiteSchema = {
       minProperties: 1,
       additionalProperties: { type: 'array', minItems: 1 },
       description: 'dotted spec field -> list of values; cells are the cartesian product',
+    },
+    tune: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['fields'],
+      description:
+        'per-method hyperparameter selection on a validation split of the training images, before the grid runs (docs/design.md §8 Tuning)',
+      properties: {
+        fields: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: { type: 'array', minItems: 1 },
+          description: 'dotted spec field -> values tried; every combination is tried for each group of the grid',
+        },
+        metric: {
+          enum: TUNE_METRICS,
+          default: 'coarse.val_accuracy',
+          description:
+            'what pretraining measures on the validation split after its last epoch (accuracy: highest wins, loss: lowest)',
+        },
+        validation: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          default: 0.2,
+          description: 'fraction of the training images held out, stratified by class and seeded by the tune seed',
+        },
+        epochs: {
+          type: ['integer', 'null'],
+          minimum: 1,
+          default: null,
+          description: "epochs of a tuning run (default: the cell's own epochs)",
+        },
+        seeds: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+          default: [0],
+          description: 'seeds of the tuning runs; the score of a value set is its mean over them',
+        },
+      },
     },
     baseline: {
       type: ['string', 'null'],
@@ -77,6 +123,14 @@ export interface Expectation {
   note?: string;
 }
 
+export interface Tune {
+  fields: Record<string, unknown[]>;
+  metric: TuneMetric;
+  validation: number;
+  epochs: number | null;
+  seeds: number[];
+}
+
 export interface Suite {
   name: string;
   file: string;
@@ -84,6 +138,8 @@ export interface Suite {
   spec: Record<string, unknown>;
   pipeline: Pipeline;
   grid: Record<string, unknown[]>;
+  /** Per-method tuning before the grid runs; null when the suite tunes nothing. */
+  tune?: Tune | null;
   baseline: string | null;
   expectations: Expectation[];
   report: boolean;

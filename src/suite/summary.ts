@@ -14,7 +14,8 @@ import {
 import { DIFFERENCE_LEVEL, differenceVerdict, type MeanInterval, type MeanStd } from '../util/stats.js';
 import { displayValue, formatMetric, formatNumber } from '../util/units.js';
 import { formatOutcome, type ExpectationOutcome } from './expectations.js';
-import type { Suite } from './schema.js';
+import type { Suite, Tune } from './schema.js';
+import type { TuningGroup } from './tune.js';
 import { SUITE_FILES, SUMMARY_COLUMNS } from '../io/run-layout.js';
 
 /** Metrics shown in summary.md and at the end of `cone run`, in this order, when measured. */
@@ -99,7 +100,8 @@ function fmtDifference(d: MeanInterval | null, metric: string): string {
     : `${signed(d.mean)} 1/1`;
 }
 
-function label(g: Group): string {
+/** A group as people read it: `cone (method.theta=30)`. */
+export function label(g: Pick<Group, 'method' | 'overrides'>): string {
   const values = gridValuesText(g.overrides);
   return values ? `${g.method} (${values})` : g.method;
 }
@@ -207,6 +209,45 @@ export interface SummaryInput {
   command: string;
   /** While the suite runs: how many of its cells are done (expectations are checked at the end). */
   inProgress?: { done: number; cells: number };
+  /** The suite's tuning (`tune:`), group by group. */
+  tuning?: TuningGroup[];
+}
+
+const valueText = (v: unknown) => JSON.stringify(v);
+
+/** summary.md's tuning section: what each group chose, from which values, and choices on the edge of their range. */
+export function tuningSection(tune: Tune, groups: TuningGroup[]): string[] {
+  const fields = Object.keys(tune.fields);
+  const rows = groups.map((g) => [
+    label(g),
+    ...fields.map((f) => {
+      if (!(f in g.ranges)) return '-';
+      const tried = `[${g.ranges[f].map(valueText).join(', ')}]`;
+      if (!g.chosen) return `tuning: ${tried}`;
+      const edge = g.edges[f] ? ` **${g.edges[f] === 'high' ? 'highest' : 'lowest'} tried**` : '';
+      return `${valueText(g.chosen.values[f])} of ${tried}${edge}`;
+    }),
+    g.chosen ? formatMetric(tune.metric, g.chosen.mean) : '-',
+  ]);
+  const edges = groups.filter((g) => Object.keys(g.edges).length);
+  return [
+    '## Tuning',
+    '',
+    `Chosen per group on a validation split of ${100 * tune.validation}% of the training images (stratified by class, seeded by the tune seed; the test split is not used), by ${tune.metric} after ${tune.epochs ?? "the cells' own"} epochs, mean over tune seeds ${tune.seeds.join(', ')} (${tune.metric.endsWith('accuracy') ? 'highest' : 'lowest'} wins; a tie goes to the better validation ${tune.metric.endsWith('accuracy') ? 'loss' : 'accuracy'}, then to the value set listed first). Every run's score: tuning.csv.`,
+    '',
+    markdownTable([['group', ...fields, `${tune.metric} (chosen)`], ...rows]),
+    '',
+    ...edges.map(
+      (g) =>
+        `- **On the edge of its range**: ${label(g)}: ${Object.entries(g.edges)
+          .map(
+            ([f, end]) =>
+              `${f} = ${valueText(g.chosen!.values[f])} is the ${end === 'high' ? 'highest' : 'lowest'} value tried`,
+          )
+          .join('; ')}; the best may lie beyond it: widen the range.`,
+    ),
+    ...(edges.length ? [''] : []),
+  ];
 }
 
 export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: string } {
@@ -224,6 +265,8 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
       `**In progress**: ${s.inProgress.done} of ${s.inProgress.cells} cells done; rewritten as cells finish, expectations checked at the end.`,
       '',
     );
+  // First: the cells below ran with the values it chose.
+  if (s.suite.tune && s.tuning) lines.push(...tuningSection(s.suite.tune, s.tuning));
   for (const dataset of [...new Set(s.groups.map((g) => g.dataset))]) {
     lines.push(`## ${dataset}`, '', methodTable(s.groups, dataset), '');
     const diff = s.baseline ? differenceTable(s.groups, dataset, s.baseline) : null;

@@ -14,7 +14,7 @@ const baseName = (metric: string) => metric.split(' ')[0];
 
 export function isPercentMetric(metric: string): boolean {
   const m = baseName(metric);
-  if (m.endsWith('@best_epoch')) return false;
+  if (m.endsWith('@best_epoch') || m.endsWith('_loss')) return false;
   return /^(coarse|fine|lt)\./.test(m) || /(accuracy|_frac|_agree)$/.test(m);
 }
 
