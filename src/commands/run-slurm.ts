@@ -107,8 +107,12 @@ export async function submitToSlurm(
   });
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const summary = `${suite.name}: ${r.cells.length} cells, ${r.done.length} done, ${r.active.length} pending or running in Slurm, ${r.submit.length} to submit -> ${r.dir}`;
+  const waiting = r.waiting
+    ? `${r.waiting} more cells wait for their tuning, as their run ids name the values it chooses: once the tuning jobs have ended (cone status ${r.dir}), run this command again to submit them`
+    : null;
   if (argv['dry-run']) {
     out(summary);
+    if (waiting) out(waiting);
     if (r.arrayScript) out(`\n# sbatch --parsable ${r.arrayScript.file}\n${r.arrayScript.text}`);
     if (r.finalizeScript)
       out(
@@ -135,6 +139,7 @@ export async function submitToSlurm(
     out(`cancelled the pending finalize job(s) ${r.supersedes.join(', ')}: the new one replaces them`);
   if (r.pendingFinalize)
     out(`nothing to submit: finalize job ${r.pendingFinalize} writes the summary once the cells in Slurm end`);
+  if (waiting) out(waiting);
   out(`follow with: cone status ${r.dir}`);
   return 0;
 }

@@ -39,7 +39,7 @@ export const statusCommand: CommandModule<GlobalOptions, Args> = {
       }
       const rows = s.cells.map((c) => [
         c.cell,
-        c.run_id,
+        c.tuning ? `${c.run_id} (tuning)` : c.run_id,
         stateText(c),
         c.job ?? '-',
         c.slurm_state ? `${c.slurm_state}${c.slurm_reason ? ` (${c.slurm_reason})` : ''}` : '-',
@@ -50,6 +50,10 @@ export const statusCommand: CommandModule<GlobalOptions, Args> = {
         .filter((st) => count(st))
         .map((st) => `${count(st)} ${st}`);
       process.stdout.write(`${s.suite}: ${s.cells.length} cells: ${counts.join(', ')} (${s.dir})\n`);
+      if (s.waiting)
+        process.stdout.write(
+          `${s.waiting} more cells wait for their tuning (their run ids name the values it chooses); cone run submits them once it has ended\n`,
+        );
       if (s.finalize)
         process.stdout.write(`finalize job ${s.finalize.job}: ${s.finalize.state ?? 'ended'}; log ${s.finalize.log}\n`);
       if (s.scheduler === 'squeue')

@@ -5,8 +5,9 @@ import { readManifest } from '../io/manifest.js';
 import { runPath, SUITE_FILES } from '../io/run-layout.js';
 import type { Override } from '../config/overrides.js';
 import { UsageError } from '../errors.js';
-import { expandSuite, type Cell } from '../suite/expand.js';
+import type { Cell } from '../suite/expand.js';
 import { readOrigin, suiteFolderOf } from '../suite/origin.js';
+import { planSuite } from '../suite/tune.js';
 import { loadSuite } from '../suite/load.js';
 import { cellDone } from '../suite/run-suite.js';
 import type { Suite } from '../suite/schema.js';
@@ -27,6 +28,8 @@ export interface CellStatus {
   method: string;
   seed: number;
   overrides: Record<string, unknown>;
+  /** A tuning run of the suite's `tune:` (pretraining on a validation split). */
+  tuning: boolean;
   state: CellState;
   /** Epochs finished (rows of metrics.csv) of `epochs`. */
   epoch: number;
@@ -49,6 +52,8 @@ export interface SuiteStatus {
   scheduler_error: string | null;
   finalize: { job: string; state: string | null; log: string } | null;
   cells: CellStatus[];
+  /** Main cells not listed: they wait for their group's tuning (their run ids name the values it chooses). */
+  waiting: number;
 }
 
 function epochsDone(runDir: string): number {
@@ -89,7 +94,7 @@ export function suiteStatus(
   dir: string,
   overrides: readonly Override[] = [],
 ): SuiteStatus {
-  const cells = expandSuite(suite, { outputRoot, overrides });
+  const { cells, waiting } = planSuite(suite, { outputRoot, overrides });
   const subs: Submission[] = readSubmissions(dir);
   const tasks = lastTaskOfCell(subs);
   const last = subs[subs.length - 1];
@@ -119,6 +124,7 @@ export function suiteStatus(
       method: cell.spec.method.name,
       seed: cell.spec.seed,
       overrides: cell.overrides,
+      tuning: Boolean(cell.tuning),
       state,
       epoch: epochsDone(cell.runDir),
       epochs: cell.spec.epochs,
@@ -136,7 +142,7 @@ export function suiteStatus(
         log: finalizeLog(dir, last.finalize_job),
       }
     : null;
-  return { suite: suite.name, dir, scheduler, scheduler_error: schedulerError, finalize, cells: rows };
+  return { suite: suite.name, dir, scheduler, scheduler_error: schedulerError, finalize, cells: rows, waiting };
 }
 
 /**

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { PACKAGE_ROOT } from '../io/package-root.js';
-import { expandSuite, suiteDir, type Cell } from '../suite/expand.js';
+import { suiteDir, type Cell } from '../suite/expand.js';
+import { planSuite } from '../suite/tune.js';
 import { cellDone } from '../suite/run-suite.js';
 import { requireDatasets } from '../pipelines/require-datasets.js';
 import type { Suite } from '../suite/schema.js';
@@ -30,6 +31,11 @@ export interface SubmitOptions {
 export interface SubmitPlan {
   dir: string;
   cells: Cell[];
+  /**
+   * Main cells waiting for their group's tuning (suite `tune:`): not submitted, as their run ids name the
+   * values it chooses; a later `cone run --launcher slurm`, once the tuning jobs ended, submits them.
+   */
+  waiting: number;
   done: Cell[];
   /** Cells whose task of an earlier submission is still pending or running. */
   active: Cell[];
@@ -64,7 +70,7 @@ export function finalizeArgs(arrayJob: string | null, waitsFor: string[]): strin
 function plan(suite: Suite, settings: LauncherSettings, opts: SubmitOptions): SubmitPlan {
   const outputRoot = path.resolve(opts.outputRoot);
   const dir = suiteDir(suite, outputRoot);
-  const cells = expandSuite(suite, { outputRoot });
+  const { cells, waiting } = planSuite(suite, { outputRoot });
   const subs = readSubmissions(dir);
   const tasks = lastTaskOfCell(subs);
   const jobs = [...new Set(subs.flatMap((s) => [s.array_job, s.finalize_job]).filter((j): j is string => j !== null))];
@@ -103,6 +109,7 @@ function plan(suite: Suite, settings: LauncherSettings, opts: SubmitOptions): Su
   return {
     dir,
     cells,
+    waiting,
     done,
     active,
     submit,

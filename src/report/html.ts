@@ -72,6 +72,8 @@ export interface PageParts {
   sections: Section[];
   /** Paired differences to the baseline with their intervals (differences.ts), when the suite has a baseline. */
   differences: SectionTable | null;
+  /** What the suite's tuning chose (tuning.ts), when it tuned. */
+  tuning?: SectionTable | null;
   /** Library sources to inline, in load order. */
   libraries: string[];
 }
@@ -103,6 +105,7 @@ export function renderHtml(p: PageParts): string {
 <h1>cone report: ${escapeHtml(suite.name)}</h1>
 <p>${suite.runs.length - unfinished.length} finished runs${unfinished.length ? ` and ${unfinished.length} in progress` : ''} from <code>${escapeHtml(suite.dir)}</code>: dataset ${escapeHtml(datasets)}, ${p.groups.length} method/grid groups, ${seeds} seed(s).</p>
 ${inProgress}
+${p.tuning ? `<section><h2>Tuning</h2>${tableHtml(p.tuning)}</section>` : ''}
 ${p.sections
   .filter((s) => s.charts.length > 0)
   .map(sectionHtml)

@@ -12,6 +12,7 @@ import { differencesTable } from './differences.js';
 import { groupsOf } from './groups.js';
 import { renderHtml } from './html.js';
 import { readSuite, type RunFiles } from './read-suite.js';
+import { tuningTable } from './tuning.js';
 import { SUITE_FILES } from '../io/run-layout.js';
 
 const require = createRequire(import.meta.url);
@@ -54,6 +55,7 @@ export async function writeReport(suiteDir: string, baseline?: string | null): P
       curvesSection(suite.runs, runGroup),
     ],
     differences: differencesTable(suite.rows, groups, base),
+    tuning: tuningTable(suiteDir, suite.notes),
     libraries: chartLibraries(),
   });
   const file = path.join(suiteDir, SUITE_FILES.report);

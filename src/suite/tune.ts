@@ -112,7 +112,11 @@ function best(candidates: TuningCandidate[], metric: Tune['metric']): TuningCand
   });
 }
 
-function edgesOf(ranges: Record<string, unknown[]>, chosen: Record<string, unknown>): Record<string, 'low' | 'high'> {
+/** The tuned fields whose chosen value is the lowest or highest of two or more numbers tried. */
+export function edgesOf(
+  ranges: Record<string, unknown[]>,
+  chosen: Record<string, unknown>,
+): Record<string, 'low' | 'high'> {
   const edges: Record<string, 'low' | 'high'> = {};
   for (const [field, tried] of Object.entries(ranges)) {
     const numbers = [...new Set(tried)].filter((v): v is number => typeof v === 'number');

@@ -9,9 +9,10 @@ import { loadDataset } from '../../src/data/registry.js';
 import { validationIndices } from '../../src/data/validation.js';
 import { readCsv } from '../../src/io/csv.js';
 import { readManifest } from '../../src/io/manifest.js';
+import { SILENT } from '../../src/reporter.js';
 import { loadSuite } from '../../src/suite/load.js';
 import { runSuite } from '../../src/suite/run-suite.js';
-import { planSuite } from '../../src/suite/tune.js';
+import { edgesOf, planSuite } from '../../src/suite/tune.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-tune-'));
@@ -63,6 +64,18 @@ describe('the validation split of a tuning run', () => {
 });
 
 describe('tune: in a suite', () => {
+  it('flags a choice at an end of a numeric range of two or more values, not one inside it', () => {
+    const ranges = { 'optimizer.lr': [0.01, 0.03, 0.1], 'method.scale': [4, 16], 'optimizer.name': ['sgd', 'adam'] };
+    expect(edgesOf(ranges, { 'optimizer.lr': 0.03, 'method.scale': 16, 'optimizer.name': 'adam' })).toEqual({
+      'method.scale': 'high',
+    });
+    expect(edgesOf(ranges, { 'optimizer.lr': 0.01, 'method.scale': 4, 'optimizer.name': 'sgd' })).toEqual({
+      'optimizer.lr': 'low',
+      'method.scale': 'low',
+    });
+    expect(edgesOf({ 'optimizer.lr': [0.1] }, { 'optimizer.lr': 0.1 })).toEqual({});
+  });
+
   it('refuses a tuned field that is a grid key, an untunable field, a prototype key and a longtail suite', () => {
     const grid = { 'method.name': ['ce'], 'optimizer.lr': [0.1] };
     expect(() => loadSuite(suiteFile({ grid, tune: { fields: { 'optimizer.lr': [0.1] } } }))).toThrow(
@@ -200,10 +213,30 @@ describe('tune: in a suite', () => {
       /On the edge of its range\*\*: ce: optimizer\.lr = 0\.(001|3) is the (lowest|highest) value tried/,
     );
     expect(readCsv(path.join(suiteDir, 'summary.csv')).every((r) => r.run_id.length > 0)).toBe(true);
+    const html = fs.readFileSync(path.join(suiteDir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Tuning</h2>');
+    expect(html).toMatch(/<td>ce<\/td><td>0\.(001|3) of \[0\.001, 0\.3\] \((lowest|highest) tried\)<\/td>/);
 
     // Again: every cell is done, nothing runs, and the same cells come back.
     const again = await runSuite(suite, { outputRoot: out, jobs: 1, dryRun: true, command: 'test' });
     expect(again.pending).toEqual([]);
     expect(again.cells.map((c) => c.runId)).toEqual(outcome.cells.map((c) => c.runId));
+    // A main cell lost: only it runs again; the tuning runs are not redone.
+    const tuningEnds = () => outcome.cells.filter((c) => c.tuning).map((c) => readManifest(c.runDir)?.ended);
+    const ends = tuningEnds();
+    expect(ends.every((e) => typeof e === 'string')).toBe(true);
+    const lost = outcome.cells.find((c) => !c.tuning)!;
+    fs.rmSync(lost.runDir, { recursive: true });
+    const started: string[] = [];
+    const resumed = await runSuite(suite, {
+      outputRoot: out,
+      jobs: 1,
+      dryRun: false,
+      command: 'test',
+      reporter: { ...SILENT, info: (m) => m.startsWith('[') && started.push(m) },
+    });
+    expect(resumed.failed).toEqual([]);
+    expect(started).toEqual([expect.stringContaining(lost.runId)]);
+    expect(tuningEnds()).toEqual(ends);
   }, 120_000);
 });
