@@ -41,7 +41,7 @@ describe('cone run with tune: (command line)', () => {
     const file = suite('local');
     const before = cone(['run', file, '--out', out, '--dry-run']);
     expect(before.code).toBe(0);
-    expect(before.stdout.match(/^todo .* \(tuning\)/gm)?.length).toBe(6);
+    expect(before.stdout.match(/^pending .* \(tuning\)/gm)?.length).toBe(6);
     expect(before.stdout).toContain('6 cells, 0 done, 6 to run; 2 more wait for their tuning');
 
     const r = await coneAsync(['run', file, '--out', out, '--jobs', '2', '--quiet'], { timeoutMs: 300_000 });
