@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSpec, readYamlFile } from '../../src/config/load.js';
 import { PACKAGE_ROOT } from '../../src/io/package-root.js';
 import { metricNames } from '../../src/suite/cell-metrics.js';
-import { expandSuite } from '../../src/suite/expand.js';
+import { planSuite } from '../../src/suite/tune.js';
 import { checkSuiteNames } from '../../src/suite/expectations.js';
 import { loadSuite } from '../../src/suite/load.js';
 
@@ -24,7 +24,8 @@ describe('committed experiments', () => {
       return;
     }
     const suite = loadSuite(file);
-    const cells = expandSuite(suite, { outputRoot: '/nonexistent' });
+    // With tune: the tuning cells (the grid's cells wait for them).
+    const { cells } = planSuite(suite, { outputRoot: '/nonexistent' });
     expect(cells.length).toBeGreaterThan(0);
     // The check `cone run` makes first: expectations name metrics and methods the suite has.
     checkSuiteNames(suite, metricNames(suite.pipeline), [...new Set(cells.map((c) => c.spec.method.name))]);
