@@ -26,6 +26,9 @@ export class RunError extends ConeError {
   }
 }
 
+/** Training diverged (a loss that is not finite): an outcome of the settings (a tuning run's lr is too high); exit 1. */
+export class DivergedError extends RunError {}
+
 /** The user interrupted (SIGINT/SIGTERM): exit 130 after saving. */
 export class InterruptedError extends ConeError {
   constructor(message: string) {

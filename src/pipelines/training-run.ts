@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend, runsOn } from '../backend/select.js';
-import { ConeError, InterruptedError, RunError } from '../errors.js';
+import { ConeError, DivergedError, InterruptedError, RunError } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { finishManifest, newManifest, readManifestFile, writeManifest, type Manifest } from '../io/manifest.js';
 import { LOCK_DIR, withRunLock } from '../io/run-lock.js';
@@ -171,6 +171,8 @@ async function lockedTrainingRun(spec: Spec, opts: TrainingRunOptions): Promise<
   } catch (e) {
     const status = e instanceof InterruptedError ? 'interrupted' : 'failed';
     const message = e instanceof Error ? e.message : String(e);
+    // Recorded for suite tuning: a diverged run is a result (its settings lose), not a fault to retry.
+    if (e instanceof DivergedError) manifest.details.diverged = true;
     if (fs.existsSync(runDir)) finishManifest(runDir, manifest, status, message);
     log.error({ status, message }, 'ended');
     if (!(e instanceof ConeError) && e instanceof Error && /memory|allocat/i.test(e.message)) {

@@ -219,7 +219,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
       if (final && waiting)
         failed.push({
           runId: `${waiting} cells`,
-          error: "not run: their group's tuning did not finish (see the tuning cells above and tuning.csv)",
+          error: "not run: their group's tuning did not finish, or every value set it tried diverged (tuning.csv)",
         });
       const baseline = suite.baseline ?? (groups.some((g) => g.method === 'ce') ? 'ce' : null);
       if (suite.tune) writeTuningCsv(dir, suite.tune, tuning);

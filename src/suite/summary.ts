@@ -233,7 +233,7 @@ export function tuningSection(tune: Tune, groups: TuningGroup[]): string[] {
   return [
     '## Tuning',
     '',
-    `Chosen per group on a validation split of ${100 * tune.validation}% of the training images (stratified by class, seeded by the tune seed; the test split is not used), by ${tune.metric} after ${tune.epochs ?? "the cells' own"} epochs, mean over tune seeds ${tune.seeds.join(', ')} (${tune.metric.endsWith('accuracy') ? 'highest' : 'lowest'} wins; a tie goes to the better validation ${tune.metric.endsWith('accuracy') ? 'loss' : 'accuracy'}, then to the value set listed first). Every run's score: tuning.csv.`,
+    `Chosen per group on a validation split of ${100 * tune.validation}% of the training images (stratified by class, seeded by the tune seed; the test split is not used), by ${tune.metric} after ${tune.epochs ?? "the cells' own"} epochs, mean over tune seeds ${tune.seeds.join(', ')} (${tune.metric.endsWith('accuracy') ? 'highest' : 'lowest'} wins; a tie goes to the better validation ${tune.metric.endsWith('accuracy') ? 'loss' : 'accuracy'}, then to the value set listed first; one with a diverged run, whose loss stopped being finite, scores NaN and loses). Every run's score: tuning.csv.`,
     '',
     markdownTable([['group', ...fields, `${tune.metric} (chosen)`], ...rows]),
     '',

@@ -20,6 +20,8 @@ export interface TuningTrial {
   score: number | null;
   /** The other of validation accuracy and loss, which breaks a tie. */
   tieBreak: number | null;
+  /** Its loss stopped being finite: scored NaN, the worst (trainer's DivergedError). */
+  diverged: boolean;
 }
 
 /** One value set of the tuned fields (those the group's method has) and its trials over the tune seeds. */
@@ -40,7 +42,7 @@ export interface TuningGroup {
   /** The values tried of each tuned field the method has, in the order listed. */
   ranges: Record<string, unknown[]>;
   candidates: TuningCandidate[];
-  /** The best candidate once every trial of the group is done; null before. */
+  /** The best candidate once every trial of the group is done; null before, or when every candidate diverged. */
   chosen: TuningCandidate | null;
   /** Tuned fields whose chosen value is the lowest or highest number tried (of two or more): widen the range. */
   edges: Record<string, 'low' | 'high'>;
@@ -80,26 +82,35 @@ function withFields(cell: Cell, fields: Record<string, unknown>, source: string)
   return { ...cell, spec, runId: id, runDir: path.join(path.dirname(cell.runDir), id) };
 }
 
-/** A tuning run is done when its training is (a tuning cell is pretraining alone). */
+/** A tuning run whose loss diverged: a result of its settings (they lose), not a fault to run again. */
+function divergedRun(cell: Cell): boolean {
+  const m = readManifest(cell.runDir);
+  return m?.status === 'failed' && m.details.diverged === true;
+}
+
+/** A tuning run is done when its training is (a tuning cell is pretraining alone), or diverged. */
 export function tuningCellDone(cell: Cell): boolean {
+  if (divergedRun(cell)) return true;
   return (
     readManifest(cell.runDir)?.status === 'done' &&
     !invalidRunOutputs(cell.runDir, { spec: cell.spec, kind: 'pretrain' }).length
   );
 }
 
-function trialScore(cell: Cell, metric: Tune['metric']): Pick<TuningTrial, 'score' | 'tieBreak'> {
-  if (!tuningCellDone(cell)) return { score: null, tieBreak: null };
+function trialScore(cell: Cell, metric: Tune['metric']): Pick<TuningTrial, 'score' | 'tieBreak' | 'diverged'> {
+  if (divergedRun(cell)) return { score: NaN, tieBreak: NaN, diverged: true };
+  if (!tuningCellDone(cell)) return { score: null, tieBreak: null, diverged: false };
   const rows = readRunCsv(cell.runDir, 'metrics', { spec: cell.spec, kind: 'pretrain' });
   const last = rows[rows.length - 1];
   const { column, tie } = metricColumns(metric);
-  return { score: Number(last[column]), tieBreak: Number(last[tie]) };
+  return { score: Number(last[column]), tieBreak: Number(last[tie]), diverged: false };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
- * The best candidate by mean score over the tune seeds (highest accuracy or lowest loss; NaN is worst),
+ * The best candidate by mean score over the tune seeds (highest accuracy or lowest loss; NaN, a
+ * diverged seed, is worst),
  * a tie broken by the other of the two (lower loss, or higher accuracy), then by the order listed.
  */
 function best(candidates: TuningCandidate[], metric: Tune['metric']): TuningCandidate {
@@ -218,9 +229,11 @@ export function planSuite(suite: Suite, opts: ExpandOptions): SuitePlan {
       c.mean = mean(c.trials.map((t) => t.score!));
       c.tieMean = mean(c.trials.map((t) => t.tieBreak!));
     }
-    if (group.candidates.every((c) => c.mean !== null)) {
-      group.chosen = best(group.candidates, tune.metric);
-      group.edges = edgesOf(group.ranges, group.chosen.values);
+    // Every value set must be scored; one whose every seed diverged (mean NaN) is never chosen.
+    const winner = group.candidates.every((c) => c.mean !== null) ? best(group.candidates, tune.metric) : null;
+    if (winner && !Number.isNaN(winner.mean)) {
+      group.chosen = winner;
+      group.edges = edgesOf(group.ranges, winner.values);
     }
   }
 

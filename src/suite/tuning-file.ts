@@ -32,7 +32,7 @@ export function writeTuningCsv(dir: string, tune: Tune, groups: TuningGroup[]): 
         ...Object.fromEntries(fields.map((f) => [f, cellText(c.values[f])])),
         seed: t.seed,
         run_id: t.cell.runId,
-        status: t.score === null ? 'pending' : 'done',
+        status: t.diverged ? 'diverged' : t.score === null ? 'pending' : 'done',
         metric: tune.metric,
         value: t.score,
         mean: c.mean,

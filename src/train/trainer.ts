@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InterruptedError, RunError } from '../errors.js';
+import { DivergedError, InterruptedError, RunError } from '../errors.js';
 import type { TrainTask } from '../data/task.js';
 import { batchIndices } from '../data/batches.js';
 import { columnsOf, writeCsv, type Row } from '../io/csv.js';
@@ -249,7 +249,7 @@ async function runEpochs(
             state.epoch > 0
               ? `the last good checkpoint (epoch ${state.epoch}) is kept`
               : 'no epoch had finished, so there is no checkpoint';
-          throw new RunError(
+          throw new DivergedError(
             `loss is ${lossValue} at epoch ${epoch + 1}, step ${lastStep - stats.length + i + 1}; training stopped and ${kept}; try a lower optimizer.lr`,
           );
         }

@@ -144,6 +144,28 @@ describe('tune: in a suite', () => {
     }
   });
 
+  it('scores a diverged tuning run NaN: its value set loses, the run is not retried, the grid still runs', async () => {
+    const out = path.join(dir, 'diverging');
+    const suite = loadSuite(
+      suiteFile({
+        name: 'diverging',
+        spec: cellSpec,
+        grid: { 'method.name': ['ce'] },
+        tune: { fields: { 'optimizer.lr': [0.05, 1e9] }, epochs: 2 },
+      }),
+    );
+    const outcome = await runSuite(suite, { outputRoot: out, jobs: 1, dryRun: false, command: 'test' });
+    expect(outcome.failed).toEqual([]);
+    const rows = readCsv(path.join(out, 'diverging', 'tuning.csv'));
+    expect(rows.map((r) => [r['optimizer.lr'], r.status, r.value, r.chosen])).toEqual([
+      ['0.05', 'done', expect.stringMatching(/^[01](\.\d+)?$/), 'true'],
+      ['1000000000', 'diverged', 'NaN', 'false'],
+    ]);
+    expect(outcome.cells.find((c) => !c.tuning)?.spec.optimizer.lr).toBe(0.05);
+    const again = await runSuite(suite, { outputRoot: out, jobs: 1, dryRun: true, command: 'test' });
+    expect(again.pending).toEqual([]);
+  }, 60_000);
+
   it('runs tuning, chooses per group, runs the grid with the chosen values, and resumes without redoing', async () => {
     const out = path.join(dir, 'results');
     const file = suiteFile({
