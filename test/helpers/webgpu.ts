@@ -33,11 +33,14 @@ const MULTIARCH = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux
  * starts, unless VK_ICD_FILENAMES already names a driver (to run them on a real GPU).
  */
 export function missingWebgpu(): boolean {
-  const icd = missingSystemPackage({
-    path: SWIFTSHADER_ICD,
-    apt: 'chromium-common',
-    use: 'the webgpu tests (SwiftShader, a Vulkan driver on the CPU)',
-  });
+  // A driver named by VK_ICD_FILENAMES (bench/gpu-check.sh names the GPU's) needs no SwiftShader.
+  const icd =
+    !process.env.VK_ICD_FILENAMES &&
+    missingSystemPackage({
+      path: SWIFTSHADER_ICD,
+      apt: 'chromium-common',
+      use: 'the webgpu tests (SwiftShader, a Vulkan driver on the CPU)',
+    });
   const loader = missingSystemPackage({
     path: `/usr/lib/${MULTIARCH}/libvulkan.so.1`,
     apt: 'libvulkan1',
