@@ -184,12 +184,14 @@ export function planSuite(suite: Suite, opts: ExpandOptions): SuitePlan {
     throw new SpecError([
       `${suite.file}: tune: ${main} grid cells and ${tuning} tuning cells are over the ${MAX_SUITE_CELLS} a suite may have; try fewer values or split the suite`,
     ]);
-  // A command-line value of a tuned field would lose to the value chosen for it.
-  const tuned = opts.overrides?.find((o) =>
-    Object.keys(tune.fields).some((f) => f === o.path || f.startsWith(`${o.path}.`)),
-  );
-  if (tuned)
-    throw new UsageError(`${tuned.from}: ${suite.file} tunes it (tune.fields); change the values tried there instead`);
+  // A command-line value of a tuned field would lose to the value chosen for it; seed and the
+  // validation split are the tuning's own (tune.seeds, tune.validation).
+  const own = [...Object.keys(tune.fields), 'seed', 'dataset.validation'];
+  const clash = opts.overrides?.find((o) => own.some((f) => f === o.path || f.startsWith(`${o.path}.`)));
+  if (clash)
+    throw new UsageError(
+      `${clash.from}: ${suite.file} tunes it (tune.fields, tune.seeds, tune.validation); change it in the suite file instead`,
+    );
   const mainCells = expandSuite(suite, opts);
   const trialCells = tuningCells(suite, tune, opts);
   checkTuningCells(suite, tune, trialCells);

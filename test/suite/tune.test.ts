@@ -111,7 +111,12 @@ describe('tune: in a suite', () => {
     const lrTuned = loadSuite(suiteFile({ spec: cellSpec, grid, tune: { fields: { 'optimizer.lr': [0.1] } } }));
     expect(() =>
       planSuite(lrTuned, { outputRoot: dir, overrides: [{ path: 'optimizer.lr', value: 1, from: 'optimizer.lr=1' }] }),
-    ).toThrow(/^optimizer\.lr=1: .* tunes it \(tune\.fields\); change the values tried there instead$/);
+    ).toThrow(
+      /^optimizer\.lr=1: .* tunes it \(tune\.fields, tune\.seeds, tune\.validation\); change it in the suite file instead$/,
+    );
+    expect(() =>
+      planSuite(lrTuned, { outputRoot: dir, overrides: [{ path: 'seed', value: 3, from: '--seed 3' }] }),
+    ).toThrow(/^--seed 3: .* tunes it/);
     const many = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
     expect(() => plan({ fields: { 'optimizer.lr': many(101) }, seeds: many(100) })).toThrow(
       /1 grid cells and 10100 tuning cells are over the 10000 a suite may have/,
