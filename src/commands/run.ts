@@ -50,7 +50,16 @@ function tunedLines(tuning: SuiteOutcome['tuning']): string[] {
   });
 }
 
-function runSummary({ groups, baseline, outcomes, failed, summary, report, tuning }: SuiteOutcome): string {
+function runSummary({
+  groups,
+  baseline,
+  outcomes,
+  failed,
+  summary,
+  report,
+  tuning,
+  unsubmitted,
+}: SuiteOutcome): string {
   const tables = [...new Set(groups.map((g) => g.dataset))].map((dataset) => {
     const diff = baseline ? differenceTable(groups, dataset, baseline, CONSOLE_METRICS) : null;
     const verdicts = diff && baseline ? differenceVerdicts(groups, dataset, baseline, CONSOLE_METRICS) : [];
@@ -61,6 +70,10 @@ function runSummary({ groups, baseline, outcomes, failed, summary, report, tunin
   });
   const checks = outcomes.map((o) => `${formatOutcome(o)}\n`);
   const failures = failed.map((f) => `FAILED CELL ${f.runId}: ${f.error}\n`);
+  if (unsubmitted)
+    failures.push(
+      `${unsubmitted} cells with the values the tuning chose are not submitted yet: run the same cone run --launcher slurm again\n`,
+    );
   return `${tunedLines(tuning).join('')}${tables.join('')}${checks.join('')}${failures.join('')}\nsummary: ${summary}\n${report ? `report: ${report}\n` : ''}`;
 }
 

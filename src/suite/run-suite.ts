@@ -53,6 +53,8 @@ export interface SuiteOutcome {
   tuning: TuningGroup[];
   /** Main cells still waiting for their group's tuning (not in `cells`: their run ids are not known yet). */
   waiting: number;
+  /** Under --finalize: main cells that tuning has made known but no submission has run yet (not failures). */
+  unsubmitted?: number;
   outcomes: ExpectationOutcome[];
   failed: { runId: string; error: string }[];
   /** summary.md, once written. */
@@ -210,8 +212,14 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         .map((cell) => ({ cell, metrics: cellMetrics(cell, suite.pipeline) }));
       const groups = groupCells(results);
       const outcomes = final ? evaluateExpectations(suite.expectations, groups, suite.file) : [];
+      // Under --finalize (Slurm's finalize job) a main cell of a tuned suite that never started was not
+      // known when the tuning was submitted: it waits for the next submission rather than failed.
+      const unsubmitted =
+        opts.finalizeOnly && suite.tune
+          ? main.filter((c) => !cellDone(c, suite.pipeline) && !readManifest(c.runDir))
+          : [];
       const failed = cells
-        .filter((c) => final && !cellDone(c, suite.pipeline))
+        .filter((c) => final && !cellDone(c, suite.pipeline) && !unsubmitted.includes(c))
         .map((c) => ({
           runId: c.runId,
           error: errors.get(c.runId) ?? readManifest(c.runDir)?.error ?? 'not finished',
@@ -233,9 +241,20 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Sui
         command: opts.command,
         inProgress: final ? undefined : { done: results.length, cells: main.length + waiting },
         tuning,
+        unsubmitted: unsubmitted.length,
       });
       const report = suite.report && results.length ? await writeReport(dir, baseline) : null;
-      return { groups, baseline, outcomes, failed, summary: files.md, report, tuning, waiting };
+      return {
+        groups,
+        baseline,
+        outcomes,
+        failed,
+        summary: files.md,
+        report,
+        tuning,
+        waiting,
+        unsubmitted: unsubmitted.length,
+      };
     };
     // Interim refreshes run one at a time; one that fails is a warning, not the suite's failure.
     let refreshing: Promise<unknown> = Promise.resolve();

@@ -211,6 +211,8 @@ export interface SummaryInput {
   inProgress?: { done: number; cells: number };
   /** The suite's tuning (`tune:`), group by group. */
   tuning?: TuningGroup[];
+  /** Cells the tuning has made known that no Slurm submission has run yet (suite/run-suite.ts). */
+  unsubmitted?: number;
 }
 
 const valueText = (v: unknown) => JSON.stringify(v);
@@ -263,6 +265,11 @@ export function writeSummary(dir: string, s: SummaryInput): { csv: string; md: s
   if (s.inProgress)
     lines.push(
       `**In progress**: ${s.inProgress.done} of ${s.inProgress.cells} cells done; rewritten as cells finish, expectations checked at the end.`,
+      '',
+    );
+  if (s.unsubmitted)
+    lines.push(
+      `**Not submitted yet**: ${s.unsubmitted} cells, with the values the tuning chose; run \`cone run ${s.suite.file} --launcher slurm\` again to submit them.`,
       '',
     );
   // First: the cells below ran with the values it chose.

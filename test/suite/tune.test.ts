@@ -171,6 +171,28 @@ describe('tune: in a suite', () => {
     expect(again.pending).toEqual([]);
   }, 60_000);
 
+  it("Slurm's finalize after the tuning array: the chosen cells are not submitted yet, not failed", async () => {
+    const out = path.join(dir, 'finalize');
+    const suite = loadSuite(
+      suiteFile({
+        name: 'finalize',
+        spec: cellSpec,
+        grid: { 'method.name': ['ce'] },
+        tune: { fields: { 'optimizer.lr': [0.01, 0.1] }, epochs: 1 },
+      }),
+    );
+    const opts = { outputRoot: out, jobs: 1, dryRun: false, command: 'test' };
+    // The array's tasks: one `--cell` per tuning cell.
+    for (const cell of planSuite(suite, { outputRoot: out }).cells)
+      await runSuite(suite, { ...opts, onlyCell: cell.runId });
+    const finalize = await runSuite(suite, { ...opts, finalizeOnly: true });
+    expect(finalize.failed).toEqual([]);
+    expect(finalize.unsubmitted).toBe(1);
+    expect(fs.readFileSync(path.join(out, 'finalize', 'summary.md'), 'utf8')).toContain(
+      '**Not submitted yet**: 1 cells, with the values the tuning chose',
+    );
+  }, 60_000);
+
   it('runs tuning, chooses per group, runs the grid with the chosen values, and resumes without redoing', async () => {
     const out = path.join(dir, 'results');
     const file = suiteFile({
