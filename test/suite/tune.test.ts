@@ -22,6 +22,9 @@ function suiteFile(suite: Record<string, unknown>): string {
   fs.writeFileSync(f, YAML.stringify(suite));
   return f;
 }
+/** A suite of ce alone with this tune: block. */
+const ceSuite = (name: string, tune: Record<string, unknown>) =>
+  loadSuite(suiteFile({ name, spec: cellSpec, grid: { 'method.name': ['ce'] }, tune }));
 const { method: _method, ...cellSpec } = tinySpec({ epochs: 2, backend: 'wasm', probe: { probes: ['knn'] } });
 
 describe('the validation split of a tuning run', () => {
@@ -151,14 +154,7 @@ describe('tune: in a suite', () => {
 
   it('scores a diverged tuning run NaN: its value set loses, the run is not retried, the grid still runs', async () => {
     const out = path.join(dir, 'diverging');
-    const suite = loadSuite(
-      suiteFile({
-        name: 'diverging',
-        spec: cellSpec,
-        grid: { 'method.name': ['ce'] },
-        tune: { fields: { 'optimizer.lr': [0.05, 1e9] }, epochs: 2 },
-      }),
-    );
+    const suite = ceSuite('diverging', { fields: { 'optimizer.lr': [0.05, 1e9] }, epochs: 2 });
     const outcome = await runSuite(suite, { outputRoot: out, jobs: 1, dryRun: false, command: 'test' });
     expect(outcome.failed).toEqual([]);
     const rows = readCsv(path.join(out, 'diverging', 'tuning.csv'));
@@ -173,14 +169,7 @@ describe('tune: in a suite', () => {
 
   it("Slurm's finalize after the tuning array: the chosen cells are not submitted yet, not failed", async () => {
     const out = path.join(dir, 'finalize');
-    const suite = loadSuite(
-      suiteFile({
-        name: 'finalize',
-        spec: cellSpec,
-        grid: { 'method.name': ['ce'] },
-        tune: { fields: { 'optimizer.lr': [0.01, 0.1] }, epochs: 1 },
-      }),
-    );
+    const suite = ceSuite('finalize', { fields: { 'optimizer.lr': [0.01, 0.1] }, epochs: 1 });
     const opts = { outputRoot: out, jobs: 1, dryRun: false, command: 'test' };
     // The array's tasks: one `--cell` per tuning cell.
     for (const cell of planSuite(suite, { outputRoot: out }).cells)
