@@ -82,7 +82,7 @@ describe('one trainer per run folder', () => {
     const { method: _, ...cellSpec } = tinySpec({ epochs: 1, probe: { probes: ['ncc'] } });
     fs.writeFileSync(suite, YAML.stringify({ name: 'orphans', spec: cellSpec, grid: { seed: [0, 1] } }));
     const out = path.join(dir, 'orphans');
-    const ids = [...cone(['run', suite, '--out', out, '--dry-run']).stdout.matchAll(/^todo {2}\[\d\] (\S+)/gm)].map(
+    const ids = [...cone(['run', suite, '--out', out, '--dry-run']).stdout.matchAll(/^pending {2}\[\d\] (\S+)/gm)].map(
       (m) => m[1],
     );
     expect(ids).toHaveLength(2);
