@@ -20,6 +20,24 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The synthetic block of a spec as every run of another dataset resolved it until the synthetic noise
+ * default went from 1 to 2. Other datasets never read the block, but the schema fills it in and the
+ * hash has always included it; hashing this fixed block for them keeps their run ids (and every
+ * published result's folder) unchanged whatever the synthetic defaults become.
+ */
+const SYNTHETIC_AS_HASHED_FOR_OTHER_DATASETS = {
+  coarse: 4,
+  fine_per_coarse: 3,
+  dim: 32,
+  train_per_fine: 100,
+  test_per_fine: 50,
+  coarse_spread: 4,
+  fine_spread: 1.5,
+  noise: 1,
+  image: false,
+};
+
 /** What a run does with its spec; a long-tail run of a spec is a different run than its pretraining. */
 export type RunKind = 'pretrain' | 'longtail';
 
@@ -32,6 +50,9 @@ export function specHash(spec: Spec, kind: RunKind = 'pretrain'): string {
   if (spec.dataset?.validation == null && spec.dataset) {
     const { validation: _, ...dataset } = spec.dataset;
     scientific.dataset = dataset;
+  }
+  if (spec.dataset && spec.dataset.name !== 'synthetic') {
+    scientific.dataset = { ...(scientific.dataset as object), synthetic: SYNTHETIC_AS_HASHED_FOR_OTHER_DATASETS };
   }
   // Pretraining hashes the spec alone, so its run ids stay what they were before long-tail runs existed.
   if (kind !== 'pretrain') scientific.kind = kind;

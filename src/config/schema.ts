@@ -1,6 +1,7 @@
 import { BACKEND_NAMES } from '../backend/names.js';
 import { LONGTAIL_PROFILES, type LongtailProfile } from '../data/longtail.js';
 import { DATASET_NAMES, type DatasetName } from '../data/registry.js';
+import { SYNTHETIC_DEFAULTS } from '../data/synthetic.js';
 import { PROBE_NAMES, type ProbeName } from '../eval/probes/registry.js';
 import { NETWORK_NAMES } from '../model/networks/types.js';
 import { methodNames } from '../train/losses/index.js';
@@ -55,17 +56,17 @@ export const specSchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            coarse: { type: 'integer', minimum: 2, default: 4 },
-            fine_per_coarse: { type: 'integer', minimum: 1, default: 3 },
-            dim: { type: 'integer', minimum: 2, default: 32 },
-            train_per_fine: { type: 'integer', minimum: 1, default: 100 },
-            test_per_fine: { type: 'integer', minimum: 1, default: 50 },
-            coarse_spread: nonNegative(4),
-            fine_spread: nonNegative(1.5),
-            noise: nonNegative(1),
+            coarse: { type: 'integer', minimum: 2, default: SYNTHETIC_DEFAULTS.coarse },
+            fine_per_coarse: { type: 'integer', minimum: 1, default: SYNTHETIC_DEFAULTS.fine_per_coarse },
+            dim: { type: 'integer', minimum: 2, default: SYNTHETIC_DEFAULTS.dim },
+            train_per_fine: { type: 'integer', minimum: 1, default: SYNTHETIC_DEFAULTS.train_per_fine },
+            test_per_fine: { type: 'integer', minimum: 1, default: SYNTHETIC_DEFAULTS.test_per_fine },
+            coarse_spread: nonNegative(SYNTHETIC_DEFAULTS.coarse_spread),
+            fine_spread: nonNegative(SYNTHETIC_DEFAULTS.fine_spread),
+            noise: nonNegative(SYNTHETIC_DEFAULTS.noise),
             image: {
               type: 'boolean',
-              default: false,
+              default: SYNTHETIC_DEFAULTS.image,
               description: 'shape samples as sqrt(dim) x sqrt(dim) x 1 images',
             },
           },

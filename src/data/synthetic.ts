@@ -10,6 +10,11 @@ import type { Dataset, Split, SyntheticParams } from './types.js';
  */
 export type ResolvedSyntheticParams = Required<SyntheticParams>;
 
+/**
+ * The one place the defaults live (the spec schema takes them from here). noise 2 keeps the fine
+ * level hard enough to tell methods apart: at these defaults an mlp (15 epochs) reaches 100% coarse
+ * and ~88% fine linear / ~75-82% kNN at noise 2, against 99-100% at noise 1 and 66-74% at noise 3.
+ */
 export const SYNTHETIC_DEFAULTS: Omit<ResolvedSyntheticParams, 'seed'> = {
   coarse: 4,
   fine_per_coarse: 3,
@@ -18,7 +23,7 @@ export const SYNTHETIC_DEFAULTS: Omit<ResolvedSyntheticParams, 'seed'> = {
   test_per_fine: 50,
   coarse_spread: 4,
   fine_spread: 1.5,
-  noise: 0.5,
+  noise: 2,
   image: false,
 };
 

@@ -131,6 +131,14 @@ describe('spec loading', () => {
     expect(runId(loadSpec(f, overridesOf({ 'track.every': 2 })))).not.toBe('mnist-cone-s0-71519f1e');
   });
 
+  it('hashes the synthetic block only for the synthetic dataset (other ids stay when its defaults change)', () => {
+    const f = specFile('u.yaml', 'epochs: 3\n');
+    expect(runId(loadSpec(f, overridesOf({ 'dataset.synthetic.noise': 5 })))).toBe('mnist-cone-s0-71519f1e');
+    const s = specFile('syn.yaml', 'dataset: {name: synthetic}\nmodel: {name: mlp}\n');
+    expect(loadSpec(s).dataset.synthetic?.noise).toBe(2);
+    expect(runId(loadSpec(s, overridesOf({ 'dataset.synthetic.noise': 1 })))).not.toBe(runId(loadSpec(s)));
+  });
+
   it('validates the track block', () => {
     const f = specFile('tb.yaml', 'track: {every: -1, subset: 0, probes: [linear, svm]}\n');
     const p = problems(f);
