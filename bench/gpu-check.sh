@@ -1,34 +1,40 @@
 #!/usr/bin/env bash
 # The GPU check of cone's webgpu backend, for a machine with a GPU (docs/performance.md, "GPU check"):
-# checks Node and npm, installs the checkout (`npm ci`), prints the adapter Dawn chooses, runs the
-# webgpu test files with CI=true (so nothing skips), and times `cone bench --backend webgpu` on
-# cnn28 and resnet20 at batch 128 and 512 beside PyTorch on CUDA when it is installed with CUDA.
+# checks Node, npm and the installed checkout (it needs no network: it installs nothing unless
+# --install), builds it, prints the adapter Dawn chooses, runs the webgpu test files with CI=true
+# (so nothing skips), times `cone bench --backend webgpu` on cnn28 and resnet20 at batch 128 and
+# 512 beside PyTorch on CUDA when it is installed with CUDA, and times one training epoch of
+# ResNet-20 over 50,000 images of CIFAR-10's shape (bench/epoch.mjs: the real CIFAR-10 training set
+# when it is in the dataset cache, else random images of that shape; the output says which).
 # Everything it prints goes to <out>/gpu-check.log; the results to <out>/gpu-check.json.
 #
-#   bench/gpu-check.sh <out-folder> [--allow-software] [--quick] [--no-install]
+#   bench/gpu-check.sh <out-folder> [--allow-software] [--quick] [--install]
 #
 #   --allow-software  run on a software adapter (SwiftShader, lavapipe) instead of failing; when Dawn
 #                     finds none, Debian chromium-common's SwiftShader is used (how it is tested on
 #                     a machine without a GPU). PyTorch then runs on the CPU if it has no CUDA.
-#   --quick           a small subset: three test files, one small bench (cnn28, batch 16).
-#   --no-install      skip `npm ci` (a machine without a registry, installed beforehand); builds.
+#   --quick           a small subset: three test files, one small bench (cnn28, batch 16), and the
+#                     epoch over 16 images in one batch of 16, evaluated on 10 (not 50,000 and 10,000).
+#   --install         run `npm ci` first (needs the npm registry). Without it the checkout must be
+#                     installed beforehand (`npm ci`); --no-install, the old flag, is the default.
 #
 # Exit status: 0 all passed, 1 a step failed (the log and the JSON say which), 2 bad arguments.
 set -uo pipefail
 
 usage() {
-  echo "usage: bench/gpu-check.sh <out-folder> [--allow-software] [--quick] [--no-install]" >&2
+  echo "usage: bench/gpu-check.sh <out-folder> [--allow-software] [--quick] [--install]" >&2
   exit 2
 }
 
 OUT=""
 ALLOW_SOFTWARE=0
 QUICK=0
-INSTALL=1
+INSTALL=0
 for arg in "$@"; do
   case "$arg" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
     --quick) QUICK=1 ;;
+    --install) INSTALL=1 ;;
     --no-install) INSTALL=0 ;;
     -h | --help) usage ;;
     -*) echo "gpu-check: unknown option $arg" >&2 && usage ;;
@@ -91,14 +97,27 @@ say "node $NODE_VERSION, npm $NPM_VERSION, $(uname -sm)"
 record "$(node -p 'JSON.stringify({ kind: "fact", node: process.argv[1], npm: process.argv[2], platform: `${process.platform} ${process.arch}` })' "$NODE_VERSION" "$NPM_VERSION")"
 
 # --- Install and build --------------------------------------------------------------------------
+# No network unless --install: a GPU machine may have no registry. Building (tsc, the kernels) is local.
 if [ "$INSTALL" = 1 ] && [ -L node_modules ]; then
   say "npm ci: skipped, node_modules is a symlink (npm ci would empty the tree it points to)"
   INSTALL=0
 fi
 if [ "$INSTALL" = 1 ]; then
   say "npm ci (installs and builds; log in $LOG)"
-  npm ci >>"$LOG" 2>&1 || fail "npm ci failed (see $LOG); without a registry, install the checkout beforehand and pass --no-install"
-else
+  npm ci >>"$LOG" 2>&1 || fail "npm ci failed (see $LOG); without a registry, install the checkout beforehand (npm ci) and run without --install"
+fi
+# The webgpu packages are optional dependencies: npm skips them quietly where they cannot install.
+MISSING=$(node -e '
+  const { createRequire } = require("node:module");
+  const req = createRequire(process.argv[1] + "/package.json");
+  const absent = ["webgpu", "@tensorflow/tfjs-backend-webgpu"].filter((p) => { try { req.resolve(p); return false; } catch { return true; } });
+  console.log(absent.join(" and "));' "$ROOT")
+if [ ! -d node_modules ]; then
+  fail "$ROOT/node_modules not found: run \`npm ci\` in the checkout first (or pass --install where the npm registry is reachable)"
+elif [ -n "$MISSING" ]; then
+  fail "$MISSING not installed in $ROOT/node_modules: run \`npm ci\` in the checkout first (or pass --install where the npm registry is reachable)"
+fi
+if [ "$INSTALL" = 0 ]; then
   npm run build >>"$LOG" 2>&1 || fail "npm run build failed (see $LOG)"
 fi
 
@@ -196,9 +215,37 @@ for run in "${RUNS[@]}"; do
     `webgpu: ${f(r.cone)}; PyTorch (${r.torch?.backend ?? "not run"}): ${f(r.torch)}${r.ratio ? `; ratio train ${r.ratio.train.toFixed(2)}, inference ${r.ratio.infer.toFixed(2)}` : ""}`' "$line")"
 done
 
+# --- One epoch of ResNet-20 on CIFAR-10's shape -------------------------------------------------
+if [ "$QUICK" = 1 ]; then
+  EPOCH=(--batch 16 --images 16 --test-images 10)
+else
+  EPOCH=(--batch 128)
+fi
+FAILED_EPOCH=()
+CACHE_FILE=$(node --input-type=module -e "
+  const { defaultCacheDir } = await import('$ROOT/dist/data/paths.js');
+  console.log(defaultCacheDir() + '/cifar10.bin');")
+if [ -f "$CACHE_FILE" ]; then
+  say "epoch: resnet20 on the CIFAR-10 training set ($CACHE_FILE)$([ "$QUICK" = 1 ] && echo ', --quick: 16 of its images, batch 16, 10 test images' || echo ', batch 128')"
+else
+  say "epoch: resnet20 on random images of CIFAR-10's shape, 32x32x3 (no $CACHE_FILE; \`cone datasets fetch cifar10\` caches the real set)$([ "$QUICK" = 1 ] && echo ', --quick: 16 images, batch 16, 10 test images' || echo ', batch 128')"
+fi
+started=$(date +%s)
+epoch=$(node bench/epoch.mjs --out "$OUT/epoch" --backend webgpu "${EPOCH[@]}" 2>>"$LOG" | tail -n 1)
+if [ -z "$epoch" ]; then
+  say "  FAILED after $(($(date +%s) - started))s (see $LOG)"
+  FAILED_EPOCH+=("epoch")
+  record '{"kind":"fact","epoch":null}'
+else
+  record "$(node -p 'JSON.stringify({ kind: "fact", epoch: { ...JSON.parse(process.argv[1]), quick: process.argv[2] === "1" } })' "$epoch" "$QUICK")"
+  say "  $(node -p '
+    const e = JSON.parse(process.argv[1]);
+    `${e.dataset === "cifar10" ? "CIFAR-10" : "random images"}: ${e.images} images in ${e.epoch_seconds.toFixed(1)} s of training steps, ${e.images_per_s.toFixed(1)} img/s; ${e.wall_seconds.toFixed(1)} s with loading and testing on ${e.test_images} images`' "$epoch")"
+fi
+
 # --- Result ---------------------------------------------------------------------------------------
-if [ ${#FAILED_TESTS[@]} -gt 0 ] || [ ${#FAILED_BENCH[@]} -gt 0 ]; then
-  fail "$(printf '%s ' "${FAILED_TESTS[@]}" "${FAILED_BENCH[@]}")did not pass (see $LOG)"
+if [ ${#FAILED_TESTS[@]} -gt 0 ] || [ ${#FAILED_BENCH[@]} -gt 0 ] || [ ${#FAILED_EPOCH[@]} -gt 0 ]; then
+  fail "$(printf '%s ' "${FAILED_TESTS[@]}" "${FAILED_BENCH[@]}" "${FAILED_EPOCH[@]}")did not pass (see $LOG)"
 fi
 write_summary passed ""
 say "gpu-check: passed in $(($(date +%s) - STARTED))s on $NAME$([ "$SOFTWARE" = true ] && echo ' (a software adapter: correctness only, the speeds are no guide)'); results in $SUMMARY"
