@@ -4,10 +4,14 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { resolveSpec } from '../../src/config/load.js';
+import { InterruptedError } from '../../src/errors.js';
+import type { ProbeName } from '../../src/eval/probes/registry.js';
 import { extractFeatures } from '../../src/pipelines/extract.js';
-import { outsideConeWarning, probeFeatures } from '../../src/pipelines/probe-run.js';
+import { outsideConeWarning, probeFeatures, runProbes, type SplitFeatures } from '../../src/pipelines/probe-run.js';
 import { pretrain } from '../../src/pipelines/pretrain.js';
 import { SILENT, type Reporter } from '../../src/reporter.js';
+import { Rng } from '../../src/util/rng.js';
+import { gaussianClusters } from '../eval/helpers.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cone-probe-run-'));
@@ -43,5 +47,31 @@ describe('a cone run whose features never enter the cone', () => {
     const { report, warnings } = await probeRun({ method: { name: 'ce' } });
     expect(report.meta.theta).toBeNull();
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('a stop request during the probes (issue 20 item 9: SIGINT/SIGTERM in cone probe and a suite cell)', () => {
+  const rng = new Rng('probe-stop');
+  const split = (n: number): SplitFeatures => {
+    const { features, labels } = gaussianClusters(n, 4, 8, 3, rng);
+    return { features, fine: labels, coarse: Int32Array.from(labels, (y) => y >> 1) };
+  };
+  const train = split(80);
+  const test = split(40);
+  const settings = { level: 'fine', C: 1, normalise: true, k: 5 } as const;
+  const probe = (name: ProbeName, signal: AbortSignal) =>
+    runProbes(train, test, { fine: 4, coarse: 2 }, 0, { ...settings, probes: [name] }, signal);
+
+  it('stops every probe that iterates at its own interruption point (L-BFGS, kNN batch, k-means class)', async () => {
+    // Aborted before the probe starts: runProbes has no check of its own, so the probe's first one throws.
+    const stop = new AbortController();
+    stop.abort('SIGINT');
+    for (const name of ['linear', 'linear-std', 'linear-fixed', 'knn', 'kmeans'] as const)
+      await expect(probe(name, stop.signal), name).rejects.toThrow(new InterruptedError('interrupted (SIGINT)'));
+    // ncc is one pass over the features (class means, then nearest): it has no point to stop at.
+    await expect(probe('ncc', stop.signal)).resolves.toHaveLength(1);
+    // Not aborted: the same probes finish.
+    for (const name of ['linear-fixed', 'knn', 'kmeans'] as const)
+      expect((await probe(name, new AbortController().signal)).length, name).toBeGreaterThan(0);
   });
 });

@@ -93,6 +93,13 @@ describe('suite expansion', () => {
     ]);
   });
 
+  it('reads a base file as a spec file is read: a device is refused at once (issue 20: base: /dev/zero grew to 17 GB)', () => {
+    const f = suiteFile('base: /dev/zero\ngrid:\n  seed: [0]\n');
+    expect(() => expandSuite(loadSuite(f), { outputRoot: '/tmp/r' })).toThrow(
+      '/dev/zero: not a regular file (a device, pipe or socket); give the spec YAML file',
+    );
+  });
+
   it('refuses seeds that are not safe integers, from the grid and the spec block (issue 20)', () => {
     const f = suiteFile('grid:\n  seed: [0, 9007199254740993]\n');
     expect(() => expandSuite(loadSuite(f), { outputRoot: '/tmp/r' })).toThrow(

@@ -41,6 +41,14 @@ describe('suite names', () => {
   });
 });
 
+describe('the suite file', () => {
+  it('is a regular file: a device is refused at once (issue 20: /dev/zero grew to 17 GB)', () => {
+    const e = loadError('/dev/zero');
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe('/dev/zero: not a regular file (a device, pipe or socket); give the suite YAML file');
+  });
+});
+
 describe('prototype keys in a suite', () => {
   const message = (key: string) => `'${key}' cannot be a field name (__proto__, constructor and prototype are refused)`;
 
