@@ -48,10 +48,14 @@ function brokenNatives(failures: NativeFailures): string[] {
 
 /**
  * `auto`'s webgpu step: only a hardware adapter, asked for in a child process (see probeAdapter) and
- * only where a GPU device exists; a failure is worth a word only then.
+ * only where a GPU device exists (`devicePresent`; the tests stand in for one); a failure is worth a
+ * word only then. A software adapter is passed over without a word: wasm is faster on the CPU.
  */
-async function hardwareWebgpu(notes: string[]): Promise<BackendInfo | null> {
-  if (!gpuDevicePresent()) return null;
+export async function hardwareWebgpu(
+  notes: string[],
+  devicePresent: () => boolean = gpuDevicePresent,
+): Promise<BackendInfo | null> {
+  if (!devicePresent()) return null;
   const probed = await probeAdapter();
   if ('reason' in probed) {
     notes.push(`webgpu: ${probed.reason}`);

@@ -87,6 +87,11 @@ function missingPackages(): string[] {
   });
 }
 
+/** The line for webgpu packages npm did not install (optional dependencies: skipped where they cannot install). */
+export function notInstalledReason(missing: readonly string[]): string {
+  return `${missing.join(' and ')} not installed (run \`${WEBGPU_INSTALL}\`)`;
+}
+
 /** Whether the dynamic linker finds the Vulkan loader Dawn opens on Linux (it searches as dlopen does). */
 function vulkanLoaderFound(): boolean {
   try {
@@ -98,11 +103,14 @@ function vulkanLoaderFound(): boolean {
   }
 }
 
-/** Why Dawn returned no adapter, and what gets one. */
-function noAdapterReason(): string {
-  if (process.platform !== 'linux')
+/** Why Dawn returned no adapter, and what gets one (the loader is looked for only on Linux). */
+export function noAdapterReason(
+  platform: NodeJS.Platform = process.platform,
+  loaderFound: () => boolean = vulkanLoaderFound,
+): string {
+  if (platform !== 'linux')
     return 'Dawn found no WebGPU adapter (it needs Metal on macOS, D3D12 on Windows, and a GPU driver)';
-  if (!vulkanLoaderFound())
+  if (!loaderFound())
     return "the Vulkan loader libvulkan.so.1 is missing: install it (Debian: apt-get install libvulkan1) and a GPU's Vulkan driver";
   return "Dawn found no WebGPU adapter: install the GPU's Vulkan driver (NVIDIA's, or Mesa's for AMD/Intel), or point VK_ICD_FILENAMES at one";
 }
@@ -134,7 +142,7 @@ export async function startWebgpu(): Promise<GpuAdapter | WebgpuFailure> {
     return (await tf.setBackend('webgpu')) ? active : { reason: 'the webgpu backend failed to restart' };
   }
   const missing = missingPackages();
-  if (missing.length > 0) return { reason: `${missing.join(' and ')} not installed (run \`${WEBGPU_INSTALL}\`)` };
+  if (missing.length > 0) return { reason: notInstalledReason(missing) };
   try {
     const dawn = await importDawn();
     const gpu = dawn.create([]);
@@ -173,7 +181,7 @@ export function webgpuMaxBufferBytes(): number | null {
  */
 export function probeAdapter(): Promise<GpuAdapter | WebgpuFailure> {
   const missing = missingPackages();
-  if (missing.length > 0) return Promise.resolve({ reason: `${missing.join(' and ')} not installed` });
+  if (missing.length > 0) return Promise.resolve({ reason: notInstalledReason(missing) });
   const script = [
     `const { create } = await import(${JSON.stringify(require.resolve(WEBGPU_PACKAGES[0]))});`,
     `const adapter = await create([]).requestAdapter(${JSON.stringify(ADAPTER_OPTIONS)});`,

@@ -6,8 +6,11 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { RunError, UsageError } from '../../src/errors.js';
-import { initBackend } from '../../src/backend/select.js';
+import { hardwareWebgpu, initBackend } from '../../src/backend/select.js';
+import { probeAdapter } from '../../src/backend/webgpu.js';
 import { availableBackends } from '../helpers/backends.js';
+import { missingSystemPackage } from '../helpers/system.js';
+import { SWIFTSHADER_ICD, missingWebgpu } from '../helpers/webgpu.js';
 import { randomValues } from './compare.js';
 
 const nativeInstalled = availableBackends().includes('tensorflow');
@@ -68,6 +71,29 @@ describe('initBackend', () => {
       expect(tf.getBackend()).toBe('cpu');
     }
   });
+});
+
+// SwiftShader stands in for the adapter of a GPU device that only a software driver serves (named
+// here even where VK_ICD_FILENAMES names a real GPU's driver, as bench/gpu-check.sh sets it).
+const noSwiftShader =
+  missingWebgpu() ||
+  missingSystemPackage({ path: SWIFTSHADER_ICD, apt: 'chromium-common', use: "auto's software-adapter test" });
+
+describe.skipIf(noSwiftShader)("'auto' where a GPU device shows but Dawn's adapter is software", () => {
+  it('passes webgpu over without a word and never starts it', async () => {
+    const icd = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    try {
+      expect(await probeAdapter()).toMatchObject({ software: true });
+      const notes: string[] = [];
+      expect(await hardwareWebgpu(notes, () => true)).toBeNull();
+      expect(notes).toEqual([]);
+      expect(tf.findBackend('webgpu')).toBeNull();
+    } finally {
+      if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = icd;
+    }
+  }, 120_000);
 });
 
 describe('the multi-threaded wasm build', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adapterName, toGpuAdapter } from '../../src/backend/webgpu.js';
+import { adapterName, noAdapterReason, notInstalledReason, toGpuAdapter } from '../../src/backend/webgpu.js';
 
 describe("Dawn's adapter info", () => {
   it('marks software renderers (by the fallback flag or by name) so that auto never takes them', () => {
@@ -19,5 +19,25 @@ describe("Dawn's adapter info", () => {
     });
     expect(adapterName(nvidia)).toBe('nvidia hopper (NVIDIA H100 PCIe)');
     expect(adapterName(toGpuAdapter({}))).toBe('unnamed adapter');
+  });
+});
+
+describe('a missing piece of the webgpu backend is one line saying how to get it', () => {
+  it('the npm packages', () => {
+    const line = notInstalledReason(['webgpu', '@tensorflow/tfjs-backend-webgpu']);
+    expect(line).toBe(
+      'webgpu and @tensorflow/tfjs-backend-webgpu not installed (run `npm install webgpu @tensorflow/tfjs-backend-webgpu`)',
+    );
+  });
+
+  it('the Vulkan loader on Linux, checked before the driver', () => {
+    const noLoader = noAdapterReason('linux', () => false);
+    expect(noLoader).toMatch(
+      /^the Vulkan loader libvulkan\.so\.1 is missing: .*apt-get install libvulkan1.*Vulkan driver$/,
+    );
+    const noDriver = noAdapterReason('linux', () => true);
+    expect(noDriver).toMatch(/^Dawn found no WebGPU adapter: install the GPU's Vulkan driver .*VK_ICD_FILENAMES/);
+    expect(noAdapterReason('darwin', () => false)).toMatch(/^Dawn found no WebGPU adapter \(it needs Metal on macOS/);
+    for (const line of [noLoader, noDriver]) expect(line).not.toContain('\n');
   });
 });

@@ -65,6 +65,13 @@ describe.skipIf(missingWebgpu())('cone with --backend webgpu', { timeout: 900_00
     const manifest = JSON.parse(fs.readFileSync(path.join(gpu.runDir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ backend: 'webgpu', adapter: { vendor: expect.any(String) } });
     expect(manifest.adapter.description).not.toBe('');
+    // The log records the same adapter, in the backend entry it opens with.
+    const log = fs
+      .readFileSync(path.join(gpu.runDir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(log.find((entry) => entry.msg === 'backend')?.backend.adapter).toMatchObject(manifest.adapter);
     const adapter = await probeAdapter();
     expect(softwareWarnings(gpu.stderr)).toHaveLength('software' in adapter && adapter.software ? 1 : 0);
 
@@ -95,6 +102,19 @@ describe.skipIf(missingWebgpu())('cone with --backend webgpu', { timeout: 900_00
     );
     const [gpu, wasm] = await Promise.all([pretrain(spec, 'webgpu'), pretrain(spec, 'wasm')]);
     expectAgreement(gpu.last, wasm.last, { train: 20, test: 10 }, CNN_TOLERANCE);
+  });
+
+  it('says in one line that Dawn found no adapter without a Vulkan driver, and how to get one', async () => {
+    const r = await coneAsync(
+      ['pretrain', '--config', writeTinySpec(dir, {}, 'no-driver.yaml'), '--backend', 'webgpu', '--out', dir],
+      { env: { VK_ICD_FILENAMES: path.join(dir, 'no-such-driver.json') }, timeoutMs: 120_000 },
+    );
+    expect(r.code).toBe(1);
+    // Above it, the Vulkan loader and Dawn print their own warnings (docs/performance.md, known limits).
+    expect(r.stderr.split('\n').filter((line) => line.startsWith('cone:'))).toEqual([
+      "cone: backend 'webgpu' is not available: Dawn found no WebGPU adapter: install the GPU's Vulkan driver" +
+        " (NVIDIA's, or Mesa's for AMD/Intel), or point VK_ICD_FILENAMES at one; or use --backend wasm",
+    ]);
   });
 
   it('bench runs on webgpu and warns of a software adapter in the line pretrain prints', async () => {
