@@ -64,7 +64,9 @@ describe('pretrain -> extract -> probe through the CLI', () => {
   it('probes at the fine level and writes probe.csv, geometry.csv and angles.csv (given the run folder)', () => {
     const r = cone(['probe', '--features', runDir, '--quiet']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\| fine linear/);
+    // One unit (issue 22 item 3): accuracies and fractions both in percent.
+    expect(r.stdout).toMatch(/^\| fine linear +\| \d+\.\d\d% +\|$/m);
+    expect(r.stdout).toMatch(/^\| in_cone_frac +\| \d+\.\d\d% +\|$/m);
     const probes = readCsv(path.join(runDir, 'probe.csv'));
     expect(probes.map((p) => p.probe)).toEqual(['linear', 'knn', 'knn-weighted', 'ncc', 'kmeans']);
     for (const p of probes) {

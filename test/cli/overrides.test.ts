@@ -27,6 +27,20 @@ describe('spec fields on the command line', () => {
     expect(runIdOf(a.stdout)).not.toBe(runIdOf(cone(['spec', spec]).stdout));
   });
 
+  it('cone pretrain given the same arguments writes the run folder cone spec names, with that spec', () => {
+    // The "done when": spec shows the resolved spec and run id of exactly the run pretrain makes.
+    const runs = path.join(dir, 'pretrain-runs');
+    const args = [spec, 'method.theta=30', 'optimizer.lr=0.1', '--epochs', '1', '--backend', 'wasm', '--out', runs];
+    const shown = cone(['spec', ...args]);
+    expect(shown.code).toBe(0);
+    const run = cone(['pretrain', '--config', ...args, '--quiet']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const runDir = run.stdout.trim();
+    expect(runDir).toBe(path.join(runs, runIdOf(shown.stdout)!));
+    expect(YAML.parse(fs.readFileSync(path.join(runDir, 'spec.yaml'), 'utf8'))).toEqual(YAML.parse(shown.stdout));
+  });
+
   it('checks them as the file is checked and names the override; a stray word or flag is refused', () => {
     const r = cone(['spec', spec, 'method.theta=90', '--print-config']);
     expect(r.code).toBe(2);
@@ -110,7 +124,8 @@ describe('smaller things of the command line', () => {
   });
 
   it('cone datasets list fits 100 columns, and info says how synthetic data comes about', () => {
-    const list = cone(['datasets', 'list']);
+    // An empty cache, so that cifar10 is absent and says how to get it wherever the test runs.
+    const list = cone(['datasets', 'list'], { env: { CONE_CACHE_DIR: fs.mkdtempSync(path.join(dir, 'cache-')) } });
     expect(list.code).toBe(0);
     expect(Math.max(...list.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
     expect(list.stdout).toMatch(/^cifar10: .*\n {2}how to get it: cone datasets fetch cifar10/m);
