@@ -12,8 +12,9 @@ export type ResolvedSyntheticParams = Required<SyntheticParams>;
 
 /**
  * The one place the defaults live (the spec schema takes them from here). noise 2 keeps the fine
- * level hard enough to tell methods apart: at these defaults an mlp (15 epochs) reaches 100% coarse
- * and ~88% fine linear / ~75-82% kNN at noise 2, against 99-100% at noise 1 and 66-74% at noise 3.
+ * level below 100%: with the spec's other defaults (mlp, 10 epochs) ce, etf-ce and cone reach 100%
+ * coarse and 97-98% fine linear / 92-95% fine kNN, against 100% at noise 1 and 90-91% / 78-81% at
+ * noise 3 (measured on wasm; test/data/synthetic.test.ts).
  */
 export const SYNTHETIC_DEFAULTS: Omit<ResolvedSyntheticParams, 'seed'> = {
   coarse: 4,
