@@ -133,3 +133,34 @@ describe('smaller things of the command line', () => {
     expect(info.stdout.split('\n')[0]).toBe('synthetic: samples of shape 32, generated from seed 3');
   });
 });
+
+describe('help', () => {
+  it.each([
+    'datasets list',
+    'datasets info',
+    'datasets fetch',
+    'spec',
+    'pretrain',
+    'extract',
+    'probe',
+    'run',
+    'status',
+    'longtail',
+    'report',
+    'bench',
+  ])('cone %s --help says what every option is for', (command) => {
+    const r = cone([...command.split(' '), '--help']);
+    expect(r.code).toBe(0);
+    const options = r.stdout.split('\n').filter((l) => /^\s+(-\w, )?--?[A-Za-z]/.test(l));
+    expect(options.length).toBeGreaterThan(2);
+    // An option without a description shows its type right after its name (extract --split did).
+    const bare = options.filter((l) => !/^\s+(-\w, )?--?[A-Za-z][\w.-]*\s{2,}[^[\s]/.test(l));
+    expect(bare).toEqual([]);
+  });
+
+  it('names the Slurm options of cone run (--account, --qos)', () => {
+    const help = cone(['run', '--help']).stdout;
+    expect(help).toMatch(/^\s+--account\s+account charged for the jobs/m);
+    expect(help).toMatch(/^\s+--qos\s+quality of service of the jobs/m);
+  });
+});
